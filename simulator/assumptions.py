@@ -1,0 +1,124 @@
+"""Every parameter in use, its unit, where it came from and what supports it.
+
+:func:`parameter_table` is what the Assumptions page shows and what exports list: one row per
+parameter, labelled ``data`` (measured from customer data), ``assumption`` (a default prior,
+model.md section 2.7 and 3), ``user`` (changed by a user) or ``setting`` (a scenario decision).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from simulator.params import LEVERS, Business, Scenario
+
+# field -> (unit, reference). Units: "currency" is the business's currency.
+SEGMENT_FIELDS: dict[str, tuple[str, str]] = {
+    "arpu_per_month": ("currency per customer-month", "customer data (revenue)"),
+    "variable_cost_per_month": ("currency per customer-month", "finance"),
+    "sbg_alpha": ("shape", "Fader & Hardie 2007"),
+    "sbg_beta": ("shape", "Fader & Hardie 2007"),
+    "constant_monthly_churn": ("fraction per month", "geometric model"),
+    "base_customers_by_tenure": ("customers", "customer data (active base)"),
+    "paid_acquisitions_per_month": ("customers per month", "customer data (start dates)"),
+    "acquisition_cost_per_customer": ("currency per customer", "marketing"),
+    "referral_rate_per_month": ("referrals per customer-month", "Schmitt et al. 2011"),
+    "referral_reward_per_customer": ("currency per customer", "marketing"),
+    "referred_churn_multiplier": ("hazard multiplier", "Schmitt et al. 2011; Villanueva 2008"),
+    "lasting_price_elasticity": ("hazard elasticity", "Danaher 2002; Iyengar et al. 2011"),
+    "notice_shock_churn_per_10pct": ("fraction of base", "Netflix 2011; Ascarza et al. 2016"),
+    "shock_half_life_months": ("months", "Briesch et al. 1997"),
+    "decrease_response_ratio": ("ratio", "Tversky & Kahneman 1991; Bell & Lattin 2000"),
+    "price_threshold": ("log-price", "Kalyanaram & Little 1994"),
+    "uncontrollable_churn_share": ("fraction of churn", "Braun & Schweidel 2011"),
+    "satisfaction_moderation": ("per unit of quality", "Homburg et al. 2005; Anderson 1996"),
+    "max_service_churn_reduction": ("fraction of controllable churn", "Bolton 1998; Simester 2000"),
+}
+SERVICE_FIELDS: dict[str, tuple[str, str]] = {
+    "issues_per_customer_month": ("issues per customer-month", "contact-centre data"),
+    "first_contact_resolution": ("fraction", "contact-centre data"),
+    "handling_time_minutes": ("minutes per contact", "contact-centre data"),
+    "cost_per_handling_minute": ("currency per minute", "finance"),
+    "csat": ("fraction satisfied", "survey data"),
+    "max_csat_gain": ("fraction points at full effect", "benchmarks, pilots"),
+    "max_fcr_gain": ("fraction points at full effect", "SQM Group (practitioner)"),
+    "max_handling_time_reduction": ("fraction at full effect", "benchmarks, pilots"),
+    "max_arpu_uplift": ("fraction at full effect", "Heskett et al. 1994; Reinartz & Kumar 2002"),
+    "max_referral_uplift": ("fraction at full effect", "Trusov et al. 2009"),
+}
+LEVER_FIELDS: dict[str, tuple[str, str]] = {
+    "ramp_half_life_months": ("months", "Jin et al. 2017 (adstock)"),
+    "half_effect_spend_per_month": ("currency per month", "model.md 3.3 (planned spend)"),
+    "hill_exponent": ("shape", "Little 1970; Jin et al. 2017"),
+    "weight": ("share of quality index", "model.md 3.3"),
+}
+BUSINESS_FIELDS: dict[str, tuple[str, str]] = {
+    "fee_salience": ("multiple of price", "Iyengar et al. 2011; Danaher 2002"),
+}
+SCENARIO_FIELDS: dict[str, str] = {
+    "price_change": "fraction of list price",
+    "monthly_fee": "currency per customer-month",
+    "price_change_month": "month",
+    "notice_months": "months",
+    "phase_in_months": "months",
+    "grandfather_existing": "yes/no",
+    **{f"{lever}_spend_per_month": "currency per month" for lever in LEVERS},
+    "horizon_months": "months",
+    "annual_discount_rate": "fraction per year",
+}
+
+TABLE_COLUMNS = ("group", "segment", "parameter", "path", "value", "unit", "source", "reference")
+
+
+def parameter_table(business: Business, scenario: Scenario) -> pd.DataFrame:
+    """One row per parameter in use.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TABLE_COLUMNS`: ``group`` ("segment", "service", "lever", "business",
+        "scenario"), ``segment`` (or the lever name, else ""), ``parameter`` (field name),
+        ``path`` (dotted path used by ``Business.source``), ``value`` (the base tenure table is
+        summarised as its total), ``unit``, ``source`` ("data", "assumption", "user" or
+        "setting") and ``reference``.
+    """
+    rows = []
+    for seg in business.segments:
+        for name, (unit, ref) in SEGMENT_FIELDS.items():
+            value = getattr(seg, name)
+            if name == "constant_monthly_churn" and value is None:
+                continue
+            if name == "base_customers_by_tenure":
+                value = seg.base_customers
+            path = f"segments.{seg.name}.{name}"
+            rows.append(("segment", seg.name, name, path, value, unit, business.source(path), ref))
+    for name, (unit, ref) in SERVICE_FIELDS.items():
+        path = f"service.{name}"
+        value = getattr(business.service, name)
+        rows.append(("service", "", name, path, value, unit, business.source(path), ref))
+    for lever in LEVERS:
+        response = business.service.lever(lever)
+        for name, (unit, ref) in LEVER_FIELDS.items():
+            path = f"service.{lever}.{name}"
+            value = getattr(response, name)
+            rows.append(("lever", lever, name, path, value, unit, business.source(path), ref))
+    for name, (unit, ref) in BUSINESS_FIELDS.items():
+        rows.append(
+            ("business", "", name, name, getattr(business, name), unit, business.source(name), ref)
+        )
+    for f in dataclasses.fields(scenario):
+        unit = SCENARIO_FIELDS[f.name]
+        rows.append(
+            (
+                "scenario",
+                "",
+                f.name,
+                f"scenario.{f.name}",
+                getattr(scenario, f.name),
+                unit,
+                "setting",
+                "",
+            )
+        )
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))

@@ -1,0 +1,520 @@
+"""Parameter objects: frozen, keyword-only dataclasses validated on construction.
+
+Conventions used everywhere in :mod:`simulator`:
+
+* time runs in months; month 1 is the first simulated month and is not discounted;
+* rates are fractions (``0.05`` means 5 %), per month unless the name says ``annual``;
+* money is in the business's own currency, per customer-month unless the name says otherwise.
+
+Three kinds of object:
+
+* :class:`Segment` and :class:`ServiceOperations`/:class:`LeverResponse` describe the business and
+  the judgement priors about how customers respond (data or assumptions, model.md sections 2-4);
+* :class:`Business` bundles them;
+* :class:`Scenario` holds the decision a user is trying out (user settings).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+
+LEVERS: tuple[str, ...] = ("tools", "training", "incentives", "people")
+"""The four service levers, in display order: tools, authority/training, incentives, people."""
+
+
+def _check(condition: bool, owner: str, name: str, value: object, rule: str) -> None:
+    if not condition:
+        raise ValueError(f"{owner}.{name} must be {rule}; got {value!r}")
+
+
+def _finite(owner: str, obj: object) -> None:
+    for f in fields(obj):  # type: ignore[arg-type]
+        value = getattr(obj, f.name)
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            _check(math.isfinite(value), owner, f.name, value, "a finite number")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Segment:
+    """One customer segment: its economics, baseline retention and price/service response.
+
+    Parameters
+    ----------
+    name
+        Label shown to users, e.g. ``"core"``.
+    arpu_per_month
+        Average revenue per active customer-month at today's price (currency).
+    variable_cost_per_month
+        Cost to serve one customer-month besides contact handling (COGS, payment fees).
+    sbg_alpha, sbg_beta
+        Shifted-beta-geometric parameters of the per-month churn probability theta ~ Beta(alpha,
+        beta) (Fader & Hardie 2007). Ignored when ``constant_monthly_churn`` is set.
+    constant_monthly_churn
+        If set, every customer churns with this probability each month (geometric model).
+    base_customers_by_tenure
+        Active customers today by tenure in months: element ``n`` counts customers who have
+        renewed ``n`` times (tenure 0 = joined this month).
+    paid_acquisitions_per_month
+        New customers a month from paid channels.
+    acquisition_cost_per_customer
+        Paid acquisition cost (CAC) per new paid customer.
+    referral_rate_per_month
+        Referred new customers per active customer-month at today's service level (nu_0).
+    referral_reward_per_customer
+        Reward paid per referred new customer.
+    referred_churn_multiplier
+        Hazard multiplier of referred customers on the controllable part of churn (phi_ref).
+    lasting_price_elasticity
+        Hazard elasticity eta: a lasting price index pi multiplies controllable churn by pi**eta.
+    notice_shock_churn_per_10pct
+        Extra share of the existing base lost in the notice month of a +10 % increase (s).
+    shock_half_life_months
+        Half-life h of the reference-price adaptation; lambda = 0.5 ** (1 / h).
+    decrease_response_ratio
+        Asymmetry a: a price decrease lowers churn a times as much as an increase raises it.
+    price_threshold
+        Latitude of acceptance tau (log-price units): increases below it provoke no response.
+    uncontrollable_churn_share
+        Share u of baseline churn that no price or service lever affects (Braun & Schweidel 2011).
+    satisfaction_moderation
+        psi: service quality dQ scales price sensitivity by exp(-psi * dQ) (Homburg et al. 2005).
+    max_service_churn_reduction
+        M_max: reduction of controllable churn at full service effect (dQ = 1), gamma = -ln(1-M).
+    """
+
+    name: str
+    arpu_per_month: float
+    variable_cost_per_month: float
+    sbg_alpha: float = 1.0
+    sbg_beta: float = 1.0
+    constant_monthly_churn: float | None = None
+    base_customers_by_tenure: tuple[float, ...] = ()
+    paid_acquisitions_per_month: float = 0.0
+    acquisition_cost_per_customer: float = 0.0
+    referral_rate_per_month: float = 0.0
+    referral_reward_per_customer: float = 0.0
+    referred_churn_multiplier: float = 0.85
+    lasting_price_elasticity: float = 1.0
+    notice_shock_churn_per_10pct: float = 0.0
+    shock_half_life_months: float = 1.0
+    decrease_response_ratio: float = 0.5
+    price_threshold: float = 0.0
+    uncontrollable_churn_share: float = 0.3
+    satisfaction_moderation: float = 0.5
+    max_service_churn_reduction: float = 0.10
+
+    def __post_init__(self) -> None:
+        o = f"Segment {self.name!r}"
+        object.__setattr__(
+            self, "base_customers_by_tenure", tuple(float(n) for n in self.base_customers_by_tenure)
+        )
+        _finite(o, self)
+        _check(bool(self.name.strip()), o, "name", self.name, "a non-empty label")
+        _check(self.arpu_per_month > 0, o, "arpu_per_month", self.arpu_per_month, "above 0")
+        _check(
+            self.variable_cost_per_month >= 0,
+            o,
+            "variable_cost_per_month",
+            self.variable_cost_per_month,
+            "at least 0",
+        )
+        _check(self.sbg_alpha > 0, o, "sbg_alpha", self.sbg_alpha, "above 0")
+        _check(self.sbg_beta > 0, o, "sbg_beta", self.sbg_beta, "above 0")
+        if self.constant_monthly_churn is not None:
+            _check(
+                math.isfinite(self.constant_monthly_churn) and 0 < self.constant_monthly_churn < 1,
+                o,
+                "constant_monthly_churn",
+                self.constant_monthly_churn,
+                "between 0 and 1 (exclusive)",
+            )
+        _check(
+            all(math.isfinite(n) and n >= 0 for n in self.base_customers_by_tenure),
+            o,
+            "base_customers_by_tenure",
+            "…",
+            "finite counts of at least 0",
+        )
+        for name in (
+            "paid_acquisitions_per_month",
+            "acquisition_cost_per_customer",
+            "referral_rate_per_month",
+            "referral_reward_per_customer",
+            "lasting_price_elasticity",
+            "satisfaction_moderation",
+        ):
+            _check(getattr(self, name) >= 0, o, name, getattr(self, name), "at least 0")
+        _check(
+            self.referral_rate_per_month < 1,
+            o,
+            "referral_rate_per_month",
+            self.referral_rate_per_month,
+            "below 1",
+        )
+        _check(
+            0 < self.referred_churn_multiplier <= 2,
+            o,
+            "referred_churn_multiplier",
+            self.referred_churn_multiplier,
+            "in (0, 2]",
+        )
+        _check(
+            0 <= self.notice_shock_churn_per_10pct < 1,
+            o,
+            "notice_shock_churn_per_10pct",
+            self.notice_shock_churn_per_10pct,
+            "in [0, 1)",
+        )
+        _check(
+            self.shock_half_life_months > 0,
+            o,
+            "shock_half_life_months",
+            self.shock_half_life_months,
+            "above 0",
+        )
+        _check(
+            0 <= self.decrease_response_ratio <= 1,
+            o,
+            "decrease_response_ratio",
+            self.decrease_response_ratio,
+            "in [0, 1]",
+        )
+        _check(
+            0 <= self.price_threshold < math.log(1.1),
+            o,
+            "price_threshold",
+            self.price_threshold,
+            "in [0, ln 1.1) so that a +10 % increase is noticed",
+        )
+        _check(
+            0 <= self.uncontrollable_churn_share < 1,
+            o,
+            "uncontrollable_churn_share",
+            self.uncontrollable_churn_share,
+            "in [0, 1)",
+        )
+        _check(
+            0 <= self.max_service_churn_reduction < 1,
+            o,
+            "max_service_churn_reduction",
+            self.max_service_churn_reduction,
+            "in [0, 1)",
+        )
+
+    @property
+    def base_customers(self) -> float:
+        """Active customers today, all tenures."""
+        return float(sum(self.base_customers_by_tenure))
+
+    @property
+    def service_churn_coefficient(self) -> float:
+        """gamma = -ln(1 - M_max): log-hazard reduction of controllable churn at dQ = 1."""
+        return -math.log1p(-self.max_service_churn_reduction)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeverResponse:
+    """How spend on one service lever builds into quality (model.md section 3).
+
+    Parameters
+    ----------
+    ramp_half_life_months
+        Months of sustained spend until half the full effect is reached (adstock half-life h).
+    half_effect_spend_per_month
+        Sustained monthly spend x_50 that reaches half the lever's maximum response.
+    hill_exponent
+        Shape n of the Hill curve q = x**n / (x_50**n + x**n); n > 1 is S-shaped.
+    weight
+        w_k, the lever's maximum contribution to the quality index dQ, in [0, 1].
+    """
+
+    ramp_half_life_months: float
+    half_effect_spend_per_month: float
+    hill_exponent: float = 1.0
+    weight: float = 0.5
+
+    def __post_init__(self) -> None:
+        o = "LeverResponse"
+        _finite(o, self)
+        _check(
+            self.ramp_half_life_months > 0,
+            o,
+            "ramp_half_life_months",
+            self.ramp_half_life_months,
+            "above 0",
+        )
+        _check(
+            self.half_effect_spend_per_month > 0,
+            o,
+            "half_effect_spend_per_month",
+            self.half_effect_spend_per_month,
+            "above 0",
+        )
+        _check(0 < self.hill_exponent <= 10, o, "hill_exponent", self.hill_exponent, "in (0, 10]")
+        _check(0 <= self.weight <= 1, o, "weight", self.weight, "in [0, 1]")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceOperations:
+    """The contact centre today and how far full service quality (dQ = 1) moves it.
+
+    Contacts per customer-month follow the geometric re-contact identity
+    ``issues_per_customer_month / fcr`` (model.md section 3.4).
+    """
+
+    tools: LeverResponse
+    training: LeverResponse
+    incentives: LeverResponse
+    people: LeverResponse
+    issues_per_customer_month: float = 0.2
+    first_contact_resolution: float = 0.70
+    handling_time_minutes: float = 8.0
+    cost_per_handling_minute: float = 1.0
+    csat: float = 0.72
+    max_csat_gain: float = 0.12
+    max_fcr_gain: float = 0.10
+    max_handling_time_reduction: float = 0.15
+    max_arpu_uplift: float = 0.02
+    max_referral_uplift: float = 0.10
+
+    def __post_init__(self) -> None:
+        o = "ServiceOperations"
+        _finite(o, self)
+        for name in (
+            "issues_per_customer_month",
+            "handling_time_minutes",
+            "cost_per_handling_minute",
+        ):
+            _check(getattr(self, name) >= 0, o, name, getattr(self, name), "at least 0")
+        _check(
+            0 < self.first_contact_resolution < 1,
+            o,
+            "first_contact_resolution",
+            self.first_contact_resolution,
+            "in (0, 1)",
+        )
+        _check(
+            0 <= self.max_fcr_gain < 1 - self.first_contact_resolution,
+            o,
+            "max_fcr_gain",
+            self.max_fcr_gain,
+            "at least 0 and keep first-contact resolution below 100 %",
+        )
+        _check(0 <= self.csat <= 1, o, "csat", self.csat, "in [0, 1]")
+        _check(
+            0 <= self.max_csat_gain <= 1 - self.csat,
+            o,
+            "max_csat_gain",
+            self.max_csat_gain,
+            "at least 0 and keep CSAT at most 100 %",
+        )
+        for name in ("max_handling_time_reduction",):
+            _check(0 <= getattr(self, name) < 1, o, name, getattr(self, name), "in [0, 1)")
+        for name in ("max_arpu_uplift", "max_referral_uplift"):
+            _check(0 <= getattr(self, name) <= 1, o, name, getattr(self, name), "in [0, 1]")
+
+    def lever(self, name: str) -> LeverResponse:
+        """The response of lever ``name`` (one of :data:`LEVERS`)."""
+        if name not in LEVERS:
+            raise ValueError(f"unknown service lever {name!r}; expected one of {LEVERS}")
+        return getattr(self, name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Business:
+    """Everything the simulator knows about the firm: segments, service operations, fee salience.
+
+    Parameters
+    ----------
+    name
+        Shown on the pages, e.g. ``"Sample broadband provider"``.
+    currency
+        ISO 4217 code used for display, e.g. ``"EUR"``.
+    segments
+        At least one :class:`Segment`; names must be unique.
+    service
+        The contact centre and service-lever responses.
+    fee_salience
+        A new monthly fee weighs on churn as ``fee_salience`` times the same money added to the
+        price (Iyengar et al. 2011: access fees carry a structure penalty) [assumption].
+    data_fields, user_fields
+        Dotted paths of parameters that came from customer data or were set by a user, e.g.
+        ``"segments.core.arpu_per_month"`` or ``"service.csat"``; every other parameter is an
+        assumption (a default prior). See :mod:`simulator.assumptions`.
+    """
+
+    name: str
+    currency: str
+    segments: tuple[Segment, ...]
+    service: ServiceOperations
+    fee_salience: float = 1.5
+    data_fields: tuple[str, ...] = ()
+    user_fields: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "segments", tuple(self.segments))
+        object.__setattr__(self, "data_fields", tuple(self.data_fields))
+        object.__setattr__(self, "user_fields", tuple(self.user_fields))
+        _check(
+            len(self.segments) > 0, "Business", "segments", self.segments, "at least one segment"
+        )
+        names = [s.name for s in self.segments]
+        _check(
+            len(set(names)) == len(names), "Business", "segments", names, "uniquely named segments"
+        )
+        _check(
+            math.isfinite(self.fee_salience) and 0 <= self.fee_salience <= 5,
+            "Business",
+            "fee_salience",
+            self.fee_salience,
+            "in [0, 5]",
+        )
+        _check(
+            len(self.currency) == 3 and self.currency.isalpha(),
+            "Business",
+            "currency",
+            self.currency,
+            "a three-letter currency code",
+        )
+
+    def source(self, path: str) -> str:
+        """Where the parameter at ``path`` came from: ``"user"``, ``"data"`` or ``"assumption"``."""
+        if path in self.user_fields:
+            return "user"
+        return "data" if path in self.data_fields else "assumption"
+
+    def segment(self, name: str) -> Segment:
+        """The segment called ``name``."""
+        for s in self.segments:
+            if s.name == name:
+                return s
+        raise KeyError(f"no segment named {name!r}; segments are {[s.name for s in self.segments]}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """A decision to try: a price change, a new fee and a monthly service budget per lever.
+
+    Parameters
+    ----------
+    price_change
+        Relative change of the list price, ``0.05`` = +5 %; above -0.9.
+    monthly_fee
+        A new fee per customer-month (currency), added to what every customer pays.
+    price_change_month
+        First month in which the new price and fee apply (1 = the first simulated month).
+    notice_months
+        How many months before ``price_change_month`` customers are told (the shock comes then).
+    phase_in_months
+        The price change is reached in this many equal monthly steps (1 = all at once).
+    grandfather_existing
+        Customers who joined before ``price_change_month`` keep today's price and fee.
+    tools_spend_per_month, training_spend_per_month, incentives_spend_per_month,
+    people_spend_per_month
+        Monthly budget per service lever from month 1 (currency a month).
+    horizon_months
+        Months simulated, 12 to 120.
+    annual_discount_rate
+        Annual rate used for NPV; converted to monthly as (1 + d) ** (1 / 12) - 1.
+    """
+
+    price_change: float = 0.0
+    monthly_fee: float = 0.0
+    price_change_month: int = 1
+    notice_months: int = 0
+    phase_in_months: int = 1
+    grandfather_existing: bool = False
+    tools_spend_per_month: float = 0.0
+    training_spend_per_month: float = 0.0
+    incentives_spend_per_month: float = 0.0
+    people_spend_per_month: float = 0.0
+    horizon_months: int = 60
+    annual_discount_rate: float = 0.10
+
+    def __post_init__(self) -> None:
+        o = "Scenario"
+        _finite(o, self)
+        for name in ("price_change_month", "notice_months", "phase_in_months", "horizon_months"):
+            value = getattr(self, name)
+            _check(
+                isinstance(value, int) and not isinstance(value, bool),
+                o,
+                name,
+                value,
+                "a whole number",
+            )
+        _check(
+            isinstance(self.grandfather_existing, bool),
+            o,
+            "grandfather_existing",
+            self.grandfather_existing,
+            "true or false",
+        )
+        _check(-0.9 < self.price_change <= 2, o, "price_change", self.price_change, "in (-0.9, 2]")
+        _check(self.monthly_fee >= 0, o, "monthly_fee", self.monthly_fee, "at least 0")
+        _check(
+            12 <= self.horizon_months <= 120, o, "horizon_months", self.horizon_months, "12 to 120"
+        )
+        _check(
+            1 <= self.price_change_month <= self.horizon_months,
+            o,
+            "price_change_month",
+            self.price_change_month,
+            "between 1 and the horizon",
+        )
+        _check(
+            0 <= self.notice_months < self.price_change_month,
+            o,
+            "notice_months",
+            self.notice_months,
+            "at least 0 and before month 1 (notice_months < price_change_month)",
+        )
+        _check(
+            1 <= self.phase_in_months <= 24,
+            o,
+            "phase_in_months",
+            self.phase_in_months,
+            "1 to 24",
+        )
+        for lever in LEVERS:
+            name = f"{lever}_spend_per_month"
+            _check(getattr(self, name) >= 0, o, name, getattr(self, name), "at least 0")
+        _check(
+            0 <= self.annual_discount_rate <= 1,
+            o,
+            "annual_discount_rate",
+            self.annual_discount_rate,
+            "in [0, 1]",
+        )
+
+    def spend_per_month(self, lever: str) -> float:
+        """Monthly budget of ``lever`` (one of :data:`LEVERS`)."""
+        if lever not in LEVERS:
+            raise ValueError(f"unknown service lever {lever!r}; expected one of {LEVERS}")
+        return getattr(self, f"{lever}_spend_per_month")
+
+    @property
+    def service_spend_per_month(self) -> float:
+        """Total monthly service budget over the four levers."""
+        return sum(self.spend_per_month(lever) for lever in LEVERS)
+
+    @property
+    def notice_month(self) -> int:
+        """The month customers learn of the price change."""
+        return self.price_change_month - self.notice_months
+
+    @property
+    def changes_price(self) -> bool:
+        """True if the scenario changes what customers pay."""
+        return self.price_change != 0 or self.monthly_fee != 0
+
+    def without_changes(self) -> Scenario:
+        """The baseline: the same horizon and discount rate, no price, fee or service change."""
+        return Scenario(
+            horizon_months=self.horizon_months, annual_discount_rate=self.annual_discount_rate
+        )
+
+    def with_changes(self, **changes: object) -> Scenario:
+        """A copy with some settings changed (validated again)."""
+        return replace(self, **changes)
