@@ -18,7 +18,15 @@ Files: :func:`scenario_to_json`, :func:`scenario_from_json`.
 from simulator.engine import MONTHLY_COLUMNS, Projection, simulate
 from simulator.evaluate import BreakEvenElasticity, Evaluation, evaluate
 from simulator.finance import breakeven_volume_change
-from simulator.params import LEVERS, Business, LeverResponse, Scenario, Segment, ServiceOperations
+from simulator.params import (
+    LEVERS,
+    Business,
+    LeverResponse,
+    ParameterError,
+    Scenario,
+    Segment,
+    ServiceOperations,
+)
 from simulator.sample import example_scenario, sample_business
 from simulator.sbg import (
     SBGFit,
@@ -36,6 +44,7 @@ __all__ = [
     "Business",
     "Evaluation",
     "LeverResponse",
+    "ParameterError",
     "Projection",
     "SBGFit",
     "Scenario",

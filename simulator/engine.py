@@ -118,11 +118,14 @@ def simulate(business: Business, scenario: Scenario, *, terminal_value: bool = T
     flows = [_segment_flows(business, seg, scenario, service) for seg in business.segments]
     total_customers = np.sum([f.customers for f in flows], axis=0)
     spend = service["service_spend"].to_numpy()
-    share = np.divide(1.0, total_customers, out=np.zeros(horizon), where=total_customers > 0)
     frames, rows = [], []
     npv = tv_total = 0.0
     for seg, f in zip(business.segments, flows, strict=True):
-        seg_spend = spend * f.customers * share
+        # The service budget is shared by customers (the ratio, not 1 / total, cannot overflow).
+        share = np.divide(
+            f.customers, total_customers, out=np.zeros(horizon), where=total_customers > 0
+        )
+        seg_spend = spend * share
         cash_flow = f.contribution - f.acquisition_cost - seg_spend
         seg_npv = float(np.sum(cash_flow * discount))
         tv = 0.0

@@ -23,9 +23,20 @@ LEVERS: tuple[str, ...] = ("tools", "training", "incentives", "people")
 """The four service levers, in display order: tools, authority/training, incentives, people."""
 
 
+class ParameterError(ValueError):
+    """An invalid parameter value; ``field`` names it and ``rule`` says what it must be."""
+
+    def __init__(self, owner: str, field: str, rule: str, value: object) -> None:
+        super().__init__(f"{owner}.{field} must be {rule}; got {value!r}")
+        self.owner = owner
+        self.field = field
+        self.rule = rule
+        self.value = value
+
+
 def _check(condition: bool, owner: str, name: str, value: object, rule: str) -> None:
     if not condition:
-        raise ValueError(f"{owner}.{name} must be {rule}; got {value!r}")
+        raise ParameterError(owner, name, rule, value)
 
 
 def _finite(owner: str, obj: object) -> None:
@@ -416,7 +427,7 @@ class Scenario:
     horizon_months
         Months simulated, 12 to 120.
     annual_discount_rate
-        Annual rate used for NPV; converted to monthly as (1 + d) ** (1 / 12) - 1.
+        Annual rate used for NPV, in (0, 1]; converted to monthly as (1 + d) ** (1 / 12) - 1.
     """
 
     price_change: float = 0.0
@@ -481,11 +492,11 @@ class Scenario:
             name = f"{lever}_spend_per_month"
             _check(getattr(self, name) >= 0, o, name, getattr(self, name), "at least 0")
         _check(
-            0 <= self.annual_discount_rate <= 1,
+            0 < self.annual_discount_rate <= 1,
             o,
             "annual_discount_rate",
             self.annual_discount_rate,
-            "in [0, 1]",
+            "above 0 and at most 1 (the value of customers beyond the horizon needs discounting)",
         )
 
     def spend_per_month(self, lever: str) -> float:

@@ -18,7 +18,14 @@ import json
 import math
 from typing import Any
 
-from simulator.params import Business, LeverResponse, Scenario, Segment, ServiceOperations
+from simulator.params import (
+    Business,
+    LeverResponse,
+    ParameterError,
+    Scenario,
+    Segment,
+    ServiceOperations,
+)
 from simulator.sample import sample_business
 
 FORMAT = "service-gap-simulator/scenario"
@@ -115,6 +122,9 @@ def _build(cls, data: Any, path: str, *, required: bool, extra: dict | None = No
         kwargs[name] = _value(data[name], f.type, where)
     try:
         return cls(**kwargs)
+    except ParameterError as exc:
+        where = f"{path}.{exc.field}" if path else exc.field
+        raise ScenarioFileError(f"{where}: must be {exc.rule}; got {exc.value!r}") from None
     except (TypeError, ValueError) as exc:
         raise ScenarioFileError(f"{path or '(top level)'}: {exc}") from None
 
