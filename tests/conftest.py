@@ -1,0 +1,118 @@
+"""Shared fixtures for the core tests: small explicit businesses, the sample business, a seeded rng.
+
+Tests import the builders relatively (``from .conftest import one_segment_business``) when they
+need a business with particular parameters; fixtures give the common ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator import Business, LeverResponse, Segment, ServiceOperations, sample_business
+
+SEED = 20240601
+
+
+def service_operations(**changes: object) -> ServiceOperations:
+    """A contact centre with four identical, easily reasoned-about levers."""
+    lever = LeverResponse(
+        ramp_half_life_months=2.0, half_effect_spend_per_month=10_000.0, hill_exponent=1.0
+    )
+    settings: dict[str, object] = {
+        "tools": lever,
+        "training": lever,
+        "incentives": lever,
+        "people": lever,
+        "issues_per_customer_month": 0.2,
+        "first_contact_resolution": 0.70,
+        "handling_time_minutes": 8.0,
+        "cost_per_handling_minute": 1.0,
+    }
+    settings.update(changes)
+    return ServiceOperations(**settings)
+
+
+def segment(**changes: object) -> Segment:
+    """A plain sBG segment with no acquisition, no referrals and no price response."""
+    settings: dict[str, object] = {
+        "name": "only",
+        "arpu_per_month": 50.0,
+        "variable_cost_per_month": 20.0,
+        "sbg_alpha": 2.0,
+        "sbg_beta": 3.0,
+        "base_customers_by_tenure": (1000.0,),
+        "lasting_price_elasticity": 0.0,
+        "notice_shock_churn_per_10pct": 0.0,
+        "uncontrollable_churn_share": 0.0,
+    }
+    settings.update(changes)
+    return Segment(**settings)
+
+
+def one_segment_business(service: ServiceOperations | None = None, **changes: object) -> Business:
+    """A one-segment business; ``changes`` go to the segment (see :func:`segment`)."""
+    return Business(
+        name="One segment",
+        currency="EUR",
+        segments=(segment(**changes),),
+        service=service or service_operations(),
+    )
+
+
+def two_segment_business() -> Business:
+    """Two segments, one sBG and one constant-churn, every mechanism switched on."""
+    loyal = Segment(
+        name="loyal",
+        arpu_per_month=40.0,
+        variable_cost_per_month=12.0,
+        sbg_alpha=2.0,
+        sbg_beta=8.0,
+        base_customers_by_tenure=(100.0, 80.0, 60.0, 50.0, 45.0, 40.0),
+        paid_acquisitions_per_month=10.0,
+        acquisition_cost_per_customer=100.0,
+        referral_rate_per_month=0.01,
+        referral_reward_per_customer=20.0,
+        lasting_price_elasticity=0.5,
+        notice_shock_churn_per_10pct=0.01,
+        price_threshold=0.02,
+        uncontrollable_churn_share=0.3,
+    )
+    switchers = Segment(
+        name="switchers",
+        arpu_per_month=30.0,
+        variable_cost_per_month=10.0,
+        constant_monthly_churn=0.05,
+        base_customers_by_tenure=(120.0, 80.0),
+        paid_acquisitions_per_month=20.0,
+        acquisition_cost_per_customer=80.0,
+        referral_rate_per_month=0.005,
+        referral_reward_per_customer=20.0,
+        lasting_price_elasticity=1.5,
+        notice_shock_churn_per_10pct=0.03,
+        uncontrollable_churn_share=0.2,
+    )
+    return Business(
+        name="Tiny two-segment business",
+        currency="EUR",
+        segments=(loyal, switchers),
+        service=service_operations(),
+    )
+
+
+@pytest.fixture
+def tiny_business() -> Business:
+    """Two small segments (sBG "loyal", constant-churn "switchers") with every mechanism on."""
+    return two_segment_business()
+
+
+@pytest.fixture
+def sample() -> Business:
+    """The bundled sample business."""
+    return sample_business()
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded generator: every random test is reproducible."""
+    return np.random.default_rng(SEED)

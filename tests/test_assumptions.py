@@ -1,0 +1,137 @@
+"""The parameter table: every parameter in use, with a unit and where it came from."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from simulator import Business, LeverResponse, Scenario, Segment, ServiceOperations
+from simulator.assumptions import TABLE_COLUMNS, parameter_table
+from simulator.params import LEVERS
+
+from .conftest import two_segment_business
+
+SOURCES = {"data", "assumption", "user", "setting"}
+NOT_PARAMETERS = {"name"}  # labels, not numbers a result depends on
+
+
+def field_names(cls) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)}
+
+
+def rows(table, group: str, owner: str = "") -> dict:
+    part = table[(table["group"] == group) & (table["segment"] == owner)]
+    return {row.parameter: row for row in part.itertuples(index=False)}
+
+
+def test_table_has_the_documented_columns(tiny_business):
+    table = parameter_table(tiny_business, Scenario())
+    assert tuple(table.columns) == TABLE_COLUMNS
+
+
+def test_every_segment_field_appears_for_every_segment_with_unit_and_source(tiny_business):
+    table = parameter_table(tiny_business, Scenario())
+    for seg in tiny_business.segments:
+        listed = rows(table, "segment", seg.name)
+        expected = field_names(Segment) - NOT_PARAMETERS
+        if seg.constant_monthly_churn is None:
+            # "one row per parameter in use": a geometric churn rate only when it is set
+            expected -= {"constant_monthly_churn"}
+        assert set(listed) == expected, seg.name
+        for name, row in listed.items():
+            assert row.unit, name
+            assert row.source in SOURCES
+            assert row.reference, name
+            assert row.path == f"segments.{seg.name}.{name}"
+
+
+def test_constant_monthly_churn_is_listed_when_a_segment_uses_it(tiny_business):
+    table = parameter_table(tiny_business, Scenario())
+    listed = rows(table, "segment", "switchers")
+    assert listed["constant_monthly_churn"].value == 0.05
+
+
+def test_base_customers_are_summarised_as_their_total(tiny_business):
+    table = parameter_table(tiny_business, Scenario())
+    listed = rows(table, "segment", "loyal")
+    assert listed["base_customers_by_tenure"].value == tiny_business.segment("loyal").base_customers
+
+
+def test_every_service_field_appears_with_unit_and_source(tiny_business):
+    table = parameter_table(tiny_business, Scenario())
+    listed = rows(table, "service")
+    assert set(listed) == field_names(ServiceOperations) - set(LEVERS)
+    for name, row in listed.items():
+        assert row.unit and row.reference and row.source in SOURCES, name
+        assert row.value == getattr(tiny_business.service, name)
+        assert row.path == f"service.{name}"
+
+
+def test_every_lever_field_appears_for_every_lever_with_unit_and_source(tiny_business):
+    table = parameter_table(tiny_business, Scenario())
+    for lever in LEVERS:
+        listed = rows(table, "lever", lever)
+        assert set(listed) == field_names(LeverResponse), lever
+        for name, row in listed.items():
+            assert row.unit and row.reference and row.source in SOURCES, name
+            assert row.path == f"service.{lever}.{name}"
+
+
+def test_every_business_parameter_appears_with_unit_and_source(tiny_business):
+    table = parameter_table(tiny_business, Scenario())
+    listed = rows(table, "business")
+    non_parameters = {"name", "currency", "segments", "service", "data_fields", "user_fields"}
+    assert set(listed) == field_names(Business) - non_parameters
+    assert listed["fee_salience"].unit and listed["fee_salience"].source in SOURCES
+
+
+def test_every_scenario_field_appears_as_a_setting_with_a_unit(tiny_business):
+    scenario = Scenario(price_change=0.05, horizon_months=48)
+    table = parameter_table(tiny_business, scenario)
+    listed = rows(table, "scenario")
+    assert set(listed) == field_names(Scenario)
+    for name, row in listed.items():
+        assert row.unit, name
+        assert row.source == "setting"
+        assert row.value == getattr(scenario, name)
+
+
+def test_without_provenance_every_parameter_is_an_assumption(tiny_business):
+    table = parameter_table(tiny_business, Scenario())
+    assert set(table.loc[table["group"] != "scenario", "source"]) == {"assumption"}
+
+
+@pytest.mark.parametrize(
+    ("path", "group", "owner", "parameter"),
+    [
+        ("segments.loyal.arpu_per_month", "segment", "loyal", "arpu_per_month"),
+        (
+            "segments.switchers.constant_monthly_churn",
+            "segment",
+            "switchers",
+            "constant_monthly_churn",
+        ),
+        ("service.csat", "service", "", "csat"),
+        ("service.tools.weight", "lever", "tools", "weight"),
+        ("fee_salience", "business", "", "fee_salience"),
+    ],
+)
+def test_data_and_user_fields_change_the_source_label(tiny_business, path, group, owner, parameter):
+    as_data = dataclasses.replace(tiny_business, data_fields=(path,))
+    as_user = dataclasses.replace(tiny_business, user_fields=(path,))
+    both = dataclasses.replace(tiny_business, data_fields=(path,), user_fields=(path,))
+    for business, expected in ((as_data, "data"), (as_user, "user"), (both, "user")):
+        table = parameter_table(business, Scenario())
+        assert rows(table, group, owner)[parameter].source == expected
+        others = table[(table["path"] != path) & (table["group"] != "scenario")]
+        assert set(others["source"]) == {"assumption"}
+
+
+def test_provenance_is_per_segment():
+    business = dataclasses.replace(
+        two_segment_business(), data_fields=("segments.loyal.sbg_alpha",)
+    )
+    table = parameter_table(business, Scenario())
+    assert rows(table, "segment", "loyal")["sbg_alpha"].source == "data"
+    assert rows(table, "segment", "switchers")["sbg_alpha"].source == "assumption"
