@@ -42,6 +42,17 @@ def churn_after_hazard_ratio(churn: float, hazard_ratio: float) -> float:
     return 1.0 - (1.0 - churn) ** hazard_ratio
 
 
+def churn_increase_for_price_change(elasticity: float, price_change: float = 0.10) -> float:
+    """Relative rise of (controllable) churn that a lasting price change causes: (1 + dP)**eta - 1.
+
+    The executive-facing reading of a hazard elasticity eta (model.md section 2.5): eta = 1.5
+    means +15.4 % more churn per +10 % price.
+    """
+    if price_change <= -1:
+        raise ValueError("price_change must be above -1")
+    return (1.0 + price_change) ** elasticity - 1.0
+
+
 def geometric_clv(
     margin: float,
     retention: float,

@@ -349,6 +349,8 @@ class Business:
     fee_salience
         A new monthly fee weighs on churn as ``fee_salience`` times the same money added to the
         price (Iyengar et al. 2011: access fees carry a structure penalty) [assumption].
+    core_segment
+        The segment of loyal "core" customers the pages call out; None means the first segment.
     data_fields, user_fields
         Dotted paths of parameters that came from customer data or were set by a user, e.g.
         ``"segments.core.arpu_per_month"`` or ``"service.csat"``; every other parameter is an
@@ -360,6 +362,7 @@ class Business:
     segments: tuple[Segment, ...]
     service: ServiceOperations
     fee_salience: float = 1.5
+    core_segment: str | None = None
     data_fields: tuple[str, ...] = ()
     user_fields: tuple[str, ...] = ()
 
@@ -382,12 +385,24 @@ class Business:
             "in [0, 5]",
         )
         _check(
+            self.core_segment is None or self.core_segment in names,
+            "Business",
+            "core_segment",
+            self.core_segment,
+            f"one of the segments {names}",
+        )
+        _check(
             len(self.currency) == 3 and self.currency.isalpha(),
             "Business",
             "currency",
             self.currency,
             "a three-letter currency code",
         )
+
+    @property
+    def core(self) -> str:
+        """Name of the core segment (``core_segment``, else the first segment)."""
+        return self.core_segment or self.segments[0].name
 
     def source(self, path: str) -> str:
         """Where the parameter at ``path`` came from: ``"user"``, ``"data"`` or ``"assumption"``."""

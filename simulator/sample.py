@@ -125,6 +125,7 @@ def sample_business() -> Business:
         segments=sample_segments(),
         service=sample_service(),
         fee_salience=1.5,
+        core_segment=CORE,
     )
 
 

@@ -147,11 +147,11 @@ def _value(value: Any, annotation: Any, where: str) -> Any:
     if kind == "int":
         _expect(isinstance(value, int) and not isinstance(value, bool), where, "a whole number")
         return value
-    if kind == "str":
-        _expect(isinstance(value, str), where, "text")
-        return value
     if "None" in kind and value is None:
         return None
+    if kind.startswith("str"):
+        _expect(isinstance(value, str), where, "text")
+        return value
     return _number(value, where)
 
 

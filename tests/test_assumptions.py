@@ -81,7 +81,15 @@ def test_every_lever_field_appears_for_every_lever_with_unit_and_source(tiny_bus
 def test_every_business_parameter_appears_with_unit_and_source(tiny_business):
     table = parameter_table(tiny_business, Scenario())
     listed = rows(table, "business")
-    non_parameters = {"name", "currency", "segments", "service", "data_fields", "user_fields"}
+    non_parameters = {
+        "name",
+        "currency",
+        "segments",
+        "service",
+        "core_segment",
+        "data_fields",
+        "user_fields",
+    }
     assert set(listed) == field_names(Business) - non_parameters
     assert listed["fee_salience"].unit and listed["fee_salience"].source in SOURCES
 

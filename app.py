@@ -1,0 +1,25 @@
+"""Home: what the app answers, which data is in use, and the current scenario's headline."""
+
+import streamlit as st
+
+from ui import cached, kpis, render, state, text
+
+render.page_setup("nav.home")
+business, scenario = state.business(), state.scenario()
+evaluation = cached.evaluate(business, scenario)
+table = cached.parameter_table(business, scenario)
+
+st.title(text.t("home.title"))
+st.markdown(text.t("home.intro"))
+
+st.subheader(text.t("home.data_header"))
+st.markdown(kpis.data_in_use(business))
+st.caption(render.business_summary(table))
+
+st.subheader(text.t("home.scenario_header"))
+st.markdown(text.describe_scenario(scenario, business.currency))
+render.verdict(kpis.verdict(evaluation, business, scenario), kpis.tone(evaluation, business))
+render.kpi_row(kpis.headline_cards(evaluation, business, scenario), describe=True)
+
+st.subheader(text.t("home.next_header"))
+render.page_links()

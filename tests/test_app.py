@@ -1,0 +1,290 @@
+"""AppTest: every page renders, and the Scenario and Assumptions pages drive the numbers."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import simulator
+from simulator.assumptions import parameter_table
+from ui import inputs, text
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")  # relative paths resolve oddly
+HOME = "app.py"
+SCENARIO = "pages/1_Scenario.py"
+ASSUMPTIONS = "pages/2_Assumptions.py"
+PRICE_SLIDER = "scenario_price_change_pct"
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=30).run()
+
+
+def _on(page: str) -> AppTest:
+    at = _app()
+    if page != HOME:
+        at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
+def _metric(at: AppTest, label: str):
+    matches = [m for m in at.metric if m.label == label]
+    assert len(matches) == 1, [m.label for m in at.metric]
+    return matches[0]
+
+
+def _npv_label(scenario: simulator.Scenario) -> str:
+    return text.t("kpi.npv", period=text.period(scenario.horizon_months))
+
+
+def _assert_npv_card(at: AppTest, business: simulator.Business, scenario: simulator.Scenario):
+    expected = simulator.evaluate(business, scenario)
+    card = _metric(at, _npv_label(scenario))
+    currency = business.currency
+    assert card.value == text.money(expected.scenario.npv, currency, compact=True)
+    assert card.proto.delta == text.signed_money(expected.delta_npv, currency, compact=True)
+    # The compact card rounds; the tooltip carries the exact value.
+    assert text.money(expected.scenario.npv, currency) in card.proto.help
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+@pytest.mark.parametrize("page", [HOME, SCENARIO, ASSUMPTIONS])
+def test_page_renders_without_error(page):
+    at = _on(page)
+    assert at.title, "every page has a title"
+    assert not at.error
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_home_shows_the_example_scenario_headline():
+    at = _on(HOME)
+    expected = simulator.evaluate(simulator.sample_business(), simulator.example_scenario())
+    card = _metric(at, _npv_label(simulator.example_scenario()))
+    assert card.proto.delta == text.signed_money(expected.delta_npv, "EUR", compact=True)
+    payback = _metric(at, text.t("kpi.payback"))
+    assert payback.value == text.t("kpi.payback.value", month=expected.payback_month)
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_scenario_page_opens_with_the_example_scenario():
+    at = _on(SCENARIO)
+    assert at.slider(key=PRICE_SLIDER).value == pytest.approx(5.0)
+    _assert_npv_card(at, simulator.sample_business(), simulator.example_scenario())
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_moving_the_price_slider_changes_npv_to_what_the_core_computes():
+    at = _on(SCENARIO)
+    before = _metric(at, _npv_label(simulator.example_scenario())).value
+    at.slider(key=PRICE_SLIDER).set_value(12.5).run()
+    assert not at.exception
+    scenario = replace(simulator.example_scenario(), price_change=0.125)
+    _assert_npv_card(at, simulator.sample_business(), scenario)
+    assert _metric(at, _npv_label(scenario)).value != before
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_service_budget_and_horizon_reach_the_scenario():
+    at = _on(SCENARIO)
+    at.slider(key="scenario_people_spend").set_value(40_000)
+    at.slider(key="scenario_horizon_months").set_value(84)
+    at.toggle(key="scenario_grandfather_existing").set_value(True).run()
+    scenario = replace(
+        simulator.example_scenario(),
+        people_spend_per_month=40_000.0,
+        horizon_months=84,
+        grandfather_existing=True,
+    )
+    _assert_npv_card(at, simulator.sample_business(), scenario)
+    assert at.session_state["scenario"] == scenario
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_scenario_survives_a_page_switch():
+    at = _on(SCENARIO)
+    at.slider(key=PRICE_SLIDER).set_value(10.0).run()
+    at.slider(key="scenario_monthly_fee").set_value(2.5).run()
+    at.switch_page(HOME).run()
+    assert not at.exception
+    scenario = replace(simulator.example_scenario(), price_change=0.10, monthly_fee=2.5)
+    assert at.session_state["scenario"] == scenario
+    expected = simulator.evaluate(simulator.sample_business(), scenario)
+    card = _metric(at, _npv_label(scenario))
+    assert card.proto.delta == text.signed_money(expected.delta_npv, "EUR", compact=True)
+
+    at.switch_page(SCENARIO).run()
+    assert at.slider(key=PRICE_SLIDER).value == pytest.approx(10.0)
+    assert at.slider(key="scenario_monthly_fee").value == pytest.approx(2.5)
+    _assert_npv_card(at, simulator.sample_business(), scenario)
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_invalid_combination_shows_an_error_not_an_exception():
+    at = _on(SCENARIO)
+    at.slider(key="scenario_price_change_month").set_value(2)
+    at.slider(key="scenario_notice_months").set_value(4).run()
+    assert not at.exception
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert text.t("inputs.notice_months") in message
+    # The page keeps showing the last valid scenario, and remembers it.
+    assert at.session_state["scenario"] == simulator.example_scenario()
+    _assert_npv_card(at, simulator.sample_business(), simulator.example_scenario())
+
+    at.slider(key="scenario_notice_months").set_value(1).run()
+    assert not at.error
+    assert at.session_state["scenario"] == replace(
+        simulator.example_scenario(), price_change_month=2, notice_months=1
+    )
+
+
+def _edit(at: AppTest, group: str, path: str, value: float) -> None:
+    """Type ``value`` into the Value cell of ``path`` in one Assumptions editor."""
+    key = f"assumptions_editor_{group}"
+    paths = list(
+        inputs.parameter_view(
+            parameter_table(at.session_state["business"], at.session_state["scenario"]),
+            group,
+            "EUR",
+        ).index
+    )
+    at.session_state[key] = {
+        "edited_rows": {paths.index(path): {"value": value}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_assumptions_edit_changes_the_scenario_numbers():
+    at = _on(ASSUMPTIONS)
+    _edit(at, "segment", "segments.core.arpu_per_month", 55.0)
+    assert not at.exception
+    assert not at.error
+    business = at.session_state["business"]
+    assert business.segment("core").arpu_per_month == 55.0
+    assert business.user_fields == ("segments.core.arpu_per_month",)
+    assert business.source("segments.core.arpu_per_month") == "user"
+    edited = at.data_editor(key="assumptions_editor_segment").value
+    assert text.source_label("user") in set(edited["source"])
+
+    at.switch_page(SCENARIO).run()
+    assert not at.exception
+    expected_business = inputs.business_with(
+        simulator.sample_business(), "segments.core.arpu_per_month", 55.0
+    )
+    _assert_npv_card(at, expected_business, simulator.example_scenario())
+    default = simulator.evaluate(simulator.sample_business(), simulator.example_scenario())
+    card = _metric(at, _npv_label(simulator.example_scenario()))
+    assert card.value != text.money(default.scenario.npv, "EUR", compact=True)
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_lever_and_base_size_edits_rebuild_the_business():
+    at = _on(ASSUMPTIONS)
+    _edit(at, "lever", "service.people.half_effect_spend_per_month", 30_000.0)
+    _edit(at, "segment", "segments.price-sensitive.base_customers_by_tenure", 20_000.0)
+    assert not at.exception
+    business = at.session_state["business"]
+    assert business.service.people.half_effect_spend_per_month == 30_000.0
+    assert business.segment("price-sensitive").base_customers == pytest.approx(20_000.0)
+    assert set(business.user_fields) == {
+        "service.people.half_effect_spend_per_month",
+        "segments.price-sensitive.base_customers_by_tenure",
+    }
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_invalid_assumption_shows_an_error_and_keeps_the_business():
+    at = _on(ASSUMPTIONS)
+    _edit(at, "service", "service.csat", 1.4)
+    assert not at.exception
+    assert len(at.error) == 1
+    assert text.parameter_label("csat") in at.error[0].value
+    assert at.session_state["business"] == simulator.sample_business()
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_reset_restores_the_default_business():
+    at = _on(ASSUMPTIONS)
+    _edit(at, "segment", "segments.core.arpu_per_month", 55.0)
+    assert at.session_state["business"] != simulator.sample_business()
+    at.button(key="assumptions_reset").click().run()
+    assert not at.exception
+    assert at.session_state["business"] == simulator.sample_business()
+    at.run()  # the cleared editor must not re-apply the old edit
+    assert at.session_state["business"] == simulator.sample_business()
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_scenario_rerun_is_fast_once_cached():
+    """A slider move re-renders well under a second (the target in product.md)."""
+    at = _on(SCENARIO)
+    slider = at.slider(key=PRICE_SLIDER)
+    start = time.perf_counter()
+    slider.set_value(7.5).run()
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    at.slider(key=PRICE_SLIDER).set_value(5.0).run()  # cached
+    cached = time.perf_counter() - start
+    assert not at.exception
+    assert first < 3.0 and cached < 1.5, (first, cached)
+
+
+# --- widget values <-> parameter objects, without a page ---------------------------------
+
+
+def test_widgets_show_percent_and_give_back_the_same_scenario():
+    scenario = simulator.example_scenario()
+    values = inputs.widget_values(scenario)
+    assert values[PRICE_SLIDER] == 5.0
+    assert values["scenario_annual_discount_rate_pct"] == 10.0
+    assert values["scenario_tools_spend"] == 10_000
+    assert inputs.scenario_from_widgets(values) == scenario
+
+
+def test_business_with_rebuilds_every_kind_of_path():
+    business = simulator.sample_business()
+    edited = inputs.business_with(business, "service.csat", 0.75)
+    edited = inputs.business_with(edited, "service.tools.weight", 0.4)
+    edited = inputs.business_with(edited, "fee_salience", 2.0)
+    edited = inputs.business_with(edited, "segments.core.base_customers_by_tenure", 10_000.0)
+    assert edited.service.csat == 0.75
+    assert edited.service.tools.weight == 0.4
+    assert edited.fee_salience == 2.0
+    core = edited.segment("core")
+    assert core.base_customers == pytest.approx(10_000.0)
+    scale = 10_000.0 / business.segment("core").base_customers
+    assert core.base_customers_by_tenure[5] == pytest.approx(
+        business.segment("core").base_customers_by_tenure[5] * scale
+    )
+    assert edited.user_fields == (
+        "service.csat",
+        "service.tools.weight",
+        "fee_salience",
+        "segments.core.base_customers_by_tenure",
+    )
+    assert inputs.business_with(edited, "service.csat", 0.8).user_fields == edited.user_fields
+
+
+@pytest.mark.parametrize("value", [float("nan"), None, -5.0])
+def test_business_with_rejects_empty_and_invalid_values(value):
+    with pytest.raises(ValueError, match="arpu_per_month"):
+        inputs.business_with(simulator.sample_business(), "segments.core.arpu_per_month", value)
+
+
+def test_table_edits_ignore_floating_point_noise():
+    table = parameter_table(simulator.sample_business(), simulator.example_scenario())
+    view = inputs.parameter_view(table, "segment", "EUR")
+    edited = view.copy()
+    path = "segments.core.base_customers_by_tenure"
+    edited.loc[path, "value"] = view.at[path, "value"] * (1 + 1e-12)
+    assert inputs.table_edits(view, edited) == {}
+    edited.loc["segments.core.arpu_per_month", "value"] = 50.0
+    assert inputs.table_edits(view, edited) == {"segments.core.arpu_per_month": 50.0}

@@ -1,0 +1,391 @@
+"""Widgets -> parameter objects: the Scenario sidebar and the Assumptions edits.
+
+Percent <-> fraction conversion lives here and nowhere else: widgets show percent, the core
+takes fractions. Every widget has an explicit key prefixed by its page. Widgets are seeded from
+the canonical Scenario in :mod:`ui.state` through ``st.session_state`` (never also with
+``value=``), and their values are copied back after the widgets run, so the scenario survives
+page switches even though Streamlit forgets the widgets of a page you leave.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import pandas as pd
+import streamlit as st
+
+from simulator import LEVERS, Business, Scenario
+from ui import text
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Slider:
+    """One Scenario field as a slider: ``widget value = field value * scale``."""
+
+    field: str
+    key: str  # suffix after the page prefix
+    label: str  # text id; its help is ``label + ".help"``
+    low: float
+    high: float
+    step: float
+    fmt: str  # printf format; "{symbol}" is replaced by the currency symbol
+    scale: float = 1.0
+    integer: bool = False
+    help_key: str | None = None
+
+    def to_widget(self, value: float) -> float | int:
+        shown = min(max(value * self.scale, self.low), self.high)
+        return int(round(shown)) if self.integer else round(shown, 6)
+
+    def to_field(self, shown: float | int) -> float | int:
+        if self.integer and self.scale == 1:
+            return int(shown)
+        return float(shown) / self.scale
+
+
+PRICE = (
+    _Slider(
+        field="price_change",
+        key="price_change_pct",
+        label="inputs.price_change_pct",
+        low=-20.0,
+        high=30.0,
+        step=0.5,
+        fmt="%+.1f%%",
+        scale=100.0,
+    ),
+    _Slider(
+        field="monthly_fee",
+        key="monthly_fee",
+        label="inputs.monthly_fee",
+        low=0.0,
+        high=10.0,
+        step=0.5,
+        fmt="{symbol}%.2f",
+    ),
+    _Slider(
+        field="price_change_month",
+        key="price_change_month",
+        label="inputs.price_change_month",
+        low=1,
+        high=36,
+        step=1,
+        fmt="%d",
+        integer=True,
+    ),
+    _Slider(
+        field="notice_months",
+        key="notice_months",
+        label="inputs.notice_months",
+        low=0,
+        high=6,
+        step=1,
+        fmt="%d",
+        integer=True,
+    ),
+    _Slider(
+        field="phase_in_months",
+        key="phase_in_months",
+        label="inputs.phase_in_months",
+        low=1,
+        high=12,
+        step=1,
+        fmt="%d",
+        integer=True,
+    ),
+)
+SERVICE = tuple(
+    _Slider(
+        field=f"{lever}_spend_per_month",
+        key=f"{lever}_spend",
+        label=f"inputs.spend.{lever}",
+        low=0,
+        high=100_000,
+        step=1_000,
+        fmt="{symbol}%,d",
+        integer=True,
+        help_key="inputs.spend.help",
+    )
+    for lever in LEVERS
+)
+HORIZON = (
+    _Slider(
+        field="horizon_months",
+        key="horizon_months",
+        label="inputs.horizon_months",
+        low=12,
+        high=120,
+        step=6,
+        fmt="%d",
+        integer=True,
+    ),
+    _Slider(
+        field="annual_discount_rate",
+        key="annual_discount_rate_pct",
+        label="inputs.annual_discount_rate_pct",
+        low=0.0,
+        high=25.0,
+        step=0.5,
+        fmt="%.1f%%",
+        scale=100.0,
+    ),
+)
+GRANDFATHER_FIELD = "grandfather_existing"
+
+
+def widget_key(prefix: str, name: str) -> str:
+    """The session-state key of a widget: ``widget_key("scenario", "price_change_pct")``."""
+    return f"{prefix}_{name}"
+
+
+def percent_to_fraction(pct: float) -> float:
+    """5.0 (%) -> 0.05; the one place the UI divides by 100."""
+    return float(pct) / 100.0
+
+
+def fraction_to_percent(fraction: float) -> float:
+    """0.05 -> 5.0 (%), rounded so slider steps stay on their grid."""
+    return round(float(fraction) * 100.0, 6)
+
+
+def scenario_from_widgets(values: Mapping[str, object], *, prefix: str = "scenario") -> Scenario:
+    """Build a Scenario from widget values keyed as on the page; raises ValueError if invalid."""
+    fields = {
+        s.field: s.to_field(values[widget_key(prefix, s.key)])  # type: ignore[arg-type]
+        for s in (*PRICE, *SERVICE, *HORIZON)
+    }
+    fields[GRANDFATHER_FIELD] = bool(values[widget_key(prefix, GRANDFATHER_FIELD)])
+    return Scenario(**fields)
+
+
+def widget_values(scenario: Scenario, *, prefix: str = "scenario") -> dict[str, object]:
+    """What each widget shows for ``scenario`` (the inverse of :func:`scenario_from_widgets`)."""
+    values: dict[str, object] = {
+        widget_key(prefix, s.key): s.to_widget(getattr(scenario, s.field))
+        for s in (*PRICE, *SERVICE, *HORIZON)
+    }
+    values[widget_key(prefix, GRANDFATHER_FIELD)] = scenario.grandfather_existing
+    return values
+
+
+def _slider(spec: _Slider, prefix: str, currency: str) -> None:
+    symbol = text.currency_symbol(currency).strip()
+    cast = int if spec.integer else float
+    st.slider(
+        text.t(spec.label, currency=symbol),
+        min_value=cast(spec.low),
+        max_value=cast(spec.high),
+        step=cast(spec.step),
+        format=spec.fmt.replace("{symbol}", symbol),
+        key=widget_key(prefix, spec.key),
+        help=text.t(spec.help_key or f"{spec.label}.help"),
+    )
+
+
+def scenario_controls(
+    current: Scenario, currency: str, *, prefix: str = "scenario"
+) -> tuple[Scenario, str | None]:
+    """Draw the scenario sliders in the sidebar; return the scenario they set.
+
+    Returns ``(scenario, None)`` when the widgets form a valid scenario, else ``(current,
+    message)`` with a planner-readable message naming the field, so the page can show the
+    error and keep showing the last valid scenario.
+    """
+    for key, value in widget_values(current, prefix=prefix).items():
+        if key not in st.session_state:  # seed once; the widgets below take no value=
+            st.session_state[key] = value
+    with st.sidebar:
+        st.header(text.t("inputs.price_header"))
+        st.caption(text.t("inputs.settings_caption"))
+        for spec in PRICE:
+            _slider(spec, prefix, currency)
+        st.toggle(
+            text.t("inputs.grandfather_existing"),
+            key=widget_key(prefix, GRANDFATHER_FIELD),
+            help=text.t("inputs.grandfather_existing.help"),
+        )
+        st.header(text.t("inputs.service_header"))
+        for spec in SERVICE:
+            _slider(spec, prefix, currency)
+        total = sum(st.session_state[widget_key(prefix, s.key)] for s in SERVICE)
+        st.caption(text.t("inputs.service_caption", total=text.money(total, currency)))
+        st.header(text.t("inputs.horizon_header"))
+        for spec in HORIZON:
+            _slider(spec, prefix, currency)
+    try:
+        return scenario_from_widgets(st.session_state, prefix=prefix), None
+    except ValueError as error:
+        return current, text.validation_message(error)
+
+
+# --- Assumptions: edits of the parameter table -> Business --------------------------------
+
+
+def business_with(business: Business, path: str, value: float) -> Business:
+    """``business`` with the parameter at dotted ``path`` set to ``value``, marked as user-set.
+
+    Paths are those of :func:`simulator.assumptions.parameter_table`: ``segments.<name>.<field>``,
+    ``service.<field>``, ``service.<lever>.<field>`` or a Business field. Editing
+    ``base_customers_by_tenure`` (shown as the total) scales every tenure in proportion.
+    Raises ValueError, naming the field, if the result is invalid.
+    """
+    if value is None or not math.isfinite(float(value)):
+        raise ValueError(f"Value.{path.rsplit('.', 1)[-1]} must be a number; got {value!r}")
+    value = float(value)
+    if path.startswith("segments."):
+        name, field = path.removeprefix("segments.").rsplit(".", 1)
+        segment = business.segment(name)
+        if field == "base_customers_by_tenure":
+            new_value = _scaled_base(segment.base_customers_by_tenure, value)
+        else:
+            new_value = value
+        segments = tuple(
+            replace(s, **{field: new_value}) if s.name == name else s for s in business.segments
+        )
+        changed = replace(business, segments=segments)
+    elif path.startswith("service."):
+        parts = path.removeprefix("service.").split(".")
+        service = business.service
+        if len(parts) == 2:
+            lever, field = parts
+            service = replace(service, **{lever: replace(service.lever(lever), **{field: value})})
+        else:
+            service = replace(service, **{parts[0]: value})
+        changed = replace(business, service=service)
+    else:
+        changed = replace(business, **{path: value})
+    user_fields = business.user_fields + (() if path in business.user_fields else (path,))
+    return replace(changed, user_fields=user_fields)
+
+
+def _scaled_base(counts: tuple[float, ...], total: float) -> tuple[float, ...]:
+    if total < 0:
+        raise ValueError(f"Segment.base_customers_by_tenure must be at least 0; got {total!r}")
+    current = sum(counts)
+    if current <= 0:
+        return (total,)
+    return tuple(n * total / current for n in counts)
+
+
+def table_edits(original: pd.DataFrame, edited: pd.DataFrame) -> dict[str, float]:
+    """Paths whose ``value`` differs between two versions of an Assumptions table.
+
+    Both frames are indexed by path. Differences within floating-point noise are ignored, so a
+    value that was applied (and perhaps rescaled) does not count as a new edit.
+    """
+    changes = {}
+    for path, new in edited["value"].items():
+        old = original.at[path, "value"]
+        if new is None or (isinstance(new, float) and math.isnan(new)):
+            changes[path] = new
+        elif not math.isclose(float(new), float(old), rel_tol=1e-9, abs_tol=1e-12):
+            changes[path] = float(new)
+    return changes
+
+
+EDITABLE_GROUPS = ("segment", "service", "lever", "business")
+"""Groups of :func:`simulator.assumptions.parameter_table` a user may edit (not "scenario")."""
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return text.t("value.yes" if value else "value.no")
+    if isinstance(value, int):
+        return text.number(value)
+    return f"{value:.6g}"
+
+
+def parameter_view(table: pd.DataFrame, group: str, currency: str) -> pd.DataFrame:
+    """The rows of one group as shown on the Assumptions page, indexed by parameter path.
+
+    Editable groups keep ``value`` numeric (the editor's input); the scenario group shows it
+    as text.
+    """
+    rows = table[table["group"] == group].set_index("path")
+    owner = rows["segment"].map(text.lever_label) if group == "lever" else rows["segment"]
+    view = pd.DataFrame(
+        {
+            "segment": owner,
+            "parameter": rows["parameter"].map(text.parameter_label),
+            "value": (
+                rows["value"].astype(float)
+                if group in EDITABLE_GROUPS
+                else rows["value"].map(_shown)
+            ),
+            "unit": rows["unit"].map(lambda unit: text.unit_label(unit, currency)),
+            "source": rows["source"].map(text.source_label),
+            "reference": rows["reference"],
+        },
+        index=rows.index,
+    )
+    if not (view["segment"] != "").any():
+        view = view.drop(columns="segment")
+    return view
+
+
+def _column_config(group: str) -> dict[str, object]:
+    owner = "column.lever" if group == "lever" else "column.segment"
+    return {
+        "segment": st.column_config.TextColumn(text.t(owner)),
+        "parameter": st.column_config.TextColumn(text.t("column.parameter")),
+        "value": (
+            st.column_config.NumberColumn(text.t("column.value"), format="%.6g")
+            if group in EDITABLE_GROUPS
+            else st.column_config.TextColumn(text.t("column.value"))
+        ),
+        "unit": st.column_config.TextColumn(text.t("column.unit")),
+        "source": st.column_config.TextColumn(text.t("column.source")),
+        "reference": st.column_config.TextColumn(text.t("column.reference")),
+    }
+
+
+def _height(rows: int) -> int:
+    return 38 + 35 * rows  # header + rows at Streamlit's default row height: no inner scroll
+
+
+def parameter_editor(
+    table: pd.DataFrame, group: str, currency: str, *, prefix: str = "assumptions"
+) -> dict[str, float]:
+    """An editable table of one parameter group; returns ``{path: new value}`` for edits."""
+    view = parameter_view(table, group, currency)
+    edited = st.data_editor(
+        view,
+        key=widget_key(prefix, f"editor_{group}"),
+        hide_index=True,
+        disabled=[column for column in view.columns if column != "value"],
+        column_config=_column_config(group),
+        height=_height(len(view)),
+    )
+    return table_edits(view, edited)
+
+
+def settings_table(table: pd.DataFrame, currency: str) -> None:
+    """The scenario settings, read-only (they are changed on the Scenario page)."""
+    view = parameter_view(table, "scenario", currency)
+    st.dataframe(
+        view, hide_index=True, column_config=_column_config("scenario"), height=_height(len(view))
+    )
+
+
+def edited_business(business: Business, edits: Mapping[str, float]) -> tuple[Business, str | None]:
+    """Apply ``edits`` in order; return the business and a message for the first invalid one.
+
+    Valid edits before an invalid one are kept, so one mistake does not block the others.
+    """
+    for path, value in edits.items():
+        try:
+            business = business_with(business, path, value)
+        except (ValueError, TypeError) as error:
+            return business, text.validation_message(error, label=text.path_label(path))
+    return business, None
+
+
+def reset_assumptions(*, prefix: str = "assumptions") -> None:
+    """Button callback: back to the business the app opened with, and forget pending edits."""
+    from ui import state  # imported here: state imports cached, which this module need not
+
+    state.reset_business()
+    for group in EDITABLE_GROUPS:
+        st.session_state.pop(widget_key(prefix, f"editor_{group}"), None)

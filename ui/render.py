@@ -1,0 +1,145 @@
+"""Small Streamlit building blocks the pages share: page frame, KPI cards, verdict, sources.
+
+Pages stay straight-line recipes; anything with a loop or a branch lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from ui import kpis, text
+
+HOME = "app.py"
+SCENARIO_PAGE = "pages/1_Scenario.py"
+ASSUMPTIONS_PAGE = "pages/2_Assumptions.py"
+PAGES = (
+    (HOME, "nav.home", ":material/home:"),
+    (SCENARIO_PAGE, "nav.scenario", ":material/tune:"),
+    (ASSUMPTIONS_PAGE, "nav.assumptions", ":material/fact_check:"),
+)
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def page_setup(title_key: str) -> None:
+    """Wide layout, the browser-tab title and the sidebar's page links.
+
+    ``.streamlit/config.toml`` hides Streamlit's own page list (``showSidebarNavigation``), which
+    would name the home page after its file ("app"); these links carry our labels instead.
+    """
+    st.set_page_config(
+        page_title=f"{text.t(title_key)} · {text.t('app.title')}",
+        page_icon=":material/insights:",
+        layout="wide",
+    )
+    with st.sidebar:
+        for page, label, icon in PAGES:
+            st.page_link(page, label=text.t(label), icon=icon)
+        st.divider()
+
+
+def page_links() -> None:
+    """Links to the working pages, each saying what you do there."""
+    for page, label, icon in PAGES[1:]:
+        key = label.replace("nav.", "home.link.")
+        st.page_link(page, label=text.t(key), icon=icon, help=text.t(f"{label}.help"))
+
+
+def kpi_row(cards: Sequence[kpis.Kpi], *, describe: bool = False) -> None:
+    """One row of bordered metric cards with their deltas against doing nothing.
+
+    ``describe`` adds "vs no change" under each delta (for rows without a header saying so).
+    """
+    for column, card in zip(st.columns(len(cards)), cards, strict=True):
+        column.metric(
+            card.label,
+            card.value,
+            delta=card.delta,
+            delta_color=card.delta_color,
+            delta_arrow=card.delta_arrow,
+            delta_description=(
+                text.t("kpi.delta_description") if card.delta and describe else None
+            ),
+            help=card.help,
+            border=True,
+            height="stretch",
+        )
+
+
+VERDICT_STYLE = {
+    "good": (st.success, ":material/thumb_up:"),
+    "mixed": (st.warning, ":material/balance:"),
+    "bad": (st.error, ":material/thumb_down:"),
+}
+
+
+def verdict(sentence: str, tone: str) -> None:
+    """The plain-language verdict: green if nothing is lost, amber if mixed, red if both."""
+    box, icon = VERDICT_STYLE[tone]
+    box(sentence, icon=icon)
+
+
+def bullet_lines(lines: Sequence[str]) -> None:
+    """Markdown lines, one paragraph each (lines starting with "- " form a list)."""
+    st.markdown("\n\n".join(line for line in lines))
+
+
+def chart(figure: go.Figure, key: str) -> None:
+    """A Plotly figure at full container width."""
+    st.plotly_chart(figure, key=key, config=PLOTLY_CONFIG)
+
+
+def assumption_note(table: pd.DataFrame) -> None:
+    """Caption: how many business parameters are assumptions rather than data."""
+    counts = kpis.source_counts(table).drop(index="scenario", errors="ignore")
+    st.caption(
+        text.t(
+            "scenario.sources_caption",
+            assumptions=int(counts["assumption"].sum()),
+            total=int(counts["total"].sum()),
+        )
+    )
+
+
+def sources(table: pd.DataFrame) -> None:
+    """How many parameters of each business group are data, assumptions or user settings."""
+    counts = kpis.source_counts(table).drop(index="scenario", errors="ignore")
+    assumption_note(table)
+    shown = pd.DataFrame(
+        {
+            text.t("column.group"): [text.t(f"group.{group}") for group in counts.index],
+            text.t("column.total"): counts["total"].to_numpy(),
+            text.t("column.data"): counts["data"].to_numpy(),
+            text.t("column.assumptions"): counts["assumption"].to_numpy(),
+            text.t("column.user"): counts["user"].to_numpy(),
+        }
+    )
+    st.dataframe(shown, hide_index=True, width="content")
+    st.page_link(ASSUMPTIONS_PAGE, label=text.t("nav.assumptions"), icon=":material/fact_check:")
+
+
+def business_summary(table: pd.DataFrame) -> str:
+    """One line: how many business parameters are assumptions, data or set by the user."""
+    counts = kpis.source_counts(table).drop(index="scenario", errors="ignore")
+    return text.t(
+        "home.sources",
+        assumptions=int(counts["assumption"].sum()),
+        total=int(counts["total"].sum()),
+        data=int(counts["data"].sum()),
+        user=int(counts["user"].sum()),
+    )
+
+
+def source_totals(table: pd.DataFrame) -> dict[str, int]:
+    """All parameters by source: total, data, assumptions, user, settings."""
+    counts = kpis.source_counts(table)
+    return {
+        "total": int(counts["total"].sum()),
+        "data": int(counts["data"].sum()),
+        "assumptions": int(counts["assumption"].sum()),
+        "user": int(counts["user"].sum()),
+        "settings": int(counts["setting"].sum()),
+    }

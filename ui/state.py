@@ -1,0 +1,44 @@
+"""The few things a session remembers: the Business in use and the current Scenario.
+
+Nothing else goes in ``st.session_state`` (widget keys aside). Getters initialise lazily, so
+every page works when opened directly by its URL.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import simulator
+from ui import cached
+
+_BUSINESS = "business"  # simulator.Business: the sample, or one edited on the Assumptions page
+_SCENARIO = "scenario"  # simulator.Scenario: the last valid settings of the Scenario page
+
+
+def business() -> simulator.Business:
+    """The business every page uses."""
+    if _BUSINESS not in st.session_state:
+        st.session_state[_BUSINESS] = cached.business()
+    return st.session_state[_BUSINESS]
+
+
+def set_business(value: simulator.Business) -> None:
+    """Use ``value`` from now on (e.g. after an edit on the Assumptions page)."""
+    st.session_state[_BUSINESS] = value
+
+
+def reset_business() -> None:
+    """Go back to the business the app opened with."""
+    st.session_state[_BUSINESS] = cached.business()
+
+
+def scenario() -> simulator.Scenario:
+    """The current scenario (the app opens with :func:`simulator.example_scenario`)."""
+    if _SCENARIO not in st.session_state:
+        st.session_state[_SCENARIO] = simulator.example_scenario()
+    return st.session_state[_SCENARIO]
+
+
+def set_scenario(value: simulator.Scenario) -> None:
+    """Remember ``value`` as the current scenario, across page switches."""
+    st.session_state[_SCENARIO] = value

@@ -1,0 +1,704 @@
+"""Every word and number the pages show: strings by stable id, and number/currency formatting.
+
+Pages and chart builders never contain user-facing English; they call :func:`t` with a key and
+format numbers with :func:`money`, :func:`percent`, :func:`number` and their ``signed_`` variants.
+Adding Italian means adding ``STRINGS["it"]`` and ``NUMBER_STYLES["it"]``; the language code is
+read in one place, :func:`language`. This module is pure Python (no Streamlit, no Plotly).
+
+Negative numbers start with an ASCII ``-`` because ``st.metric`` decides the colour and arrow of
+a delta from its first character.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+from simulator import ParameterError, Scenario
+
+DEFAULT_LANGUAGE = "en"
+FLAT_VALUE_SHARE = 1e-3
+"""A value change within this share of the baseline NPV reads as "almost no difference"."""
+LANGUAGE_VARIABLE = "SERVICE_GAP_LANGUAGE"
+"""Environment variable that selects the language (default :data:`DEFAULT_LANGUAGE`)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class NumberStyle:
+    """How one language writes numbers and money."""
+
+    thousands: str
+    decimal: str
+    money: str  # placeholders: sign, symbol, amount
+    suffixes: tuple[str, str, str]  # thousand, million, billion (compact forms)
+    plotly_separators: str  # Plotly layout.separators: decimal then thousands
+
+
+NUMBER_STYLES: dict[str, NumberStyle] = {
+    "en": NumberStyle(
+        thousands=",",
+        decimal=".",
+        money="{sign}{symbol}{amount}",
+        suffixes=("k", "M", "B"),
+        plotly_separators=".,",
+    ),
+}
+
+CURRENCY_SYMBOLS: dict[str, str] = {
+    "EUR": "€",
+    "USD": "$",
+    "GBP": "£",
+    "JPY": "¥",
+    "INR": "₹",
+    "CHF": "CHF\u00a0",
+}
+
+SOURCE_KEYS: dict[str, str] = {
+    "data": "source.data",
+    "assumption": "source.assumption",
+    "user": "source.user",
+    "setting": "source.setting",
+}
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        # app frame and navigation
+        "app.title": "Service Gap Impact Simulator",
+        "nav.home": "Home",
+        "nav.scenario": "Scenario",
+        "nav.assumptions": "Assumptions",
+        "nav.scenario.help": (
+            "Move price, fee and service budget; see who leaves and what it is worth."
+        ),
+        "nav.assumptions.help": "Every number the model uses, where it came from; edit them.",
+        # Home
+        "home.title": "Service Gap Impact Simulator",
+        "home.intro": (
+            "About **80%** of firms believe they deliver a superior customer experience; "
+            "customers say only **8%** do (Bain & Company, *Closing the delivery gap*, 2005). "
+            "Firms chasing growth raise prices and fees, and core customers jump ship. "
+            "This app is the impact analysis to run **before** a price or fee decision: "
+            "who leaves, what it costs, and what a service programme built on tools, authority, "
+            "incentives and people gives back, against doing nothing."
+        ),
+        "home.data_header": "Data in use",
+        "home.data_in_use": (
+            "**{name}**: {customers} active customers today in {segments} segments "
+            "({segment_names}); money in {currency}."
+        ),
+        "home.sources": (
+            "{assumptions} of {total} business parameters are assumptions (default priors), "
+            "{data} come from customer data and {user} were set by you."
+        ),
+        "home.scenario_header": "The current scenario",
+        "home.next_header": "Where to go next",
+        "home.link.scenario": "Try a scenario: price, fee and service budget",
+        "home.link.assumptions": "Check and edit the assumptions",
+        # scenario description
+        "describe.price": "{change} list price from month {month}",
+        "describe.price_none": "no list-price change",
+        "describe.fee": "a new {fee} monthly fee",
+        "describe.notice": "customers told {months} months before",
+        "describe.notice_one": "customers told 1 month before",
+        "describe.phase_in": "phased in over {months} months",
+        "describe.grandfather": "existing customers keep today's price",
+        "describe.service": "service budget {total} a month",
+        "describe.service_none": "no extra service budget",
+        "describe.horizon": "over {period} at {rate} a year",
+        # periods
+        "period.years": "{years} years",
+        "period.year": "1 year",
+        "period.months": "{months} months",
+        # Scenario page
+        "scenario.title": "Scenario: price, fee and service budget",
+        "scenario.caption": "{business}. All numbers are against doing nothing (no change).",
+        "scenario.kpi_header": "Against doing nothing",
+        "scenario.breakeven_header": "How much can go wrong before it stops paying?",
+        "scenario.charts_header": "What happens, month by month",
+        "scenario.sources_header": "Where the numbers come from",
+        "scenario.sources_caption": (
+            "{assumptions} of {total} business parameters are assumptions, not data; "
+            "see Assumptions."
+        ),
+        "column.total": "Parameters",
+        "column.data": "From data",
+        "column.assumptions": "Assumptions",
+        "column.user": "Set by you",
+        "scenario.invalid": (
+            "These settings don't work together: {message} Showing the last valid scenario."
+        ),
+        # sidebar inputs
+        "inputs.price_header": "Price and fee",
+        "inputs.service_header": "Service budget per month",
+        "inputs.service_caption": "Total {total} a month, from month 1.",
+        "inputs.horizon_header": "Horizon and discounting",
+        "inputs.settings_caption": "Your settings (not data).",
+        "inputs.price_change_pct": "Price change (%)",
+        "inputs.price_change_pct.help": (
+            "Change of the list price for every segment; +5 means 5% more."
+        ),
+        "inputs.monthly_fee": "New monthly fee ({currency} per customer)",
+        "inputs.monthly_fee.help": (
+            "A separate fee on every bill. Customers weigh a fee more than the same money in "
+            "the price (fee salience, see Assumptions)."
+        ),
+        "inputs.price_change_month": "Month the new price applies",
+        "inputs.price_change_month.help": "1 = the first simulated month.",
+        "inputs.notice_months": "Months of notice",
+        "inputs.notice_months.help": (
+            "How many months before the new price customers are told; the churn shock comes "
+            "then. Must be less than the month the new price applies."
+        ),
+        "inputs.phase_in_months": "Phase-in (months)",
+        "inputs.phase_in_months.help": "Reach the full change in this many equal monthly steps.",
+        "inputs.grandfather_existing": "Grandfather existing customers",
+        "inputs.grandfather_existing.help": (
+            "Customers who joined before the new price keep today's price and feel no shock."
+        ),
+        "inputs.spend.tools": "Tools ({currency} per month)",
+        "inputs.spend.training": "Authority and training ({currency} per month)",
+        "inputs.spend.incentives": "Incentives ({currency} per month)",
+        "inputs.spend.people": "People ({currency} per month)",
+        "inputs.spend.help": (
+            "Monthly budget from month 1. Effects ramp up over months and saturate "
+            "(see the lever assumptions)."
+        ),
+        "inputs.horizon_months": "Horizon (months)",
+        "inputs.horizon_months.help": "How far the projection runs: 12 to 120 months.",
+        "inputs.annual_discount_rate_pct": "Annual discount rate (%)",
+        "inputs.annual_discount_rate_pct.help": "Used for NPV and CLV; applied monthly.",
+        # KPI cards
+        "kpi.delta_description": "vs no change",
+        "kpi.npv": "NPV over {period}",
+        "kpi.npv.help": (
+            "Discounted cash flow of the whole business over the horizon. Exact: {value}; "
+            "no change: {baseline}."
+        ),
+        "kpi.npv_tv": "NPV incl. terminal value",
+        "kpi.npv_tv.help": (
+            "NPV plus the terminal value: the discounted future value of the customers still "
+            "active at the horizon. Exact: {value}; no change: {baseline}."
+        ),
+        "kpi.payback": "Payback",
+        "kpi.payback.value": "Month {month}",
+        "kpi.payback.never": "Not within {period}",
+        "kpi.payback.none": "Nothing to pay back",
+        "kpi.payback.help": (
+            "First month from which the cumulative cash flow stays at or above doing nothing."
+        ),
+        "kpi.roi": "Return on service budget",
+        "kpi.roi.none": "No budget",
+        "kpi.roi.help": "Change in NPV divided by the present value of the service budget.",
+        "kpi.customers": "Customers at horizon",
+        "kpi.customers.help": (
+            "Active customers in the last month, all segments. No change: {baseline}."
+        ),
+        "kpi.core_customers": "{segment} customers at horizon",
+        "kpi.core_customers.help": (
+            "Active {segment} customers in the last month: the base the plan must not lose. "
+            "No change: {baseline}."
+        ),
+        "kpi.revenue": "Revenue over {period}",
+        "kpi.revenue.help": "Undiscounted. Exact: {value}; no change: {baseline}.",
+        "kpi.contribution": "Contribution over {period}",
+        "kpi.contribution.help": (
+            "Revenue less variable and contact-handling cost, undiscounted. Exact: {value}; "
+            "no change: {baseline}."
+        ),
+        "kpi.clv": "{segment} CLV",
+        "kpi.clv.help": (
+            "Customer lifetime value of one new {segment} customer: discounted contribution of "
+            "a paid customer who joins in month 1, including after the horizon. "
+            "No change: {baseline}."
+        ),
+        "kpi.csat": "CSAT",
+        "kpi.csat.help": (
+            "Customer satisfaction: share of satisfied customers in the last month. "
+            "No change: {baseline}."
+        ),
+        "kpi.fcr": "Resolved first time",
+        "kpi.fcr.help": (
+            "First-contact resolution: share of issues solved in the first contact, last month. "
+            "No change: {baseline}."
+        ),
+        "kpi.aht": "Handling time",
+        "kpi.aht.help": "Average minutes per contact in the last month. No change: {baseline}.",
+        # verdict
+        "verdict.sentence": "This plan {value} over {period} against doing nothing, {join} {core}.",
+        "verdict.value.adds": "adds {amount} of value",
+        "verdict.value.costs": "costs {amount} of value",
+        "verdict.value.flat": "makes almost no difference to value",
+        "verdict.core.keeps": "keeps {count} more {segment} customers",
+        "verdict.core.loses": "loses {count} {segment} customers",
+        "verdict.core.flat": "leaves the {segment} customer base as it is",
+        "verdict.join.and": "and",
+        "verdict.join.but": "but",
+        # break-even
+        "breakeven.static.loss": (
+            "**Price alone:** at today's margins the price change pays as long as customer "
+            "volume falls less than **{share}**."
+        ),
+        "breakeven.static.gain": (
+            "**Price alone:** at today's margins the price cut pays only if customer volume "
+            "rises by at least **{share}**."
+        ),
+        "breakeven.static.none": "**Price alone:** the plan does not change what customers pay.",
+        "breakeven.caption": (
+            "Price alone: the static break-even −ΔP / (margin + ΔP) of Nagle & Holden, for the "
+            "revenue-weighted price change. With the model: every segment's lasting price "
+            "elasticity is scaled by one factor until the plan's NPV equals doing nothing."
+        ),
+        "breakeven.model.found": (
+            "**With the model:** NPV stays at or above doing nothing unless customers are "
+            "**{scale} times** as price-sensitive as assumed."
+        ),
+        "breakeven.model.segment": (
+            "{segment}: assumed {assumed} more churn per +10% price; break-even at **{breakeven}**."
+        ),
+        "breakeven.model.never_pays": (
+            "**With the model:** the plan falls short of doing nothing even if no customer "
+            "reacts lastingly to the price."
+        ),
+        "breakeven.model.always_pays": (
+            "**With the model:** the plan still beats doing nothing if customers are "
+            "{scale} times as price-sensitive as assumed."
+        ),
+        "breakeven.model.no_increase": (
+            "**With the model:** no price or fee increase, so price sensitivity cannot break it."
+        ),
+        "breakeven.model.not_computed": "**With the model:** not computed.",
+        # Assumptions page
+        "assumptions.title": "Assumptions: every number the model uses",
+        "assumptions.intro": (
+            "Each parameter shows its value, unit, where it came from and what supports it. "
+            "Edit a value in the **Value** column: the change drives every page and is "
+            "labelled *Your setting*."
+        ),
+        "assumptions.summary": (
+            "{total} parameters: {data} from data, {assumptions} assumptions, {user} set by you, "
+            "{settings} scenario settings."
+        ),
+        "assumptions.reset": "Reset to defaults",
+        "assumptions.reset.help": "Undo every edit on this page.",
+        "assumptions.invalid": "Not applied: {message}",
+        "assumptions.scenario_note": "Scenario settings are changed on the Scenario page.",
+        "column.group": "Group",
+        "column.segment": "Segment",
+        "column.lever": "Lever",
+        "column.parameter": "Parameter",
+        "column.value": "Value",
+        "column.unit": "Unit",
+        "column.source": "Source",
+        "column.reference": "Reference",
+        "group.segment": "Customer segments",
+        "group.service": "Contact centre and service effects",
+        "group.lever": "Service levers (how spend builds quality)",
+        "group.business": "Business",
+        "group.scenario": "Scenario settings",
+        "group.segment.note": (
+            "Per segment: economics, baseline retention, and how customers respond to price and "
+            "service. Editing *Active customers today* scales every tenure in proportion."
+        ),
+        "group.service.note": (
+            "The contact centre today, and how far full service quality moves its KPIs and revenue."
+        ),
+        "group.lever.note": (
+            "How a monthly budget on each lever builds into service quality: ramp-up, "
+            "saturation and weight."
+        ),
+        "group.business.note": "How much more a new fee weighs on churn than a price rise.",
+        "source.data": "From data",
+        "source.assumption": "Assumption",
+        "source.user": "Your setting",
+        "source.setting": "Scenario setting",
+        # validation
+        "error.field": "{label} must be {rule} (got {value}).",
+        "error.generic": "{message}",
+        "error.notice_months": (
+            "Months of notice ({value}) must be less than the month the new price applies, "
+            "otherwise customers would be told before month 1."
+        ),
+        "error.price_change_month": (
+            "The month the new price applies ({value}) must fall within the horizon."
+        ),
+        # chart text
+        "case.scenario": "This scenario",
+        "case.baseline": "No change",
+        "chart.series": "{what} ({case})",
+        "case.scenario.short": "scenario",
+        "case.baseline.short": "no change",
+        "chart.month": "Month",
+        "chart.new_price": "New price",
+        "chart.notice": "Notice",
+        "chart.customers.title": "Active customers by segment",
+        "chart.customers.subtitle": "Solid: this scenario. Dashed: no change.",
+        "chart.customers.y": "Active customers",
+        "chart.revenue.title": "Revenue and contribution per month",
+        "chart.revenue.subtitle": (
+            "Contribution = revenue less variable and contact-handling cost. Dashed: no change."
+        ),
+        "chart.revenue.y": "{symbol} per month",
+        "chart.revenue.revenue": "Revenue",
+        "chart.revenue.contribution": "Contribution",
+        "chart.cash.title": "Cumulative cash flow against doing nothing",
+        "chart.cash.subtitle": "Above zero: the plan has earned back what it cost so far.",
+        "chart.cash.y": "Cumulative difference ({symbol}, undiscounted)",
+        "chart.cash.line": "Cumulative difference",
+        "chart.cash.payback": "Pays back in month {month}",
+        "chart.cash.no_payback": "No payback within {period}",
+        "chart.cash.nothing": "Nothing changes: nothing to pay back",
+        "chart.who.title": "Who leaves, and what they were worth",
+        "chart.who.subtitle": (
+            "Against doing nothing, over the horizon. Below zero: fewer leave than with no change."
+        ),
+        "chart.who.customers": "Extra customers who leave",
+        "chart.who.value": "Value they take",
+        "chart.who.customers_axis": "Customers",
+        "chart.who.value_axis": "{symbol}, present value",
+        "chart.who.more": "{count} more",
+        "chart.who.fewer": "{count} fewer",
+        "chart.who.lost": "{amount} lost",
+        "chart.who.kept": "{amount} kept",
+        "chart.who.hover": (
+            "Extra leavers: {extra}<br>Fewer customers at horizon: {lost}<br>Value lost: {value}"
+        ),
+        "chart.service.title": "Service KPIs",
+        "chart.service.subtitle": "Solid: this scenario. Dashed: no change.",
+        "chart.service.csat": "CSAT (% satisfied)",
+        "chart.service.fcr": "First-contact resolution (%)",
+        "chart.service.aht": "Handling time (minutes per contact)",
+        # parameter labels (field names of simulator.params)
+        "param.arpu_per_month": "Revenue per customer (ARPU)",
+        "param.variable_cost_per_month": "Variable cost per customer",
+        "param.sbg_alpha": "Retention shape alpha (sBG)",
+        "param.sbg_beta": "Retention shape beta (sBG)",
+        "param.constant_monthly_churn": "Constant monthly churn",
+        "param.base_customers_by_tenure": "Active customers today",
+        "param.paid_acquisitions_per_month": "New paid customers per month",
+        "param.acquisition_cost_per_customer": "Acquisition cost per customer (CAC)",
+        "param.referral_rate_per_month": "Referrals per customer per month",
+        "param.referral_reward_per_customer": "Referral reward",
+        "param.referred_churn_multiplier": "Churn of referred customers (multiplier)",
+        "param.lasting_price_elasticity": "Lasting price sensitivity of churn (elasticity)",
+        "param.notice_shock_churn_per_10pct": "Extra leavers at notice per +10% price",
+        "param.shock_half_life_months": "Months for the price shock to halve",
+        "param.decrease_response_ratio": "Effect of price cuts relative to increases",
+        "param.price_threshold": "Increase nobody notices (log-price)",
+        "param.uncontrollable_churn_share": "Churn no lever can move (share)",
+        "param.satisfaction_moderation": "How much service softens price sensitivity",
+        "param.max_service_churn_reduction": "Churn cut at full service quality",
+        "param.issues_per_customer_month": "Issues per customer per month",
+        "param.first_contact_resolution": "First-contact resolution today",
+        "param.handling_time_minutes": "Handling time today (minutes)",
+        "param.cost_per_handling_minute": "Cost per handling minute",
+        "param.csat": "CSAT today",
+        "param.max_csat_gain": "CSAT gain at full service quality",
+        "param.max_fcr_gain": "First-contact-resolution gain at full quality",
+        "param.max_handling_time_reduction": "Handling-time cut at full quality",
+        "param.max_arpu_uplift": "Revenue-per-customer uplift at full quality",
+        "param.max_referral_uplift": "Referral uplift at full quality",
+        "param.ramp_half_life_months": "Months to half effect (ramp-up)",
+        "param.half_effect_spend_per_month": "Monthly spend for half the effect",
+        "param.hill_exponent": "Response curve shape",
+        "param.weight": "Weight in the service-quality index",
+        "param.fee_salience": "Weight of a fee vs the same money in the price",
+        "param.price_change": "Price change",
+        "param.monthly_fee": "New monthly fee",
+        "param.price_change_month": "Month the new price applies",
+        "param.notice_months": "Months of notice",
+        "param.phase_in_months": "Phase-in months",
+        "param.grandfather_existing": "Grandfather existing customers",
+        "param.tools_spend_per_month": "Tools budget per month",
+        "param.training_spend_per_month": "Authority and training budget per month",
+        "param.incentives_spend_per_month": "Incentives budget per month",
+        "param.people_spend_per_month": "People budget per month",
+        "param.horizon_months": "Horizon",
+        "param.annual_discount_rate": "Annual discount rate",
+        # levers
+        "lever.tools": "Tools",
+        "lever.training": "Authority and training",
+        "lever.incentives": "Incentives",
+        "lever.people": "People",
+        # misc
+        "unit.minutes": "{value} min",
+        "value.yes": "yes",
+        "value.no": "no",
+        "value.none": "—",
+    },
+}
+
+
+def language() -> str:
+    """The language code of the interface: the one place it is read (default ``"en"``)."""
+    code = os.environ.get(LANGUAGE_VARIABLE, DEFAULT_LANGUAGE).strip().lower()
+    return code if code in STRINGS else DEFAULT_LANGUAGE
+
+
+def t(key: str, **values: object) -> str:
+    """The text with id ``key`` in the current language, with ``{placeholders}`` filled in.
+
+    Falls back to English for a key the current language lacks; an unknown key raises KeyError.
+    """
+    strings = STRINGS[language()]
+    template = strings[key] if key in strings else STRINGS[DEFAULT_LANGUAGE][key]
+    return template.format(**values) if values else template
+
+
+def has(key: str) -> bool:
+    """True if ``key`` is a known text id."""
+    return key in STRINGS[DEFAULT_LANGUAGE]
+
+
+def _style() -> NumberStyle:
+    return NUMBER_STYLES.get(language(), NUMBER_STYLES[DEFAULT_LANGUAGE])
+
+
+def plotly_separators() -> str:
+    """Decimal and thousands separators for Plotly's ``layout.separators``."""
+    return _style().plotly_separators
+
+
+def currency_symbol(currency: str) -> str:
+    """The symbol of an ISO 4217 code (``"EUR"`` -> ``"€"``); unknown codes stay as a prefix."""
+    code = currency.upper()
+    return CURRENCY_SYMBOLS.get(code, f"{code}\u00a0")
+
+
+def _digits(value: float, decimals: int) -> str:
+    """``abs(value)`` with grouped thousands and ``decimals`` decimals, in the current style."""
+    style = _style()
+    raw = f"{abs(value):,.{decimals}f}"
+    return raw.replace(",", "\x00").replace(".", style.decimal).replace("\x00", style.thousands)
+
+
+def _is_zero(value: float, decimals: int) -> bool:
+    return round(abs(value), decimals) == 0
+
+
+def _sign(value: float, decimals: int, *, plus: bool) -> str:
+    if _is_zero(value, decimals) or math.isnan(value):
+        return ""
+    if value < 0:
+        return "-"
+    return "+" if plus else ""
+
+
+def _money(value: float, currency: str, decimals: int, *, plus: bool) -> str:
+    return _style().money.format(
+        sign=_sign(value, decimals, plus=plus),
+        symbol=currency_symbol(currency),
+        amount=_digits(value, decimals),
+    )
+
+
+def _compact_parts(value: float) -> tuple[float, str, int]:
+    """Scaled value, suffix and decimals for a compact form (1.2M, 850k, 12)."""
+    size = abs(value)
+    thousand, million, billion = _style().suffixes
+    if round(size, -8) >= 1e9:
+        return value / 1e9, billion, 1
+    if round(size, -5) >= 1e6:
+        return value / 1e6, million, 1
+    if round(size) >= 1e4:
+        return value / 1e3, thousand, 0
+    if round(size) >= 1e3:
+        return value / 1e3, thousand, 1
+    return value, "", 0
+
+
+def money(value: float, currency: str, *, decimals: int = 0, compact: bool = False) -> str:
+    """Money for display: ``money(1234567, "EUR")`` -> ``"€1,234,567"``.
+
+    ``compact=True`` gives the short form for KPI cards: ``"€1.2M"``, ``"€850k"``, ``"€4.3k"``.
+    """
+    if value is None or math.isnan(value):
+        return t("value.none")
+    if compact:
+        scaled, suffix, places = _compact_parts(value)
+        return _money(scaled, currency, places, plus=False) + suffix
+    return _money(value, currency, decimals, plus=False)
+
+
+def signed_money(value: float, currency: str, *, decimals: int = 0, compact: bool = False) -> str:
+    """Like :func:`money` with an explicit ``+`` for gains: ``"+€2.7M"``, ``"-€120k"``."""
+    if value is None or math.isnan(value):
+        return t("value.none")
+    if compact:
+        scaled, suffix, places = _compact_parts(value)
+        return _money(scaled, currency, places, plus=True) + suffix
+    return _money(value, currency, decimals, plus=True)
+
+
+def number(value: float, *, decimals: int = 0) -> str:
+    """A count or quantity: ``number(17355.6)`` -> ``"17,356"``."""
+    if value is None or math.isnan(value):
+        return t("value.none")
+    return _sign(value, decimals, plus=False) + _digits(value, decimals)
+
+
+def signed_number(value: float, *, decimals: int = 0) -> str:
+    """A change in a count: ``"+534"``, ``"-12"``, ``"0"``."""
+    if value is None or math.isnan(value):
+        return t("value.none")
+    return _sign(value, decimals, plus=True) + _digits(value, decimals)
+
+
+def percent(fraction: float, digits: int = 1) -> str:
+    """A fraction as a percentage: ``percent(0.125)`` -> ``"12.5%"``."""
+    if fraction is None or math.isnan(fraction):
+        return t("value.none")
+    return number(100.0 * fraction, decimals=digits) + "%"
+
+
+def signed_percent(fraction: float, digits: int = 1) -> str:
+    """A relative change: ``signed_percent(0.05)`` -> ``"+5.0%"``."""
+    if fraction is None or math.isnan(fraction):
+        return t("value.none")
+    return signed_number(100.0 * fraction, decimals=digits) + "%"
+
+
+def signed_points(fraction_difference: float, digits: int = 1) -> str:
+    """A difference of two percentages in points: ``signed_points(0.116)`` -> ``"+11.6 pts"``."""
+    if fraction_difference is None or math.isnan(fraction_difference):
+        return t("value.none")
+    return signed_number(100.0 * fraction_difference, decimals=digits) + " pts"
+
+
+def period(months: int) -> str:
+    """A horizon in words: 60 -> ``"5 years"``, 12 -> ``"1 year"``, 18 -> ``"18 months"``."""
+    if months == 12:
+        return t("period.year")
+    if months % 12 == 0:
+        return t("period.years", years=months // 12)
+    return t("period.months", months=months)
+
+
+def source_label(source: str) -> str:
+    """Readable label of a parameter source (``"assumption"`` -> ``"Assumption"``)."""
+    return t(SOURCE_KEYS[source]) if source in SOURCE_KEYS else source
+
+
+def parameter_label(name: str) -> str:
+    """Readable label of a parameter field name; the field name itself if none is known."""
+    key = f"param.{name}"
+    return t(key) if has(key) else name.replace("_", " ")
+
+
+def unit_label(unit: str, currency: str) -> str:
+    """A unit from :mod:`simulator.assumptions` for display, the word currency as its symbol."""
+    key = f"unit.{unit}"
+    shown = t(key) if has(key) else unit
+    return shown.replace("currency", currency_symbol(currency).strip())
+
+
+def describe_scenario(scenario: Scenario, currency: str) -> str:
+    """The scenario in one line: price, fee, notice, phase-in, service budget, horizon."""
+    parts = []
+    if scenario.price_change:
+        parts.append(
+            t(
+                "describe.price",
+                change=signed_percent(scenario.price_change),
+                month=scenario.price_change_month,
+            )
+        )
+    else:
+        parts.append(t("describe.price_none"))
+    if scenario.monthly_fee:
+        parts.append(t("describe.fee", fee=money(scenario.monthly_fee, currency, decimals=2)))
+    if scenario.changes_price and scenario.notice_months:
+        key = "describe.notice_one" if scenario.notice_months == 1 else "describe.notice"
+        parts.append(t(key, months=scenario.notice_months))
+    if scenario.changes_price and scenario.phase_in_months > 1:
+        parts.append(t("describe.phase_in", months=scenario.phase_in_months))
+    if scenario.changes_price and scenario.grandfather_existing:
+        parts.append(t("describe.grandfather"))
+    if scenario.service_spend_per_month:
+        parts.append(t("describe.service", total=money(scenario.service_spend_per_month, currency)))
+    else:
+        parts.append(t("describe.service_none"))
+    parts.append(
+        t(
+            "describe.horizon",
+            period=period(scenario.horizon_months),
+            rate=percent(scenario.annual_discount_rate),
+        )
+    )
+    sentence = "; ".join(parts)
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+def path_label(path: str) -> str:
+    """Readable label of a dotted parameter path, naming its segment or lever.
+
+    ``"segments.core.arpu_per_month"`` -> ``"Revenue per customer (ARPU) (core)"``.
+    """
+    parts = path.split(".")
+    if parts[0] == "segments" and len(parts) >= 3:
+        return f"{parameter_label(parts[-1])} ({'.'.join(parts[1:-1])})"
+    if parts[0] == "service" and len(parts) == 3:
+        return f"{parameter_label(parts[2])} ({lever_label(parts[1])})"
+    return parameter_label(parts[-1])
+
+
+def lever_label(lever: str) -> str:
+    """Readable label of a service lever (``"training"`` -> ``"Authority and training"``)."""
+    key = f"lever.{lever}"
+    return t(key) if has(key) else lever
+
+
+def verdict(
+    *,
+    delta_npv: float,
+    baseline_npv: float,
+    core_kept: float,
+    core_segment: str,
+    horizon_months: int,
+    currency: str,
+) -> str:
+    """One plain-language sentence judging the plan against doing nothing.
+
+    ``core_kept`` is how many more core customers are active at the horizon than with no change
+    (negative when they are lost). A value change within 0.1 % of the baseline NPV counts as
+    "almost no difference"; "but" joins a good and a bad half, "and" two alike.
+    """
+    if abs(delta_npv) <= FLAT_VALUE_SHARE * abs(baseline_npv) or _is_zero(delta_npv, 0):
+        value_key, value_good = "verdict.value.flat", None
+    elif delta_npv > 0:
+        value_key, value_good = "verdict.value.adds", True
+    else:
+        value_key, value_good = "verdict.value.costs", False
+    if _is_zero(core_kept, 0):
+        core_key, core_good = "verdict.core.flat", None
+    elif core_kept > 0:
+        core_key, core_good = "verdict.core.keeps", True
+    else:
+        core_key, core_good = "verdict.core.loses", False
+    mixed = value_good is not None and core_good is not None and value_good != core_good
+    return t(
+        "verdict.sentence",
+        value=t(value_key, amount=money(abs(delta_npv), currency, compact=True)),
+        period=period(horizon_months),
+        join=t("verdict.join.but" if mixed else "verdict.join.and"),
+        core=t(core_key, count=number(abs(core_kept)), segment=core_segment),
+    )
+
+
+def validation_message(error: Exception, *, label: str | None = None) -> str:
+    """A planner-readable message for an invalid parameter.
+
+    A :class:`simulator.ParameterError` names its field, which is shown by its label here (with
+    the segment for segment parameters); any other error is shown as it is.
+    """
+    if not isinstance(error, ParameterError):
+        return t("error.generic", message=str(error))
+    field, value = error.field, repr(error.value)
+    if error.owner == "Scenario" and has(f"error.{field}"):
+        return t(f"error.{field}", value=value)
+    name = label or parameter_label(field)
+    segment = error.owner.removeprefix("Segment ").strip("'")
+    if error.owner.startswith("Segment ") and label is None:
+        name = f"{name} ({segment})"
+    rule = error.rule
+    return t("error.field", label=name, rule=rule, value=value)
