@@ -14,8 +14,9 @@ import numpy as np
 from simulator.params import Business, LeverResponse, Scenario, Segment, ServiceOperations
 from simulator.sbg import sbg_survival
 
-HISTORY_MONTHS = 180
-"""Months of acquisition history behind the sample base (tenures 0 to 179)."""
+HISTORY_MONTHS = 96
+"""Months of acquisition history behind the sample business: it launched in October 2018, so
+the base has tenures 0 to 95 months on the as-of date of the sample table (2026-09-30)."""
 
 CORE = "core"
 PRICE_SENSITIVE = "price-sensitive"

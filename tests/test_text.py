@@ -163,9 +163,11 @@ def test_verdict_for_the_example_plan():
     business, scenario = simulator.sample_business(), simulator.example_scenario()
     evaluation = simulator.evaluate(business, scenario)
     sentence = kpis.verdict(evaluation, business, scenario)
+    kept = -evaluation.segments.set_index("segment").loc["core", "customers_lost"]
+    assert evaluation.delta_npv > 0 and kept > 0  # the example plan is good news on both counts
     assert sentence == (
-        "This plan adds €2.7M of value over 5 years against doing nothing, "
-        "and keeps 473 more core customers."
+        f"This plan adds {text.money(evaluation.delta_npv, 'EUR', compact=True)} of value over "
+        f"5 years against doing nothing, and keeps {text.number(kept)} more core customers."
     )
 
 

@@ -1,0 +1,169 @@
+"""Command line: ``python -m simulator COMMAND``; the only module of the core that opens files.
+
+Commands
+--------
+``simulate SCENARIO.json [--out FILE.csv]``
+    Run a scenario file (the JSON the app saves and shares) and write the monthly projection as
+    CSV, one row per month and segment, to ``--out`` or standard output.
+``example-scenario [--no-change]``
+    Print the scenario file of the scenario the app opens with: the sample business measured from
+    ``sample_data/customers.csv`` and :func:`simulator.example_scenario` (or, with
+    ``--no-change``, its no-change baseline).
+
+Bad input ends with exit status 1 and one line on standard error naming the file and the field;
+usage errors end with status 2 (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from simulator.customers import read_customer_table, sample_business_from_table
+from simulator.engine import MONTHLY_COLUMNS, Projection, simulate
+from simulator.params import Business
+from simulator.sample import example_scenario
+from simulator.scenario_file import ScenarioFileError, scenario_from_json, scenario_to_json
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_CUSTOMERS = ROOT / "sample_data" / "customers.csv"
+"""The bundled customer table the app and ``example-scenario`` measure the sample business from."""
+
+PROJECTION_COLUMNS: tuple[str, ...] = (
+    "month",
+    "segment",
+    *(c for c in MONTHLY_COLUMNS if c not in ("month", "segment")),
+)
+"""Columns of the projection CSV written by ``simulate`` (month first)."""
+
+
+class CommandError(Exception):
+    """Bad input: the message is printed as one line and the command exits with status 1."""
+
+
+def sample_business_from_file(path: Path = SAMPLE_CUSTOMERS) -> Business:
+    """The business the app uses: the sample business measured from the bundled customer table."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(
+            f"{path}: cannot read the sample customer table ({exc.strerror})"
+        ) from None
+    try:
+        return sample_business_from_table(read_customer_table(raw))
+    except ValueError as exc:
+        raise CommandError(f"{path}: {exc}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m simulator``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator",
+        description="Service Gap Impact Simulator: project what a price, fee or service "
+        "decision does to customers, revenue and cash flow.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser(
+        "simulate",
+        help="run a scenario file and write the monthly projection as CSV",
+        description="Run a scenario file (the JSON the app saves and shares) and write the "
+        "monthly projection: one row per month and segment with customers, acquisitions, "
+        "churned, revenue, costs, contribution and cash flow (currency of the business).",
+    )
+    run.add_argument("scenario", metavar="SCENARIO.json", help="scenario file to run")
+    run.add_argument(
+        "--out",
+        metavar="FILE.csv",
+        help="write the projection here and a summary to standard error (default: standard output)",
+    )
+    example = commands.add_parser(
+        "example-scenario",
+        help="print the scenario file of the scenario the app opens with",
+        description="Print the scenario the app opens with as a scenario file: the sample "
+        "business measured from sample_data/customers.csv and the example decision "
+        "(+5 %% price, a service programme of 45,000 a month).",
+    )
+    example.add_argument(
+        "--no-change",
+        action="store_true",
+        help="the same business and horizon with no price, fee or service change (the baseline)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "simulate":
+            return _simulate(Path(args.scenario), None if args.out is None else Path(args.out))
+        if args.command == "example-scenario":
+            return _example_scenario(no_change=args.no_change)
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. `python -m simulator ... | head`
+        sys.stderr.close()
+        return 0
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _simulate(path: Path, out: Path | None) -> int:
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read the scenario file ({exc.strerror})") from None
+    try:
+        business, scenario = scenario_from_json(text)
+    except ScenarioFileError as exc:
+        raise CommandError(f"{path}: {exc}") from None
+    projection = simulate(business, scenario)
+    table = projection.monthly.loc[:, list(PROJECTION_COLUMNS)].sort_values(
+        ["month", "segment"], kind="stable"
+    )
+    csv = table.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+    if out is None or str(out) == "-":
+        sys.stdout.write(csv)
+        sys.stdout.flush()
+        return 0
+    try:
+        out.write_text(csv, encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"{out}: cannot write the projection ({exc.strerror})") from None
+    print(_summary(business, projection, len(table), out), file=sys.stderr)
+    return 0
+
+
+def _summary(business: Business, projection: Projection, rows: int, out: Path) -> str:
+    horizon = int(projection.monthly["month"].max())
+    cur = business.currency
+    end = projection.monthly[projection.monthly["month"] == horizon]
+    by_segment = ", ".join(
+        f"{s} {c:,.0f}" for s, c in zip(end["segment"], end["customers"], strict=True)
+    )
+    return "\n".join(
+        [
+            f"wrote {rows} rows ({horizon} months x {len(business.segments)} segments) to {out}",
+            f"NPV over {horizon} months: {projection.npv:,.0f} {cur} "
+            f"(with terminal value {projection.npv_with_terminal_value:,.0f} {cur})",
+            f"customers at month {horizon}: {end['customers'].sum():,.0f} ({by_segment})",
+        ]
+    )
+
+
+def _example_scenario(*, no_change: bool) -> int:
+    business = sample_business_from_file()
+    scenario = example_scenario()
+    if no_change:
+        scenario = scenario.without_changes()
+    sys.stdout.write(scenario_to_json(business, scenario))
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
