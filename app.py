@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from simulator.synthetic import SAMPLE_AS_OF
 from ui import cached, kpis, render, state, text
 
 render.page_setup("nav.home")
@@ -14,6 +15,7 @@ st.markdown(text.t("home.intro"))
 
 st.subheader(text.t("home.data_header"))
 st.markdown(kpis.data_in_use(business))
+render.sample_summary(cached.sample_summary(), as_of=SAMPLE_AS_OF, currency=business.currency)
 st.caption(render.business_summary(table))
 
 st.subheader(text.t("home.scenario_header"))

@@ -121,7 +121,7 @@ def evaluate(business: Business, scenario: Scenario, *, breakeven: bool = True) 
         roi=delta / spend_pv if spend_pv > 0 else None,
         breakeven_volume=_breakeven_volume(business, scenario),
         breakeven_elasticity=(
-            breakeven_elasticity(business, scenario, baseline_npv=base.npv)
+            breakeven_elasticity(business, scenario, baseline_npv=base.npv, scenario_npv=scn.npv)
             if breakeven
             else BreakEvenElasticity(status="not_computed", scale=None)
         ),
@@ -139,12 +139,17 @@ def payback_month(cumulative_difference: np.ndarray) -> int | None:
 
 
 def breakeven_elasticity(
-    business: Business, scenario: Scenario, *, baseline_npv: float | None = None
+    business: Business,
+    scenario: Scenario,
+    *,
+    baseline_npv: float | None = None,
+    scenario_npv: float | None = None,
 ) -> BreakEvenElasticity:
     """Root-find the common scale k of the lasting elasticities at which delta NPV = 0.
 
     delta NPV (over the horizon, without terminal value) falls as k rises for a price increase,
-    so the root is unique when it exists (model.md section 4.3).
+    so the root is unique when it exists (model.md section 4.3). The scenario itself is k = 1,
+    so its NPV (when given) brackets the root on one side without another simulation.
     """
     if scenario.price_change <= 0 and scenario.monthly_fee <= 0:
         return BreakEvenElasticity(status="no_increase", scale=None)
@@ -161,12 +166,16 @@ def breakeven_elasticity(
         )
         return simulate(scaled, scenario, terminal_value=False).npv - baseline_npv
 
-    at_zero = delta(0.0)
-    if at_zero <= 0:
-        return BreakEvenElasticity(status="never_pays", scale=None)
-    if delta(BREAKEVEN_SCALE_MAX) >= 0:
-        return BreakEvenElasticity(status="always_pays", scale=None)
-    k = float(brentq(delta, 0.0, BREAKEVEN_SCALE_MAX, xtol=1e-4, rtol=1e-6))
+    at_one = delta(1.0) if scenario_npv is None else scenario_npv - baseline_npv
+    if at_one > 0:
+        if delta(BREAKEVEN_SCALE_MAX) >= 0:
+            return BreakEvenElasticity(status="always_pays", scale=None)
+        bracket = (1.0, BREAKEVEN_SCALE_MAX)
+    else:
+        if delta(0.0) <= 0:
+            return BreakEvenElasticity(status="never_pays", scale=None)
+        bracket = (0.0, 1.0)
+    k = float(brentq(delta, *bracket, xtol=1e-4, rtol=1e-6))
     return BreakEvenElasticity(
         status="found",
         scale=k,

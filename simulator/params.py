@@ -40,6 +40,12 @@ def _check(condition: bool, owner: str, name: str, value: object, rule: str) -> 
 
 
 def _finite(owner: str, obj: object) -> None:
+    """Store whole numbers given for float fields as floats (so equal objects hash alike, e.g. in
+    Streamlit's cache) and require every number to be finite."""
+    for f in fields(obj):  # type: ignore[arg-type]
+        value = getattr(obj, f.name)
+        if f.type in ("float", "float | None") and type(value) is int:
+            object.__setattr__(obj, f.name, float(value))
     for f in fields(obj):  # type: ignore[arg-type]
         value = getattr(obj, f.name)
         if isinstance(value, float | int) and not isinstance(value, bool):

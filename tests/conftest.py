@@ -1,4 +1,5 @@
-"""Shared fixtures for the core tests: small explicit businesses, the sample business, a seeded rng.
+"""Shared fixtures: small explicit businesses, the sample business (as coded and as the app
+measures it from sample_data/), a seeded rng.
 
 Tests import the builders relatively (``from .conftest import one_segment_business``) when they
 need a business with particular parameters; fixtures give the common ones.
@@ -6,12 +7,21 @@ need a business with particular parameters; fixtures give the common ones.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from simulator import Business, LeverResponse, Segment, ServiceOperations, sample_business
+from simulator.customers import read_customer_table, sample_business_from_table
 
 SEED = 20240601
+ROOT = Path(__file__).resolve().parents[1]
+
+APP_BUSINESS = sample_business_from_table(
+    read_customer_table((ROOT / "sample_data" / "customers.csv").read_bytes())
+)
+"""The business the app opens with: the sample business measured from the bundled table."""
 
 
 def service_operations(**changes: object) -> ServiceOperations:

@@ -13,6 +13,8 @@ import simulator
 from simulator.assumptions import parameter_table
 from ui import inputs, text
 
+from .conftest import APP_BUSINESS
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")  # relative paths resolve oddly
 HOME = "app.py"
 SCENARIO = "pages/1_Scenario.py"
@@ -63,7 +65,7 @@ def test_page_renders_without_error(page):
 @pytest.mark.slow  # AppTest runs the real page scripts
 def test_home_shows_the_example_scenario_headline():
     at = _on(HOME)
-    expected = simulator.evaluate(simulator.sample_business(), simulator.example_scenario())
+    expected = simulator.evaluate(APP_BUSINESS, simulator.example_scenario())
     card = _metric(at, _npv_label(simulator.example_scenario()))
     assert card.proto.delta == text.signed_money(expected.delta_npv, "EUR", compact=True)
     payback = _metric(at, text.t("kpi.payback"))
@@ -74,7 +76,7 @@ def test_home_shows_the_example_scenario_headline():
 def test_scenario_page_opens_with_the_example_scenario():
     at = _on(SCENARIO)
     assert at.slider(key=PRICE_SLIDER).value == pytest.approx(5.0)
-    _assert_npv_card(at, simulator.sample_business(), simulator.example_scenario())
+    _assert_npv_card(at, APP_BUSINESS, simulator.example_scenario())
 
 
 @pytest.mark.slow  # AppTest runs the real page scripts
@@ -84,7 +86,7 @@ def test_moving_the_price_slider_changes_npv_to_what_the_core_computes():
     at.slider(key=PRICE_SLIDER).set_value(12.5).run()
     assert not at.exception
     scenario = replace(simulator.example_scenario(), price_change=0.125)
-    _assert_npv_card(at, simulator.sample_business(), scenario)
+    _assert_npv_card(at, APP_BUSINESS, scenario)
     assert _metric(at, _npv_label(scenario)).value != before
 
 
@@ -100,7 +102,7 @@ def test_service_budget_and_horizon_reach_the_scenario():
         horizon_months=84,
         grandfather_existing=True,
     )
-    _assert_npv_card(at, simulator.sample_business(), scenario)
+    _assert_npv_card(at, APP_BUSINESS, scenario)
     assert at.session_state["scenario"] == scenario
 
 
@@ -113,14 +115,14 @@ def test_scenario_survives_a_page_switch():
     assert not at.exception
     scenario = replace(simulator.example_scenario(), price_change=0.10, monthly_fee=2.5)
     assert at.session_state["scenario"] == scenario
-    expected = simulator.evaluate(simulator.sample_business(), scenario)
+    expected = simulator.evaluate(APP_BUSINESS, scenario)
     card = _metric(at, _npv_label(scenario))
     assert card.proto.delta == text.signed_money(expected.delta_npv, "EUR", compact=True)
 
     at.switch_page(SCENARIO).run()
     assert at.slider(key=PRICE_SLIDER).value == pytest.approx(10.0)
     assert at.slider(key="scenario_monthly_fee").value == pytest.approx(2.5)
-    _assert_npv_card(at, simulator.sample_business(), scenario)
+    _assert_npv_card(at, APP_BUSINESS, scenario)
 
 
 @pytest.mark.slow  # AppTest runs the real page scripts
@@ -134,7 +136,7 @@ def test_invalid_combination_shows_an_error_not_an_exception():
     assert text.t("inputs.notice_months") in message
     # The page keeps showing the last valid scenario, and remembers it.
     assert at.session_state["scenario"] == simulator.example_scenario()
-    _assert_npv_card(at, simulator.sample_business(), simulator.example_scenario())
+    _assert_npv_card(at, APP_BUSINESS, simulator.example_scenario())
 
     at.slider(key="scenario_notice_months").set_value(1).run()
     assert not at.error
@@ -176,11 +178,9 @@ def test_assumptions_edit_changes_the_scenario_numbers():
 
     at.switch_page(SCENARIO).run()
     assert not at.exception
-    expected_business = inputs.business_with(
-        simulator.sample_business(), "segments.core.arpu_per_month", 55.0
-    )
+    expected_business = inputs.business_with(APP_BUSINESS, "segments.core.arpu_per_month", 55.0)
     _assert_npv_card(at, expected_business, simulator.example_scenario())
-    default = simulator.evaluate(simulator.sample_business(), simulator.example_scenario())
+    default = simulator.evaluate(APP_BUSINESS, simulator.example_scenario())
     card = _metric(at, _npv_label(simulator.example_scenario()))
     assert card.value != text.money(default.scenario.npv, "EUR", compact=True)
 
@@ -207,19 +207,19 @@ def test_invalid_assumption_shows_an_error_and_keeps_the_business():
     assert not at.exception
     assert len(at.error) == 1
     assert text.parameter_label("csat") in at.error[0].value
-    assert at.session_state["business"] == simulator.sample_business()
+    assert at.session_state["business"] == APP_BUSINESS
 
 
 @pytest.mark.slow  # AppTest runs the real page scripts
 def test_reset_restores_the_default_business():
     at = _on(ASSUMPTIONS)
     _edit(at, "segment", "segments.core.arpu_per_month", 55.0)
-    assert at.session_state["business"] != simulator.sample_business()
+    assert at.session_state["business"] != APP_BUSINESS
     at.button(key="assumptions_reset").click().run()
     assert not at.exception
-    assert at.session_state["business"] == simulator.sample_business()
+    assert at.session_state["business"] == APP_BUSINESS
     at.run()  # the cleared editor must not re-apply the old edit
-    assert at.session_state["business"] == simulator.sample_business()
+    assert at.session_state["business"] == APP_BUSINESS
 
 
 @pytest.mark.slow  # AppTest runs the real page scripts
@@ -250,7 +250,7 @@ def test_widgets_show_percent_and_give_back_the_same_scenario():
 
 
 def test_business_with_rebuilds_every_kind_of_path():
-    business = simulator.sample_business()
+    business = APP_BUSINESS
     edited = inputs.business_with(business, "service.csat", 0.75)
     edited = inputs.business_with(edited, "service.tools.weight", 0.4)
     edited = inputs.business_with(edited, "fee_salience", 2.0)
@@ -276,11 +276,11 @@ def test_business_with_rebuilds_every_kind_of_path():
 @pytest.mark.parametrize("value", [float("nan"), None, -5.0])
 def test_business_with_rejects_empty_and_invalid_values(value):
     with pytest.raises(ValueError, match="arpu_per_month"):
-        inputs.business_with(simulator.sample_business(), "segments.core.arpu_per_month", value)
+        inputs.business_with(APP_BUSINESS, "segments.core.arpu_per_month", value)
 
 
 def test_table_edits_ignore_floating_point_noise():
-    table = parameter_table(simulator.sample_business(), simulator.example_scenario())
+    table = parameter_table(APP_BUSINESS, simulator.example_scenario())
     view = inputs.parameter_view(table, "segment", "EUR")
     edited = view.copy()
     path = "segments.core.base_customers_by_tenure"
@@ -288,3 +288,15 @@ def test_table_edits_ignore_floating_point_noise():
     assert inputs.table_edits(view, edited) == {}
     edited.loc["segments.core.arpu_per_month", "value"] = 50.0
     assert inputs.table_edits(view, edited) == {"segments.core.arpu_per_month": 50.0}
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_the_app_opens_on_the_business_measured_from_the_bundled_table():
+    at = _on(HOME)
+    business = at.session_state["business"]
+    assert business == APP_BUSINESS
+    assert "segments.core.base_customers_by_tenure" in business.data_fields
+    shown = at.dataframe[0].value
+    assert list(shown.iloc[:, 0]) == [s.name for s in APP_BUSINESS.segments]
+    active = shown[text.t("summary.active")].tolist()
+    assert active == [text.number(s.base_customers) for s in APP_BUSINESS.segments]

@@ -5,6 +5,7 @@ Pages stay straight-line recipes; anything with a loop or a branch lives here.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 
 import pandas as pd
@@ -119,6 +120,33 @@ def sources(table: pd.DataFrame) -> None:
     )
     st.dataframe(shown, hide_index=True, width="content")
     st.page_link(ASSUMPTIONS_PAGE, label=text.t("nav.assumptions"), icon=":material/fact_check:")
+
+
+def sample_summary(summary: pd.DataFrame, *, as_of: datetime.date, currency: str) -> None:
+    """The bundled customer table per segment, with what the app measured from it."""
+    st.caption(
+        text.t(
+            "home.sample_file",
+            customers=text.number(summary["customers"].sum()),
+            as_of=text.date(as_of),
+        )
+    )
+    shown = pd.DataFrame(
+        {
+            text.t("summary.segment"): summary["segment"],
+            text.t("summary.customers"): summary["customers"].map(text.number),
+            text.t("summary.active"): summary["active"].map(text.number),
+            text.t("summary.churned"): summary["churned"].map(text.number),
+            text.t("summary.churn_share"): summary["churn_share"].map(text.percent),
+            text.t("summary.mean_tenure_months"): summary["mean_tenure_months"].map(
+                lambda v: text.number(v, decimals=1)
+            ),
+            text.t("summary.arpu_per_month", currency=currency): summary["arpu_per_month"].map(
+                lambda v: text.number(v, decimals=2)
+            ),
+        }
+    )
+    st.dataframe(shown, hide_index=True)
 
 
 def business_summary(table: pd.DataFrame) -> str:

@@ -11,6 +11,7 @@ a delta from its first character.
 
 from __future__ import annotations
 
+import datetime
 import math
 import os
 from dataclasses import dataclass
@@ -87,6 +88,19 @@ STRINGS: dict[str, dict[str, str]] = {
             "**{name}**: {customers} active customers today in {segments} segments "
             "({segment_names}); money in {currency}."
         ),
+        "home.sample_file": (
+            "Measured from the bundled customer table `sample_data/customers.csv` "
+            "({customers} customers, as of {as_of}): the active base by tenure, ARPU, paid "
+            "acquisitions and referral rate of each segment. Retention and response parameters "
+            "are assumptions."
+        ),
+        "summary.segment": "Segment",
+        "summary.customers": "Customers",
+        "summary.active": "Active today",
+        "summary.churned": "Left",
+        "summary.churn_share": "Share who left",
+        "summary.mean_tenure_months": "Mean tenure of active (months)",
+        "summary.arpu_per_month": "ARPU of active ({currency}/month)",
         "home.sources": (
             "{assumptions} of {total} business parameters are assumptions (default priors), "
             "{data} come from customer data and {user} were set by you."
@@ -528,6 +542,11 @@ def signed_money(value: float, currency: str, *, decimals: int = 0, compact: boo
         scaled, suffix, places = _compact_parts(value)
         return _money(scaled, currency, places, plus=True) + suffix
     return _money(value, currency, decimals, plus=True)
+
+
+def date(value: datetime.date) -> str:
+    """A calendar date in ISO 8601 (``2026-09-30``): unambiguous in every language."""
+    return value.isoformat()
 
 
 def number(value: float, *, decimals: int = 0) -> str:

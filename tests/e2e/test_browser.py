@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 import simulator
 from ui import text
 
+from ..conftest import APP_BUSINESS
 from .conftest import ARTIFACTS, wait_for_app_idle
 
 pytestmark = pytest.mark.e2e
@@ -44,7 +45,7 @@ def _npv_card(page: Page):
 
 def _npv(price_change: float) -> str:
     scenario = simulator.example_scenario().with_changes(price_change=price_change)
-    evaluation = simulator.evaluate(simulator.sample_business(), scenario)
+    evaluation = simulator.evaluate(APP_BUSINESS, scenario)
     return text.money(evaluation.scenario.npv, "EUR", compact=True)
 
 
