@@ -49,9 +49,12 @@ SERVICE_FIELDS: dict[str, tuple[str, str]] = {
 }
 LEVER_FIELDS: dict[str, tuple[str, str]] = {
     "ramp_half_life_months": ("months", "Jin et al. 2017 (adstock)"),
-    "half_effect_spend_per_month": ("currency per month", "model.md 3.3 (planned spend)"),
+    "half_effect_spend_per_month": (
+        "currency per month",
+        "docs/model.md: service investment (planned spend)",
+    ),
     "hill_exponent": ("shape", "Little 1970; Jin et al. 2017"),
-    "weight": ("share of quality index", "model.md 3.3"),
+    "weight": ("share of quality index", "docs/model.md: service investment"),
 }
 BUSINESS_FIELDS: dict[str, tuple[str, str]] = {
     "fee_salience": ("multiple of price", "Iyengar et al. 2011; Danaher 2002"),

@@ -30,8 +30,10 @@ FIRST_LOAD_MS = 30_000
 
 
 def _drawn(page: Page, charts: int) -> None:
-    """Wait until the script is idle and ``charts`` Plotly charts have drawn their SVG."""
+    """Wait until the script is idle, no placeholder is left and ``charts`` Plotly charts have
+    drawn their SVG (the first load imports the libraries and reads the sample table)."""
     wait_for_app_idle(page)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=FIRST_LOAD_MS)
     plotly = page.get_by_test_id("stPlotlyChart")
     expect(plotly).to_have_count(charts)
     for i in range(charts):
