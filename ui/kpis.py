@@ -7,6 +7,7 @@ it is tested without a page.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
@@ -263,11 +264,14 @@ def breakeven_lines(evaluation: Evaluation, business: Business) -> list[str]:
 
 def source_counts(table: pd.DataFrame) -> pd.DataFrame:
     """Parameters per group and source: one row per group, columns data/assumption/user/setting."""
-    counts = pd.crosstab(table["group"], table["source"])
-    for source in text.SOURCE_KEYS:
-        if source not in counts:
-            counts[source] = 0
-    counts["total"] = counts[list(text.SOURCE_KEYS)].sum(axis=1)
+    # A plain count: pd.crosstab costs about 10 ms on every rerun for these 75 rows.
+    tally = Counter(zip(table["group"], table["source"], strict=True))
     groups = ("segment", "service", "lever", "business", "scenario")
-    order = [group for group in groups if group in counts.index]
-    return counts.loc[order]
+    order = [group for group in groups if any(g == group for g, _ in tally)]
+    counts = pd.DataFrame(
+        [[tally[(group, source)] for source in text.SOURCE_KEYS] for group in order],
+        index=pd.Index(order, name="group"),
+        columns=list(text.SOURCE_KEYS),
+    )
+    counts["total"] = counts.sum(axis=1)
+    return counts
