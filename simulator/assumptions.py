@@ -8,10 +8,12 @@ model.md section 2.7 and 3), ``user`` (changed by a user) or ``setting`` (a scen
 from __future__ import annotations
 
 import dataclasses
+import math
+from dataclasses import replace
 
 import pandas as pd
 
-from simulator.params import LEVERS, Business, Scenario
+from simulator.params import LEVERS, Business, ParameterError, Scenario, Segment
 
 # field -> (unit, reference). Units: "currency" is the business's currency.
 SEGMENT_FIELDS: dict[str, tuple[str, str]] = {
@@ -125,3 +127,54 @@ def parameter_table(business: Business, scenario: Scenario) -> pd.DataFrame:
             )
         )
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def with_parameter(business: Business, path: str, value: float) -> Business:
+    """``business`` with the parameter at dotted ``path`` set to ``value``, marked as user-set.
+
+    Paths are those of :func:`parameter_table`: ``segments.<name>.<field>``, ``service.<field>``,
+    ``service.<lever>.<field>`` or a Business field. ``base_customers_by_tenure`` takes the new
+    total of active customers and scales every tenure in proportion (a single tenure-0 cohort if
+    the segment had none).
+
+    Raises
+    ------
+    ParameterError
+        The value is missing, not finite, or invalid for its field (the message names it).
+    """
+    field = path.rsplit(".", 1)[-1]
+    if value is None or not math.isfinite(float(value)):
+        raise ParameterError("Value", field, "a number", value)
+    value = float(value)
+    if path.startswith("segments."):
+        name, field = path.removeprefix("segments.").rsplit(".", 1)
+        segment = business.segment(name)
+        new_value = _scaled_base(segment, value) if field == "base_customers_by_tenure" else value
+        segments = tuple(
+            replace(s, **{field: new_value}) if s.name == name else s for s in business.segments
+        )
+        changed = replace(business, segments=segments)
+    elif path.startswith("service."):
+        parts = path.removeprefix("service.").split(".")
+        service = business.service
+        if len(parts) == 2:
+            lever, field = parts
+            service = replace(service, **{lever: replace(service.lever(lever), **{field: value})})
+        else:
+            service = replace(service, **{parts[0]: value})
+        changed = replace(business, service=service)
+    else:
+        changed = replace(business, **{path: value})
+    user_fields = business.user_fields + (() if path in business.user_fields else (path,))
+    return replace(changed, user_fields=user_fields)
+
+
+def _scaled_base(segment: Segment, total: float) -> tuple[float, ...]:
+    if total < 0:
+        raise ParameterError(
+            f"Segment {segment.name!r}", "base_customers_by_tenure", "at least 0", total
+        )
+    current = segment.base_customers
+    if current <= 0:
+        return (total,)
+    return tuple(n * total / current for n in segment.base_customers_by_tenure)

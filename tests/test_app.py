@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import simulator
-from simulator.assumptions import parameter_table
+from simulator.assumptions import parameter_table, with_parameter
 from ui import inputs, text
 
 from .conftest import APP_BUSINESS
@@ -178,7 +178,7 @@ def test_assumptions_edit_changes_the_scenario_numbers():
 
     at.switch_page(SCENARIO).run()
     assert not at.exception
-    expected_business = inputs.business_with(APP_BUSINESS, "segments.core.arpu_per_month", 55.0)
+    expected_business = with_parameter(APP_BUSINESS, "segments.core.arpu_per_month", 55.0)
     _assert_npv_card(at, expected_business, simulator.example_scenario())
     default = simulator.evaluate(APP_BUSINESS, simulator.example_scenario())
     card = _metric(at, _npv_label(simulator.example_scenario()))
@@ -247,36 +247,6 @@ def test_widgets_show_percent_and_give_back_the_same_scenario():
     assert values["scenario_annual_discount_rate_pct"] == 10.0
     assert values["scenario_tools_spend"] == 10_000
     assert inputs.scenario_from_widgets(values) == scenario
-
-
-def test_business_with_rebuilds_every_kind_of_path():
-    business = APP_BUSINESS
-    edited = inputs.business_with(business, "service.csat", 0.75)
-    edited = inputs.business_with(edited, "service.tools.weight", 0.4)
-    edited = inputs.business_with(edited, "fee_salience", 2.0)
-    edited = inputs.business_with(edited, "segments.core.base_customers_by_tenure", 10_000.0)
-    assert edited.service.csat == 0.75
-    assert edited.service.tools.weight == 0.4
-    assert edited.fee_salience == 2.0
-    core = edited.segment("core")
-    assert core.base_customers == pytest.approx(10_000.0)
-    scale = 10_000.0 / business.segment("core").base_customers
-    assert core.base_customers_by_tenure[5] == pytest.approx(
-        business.segment("core").base_customers_by_tenure[5] * scale
-    )
-    assert edited.user_fields == (
-        "service.csat",
-        "service.tools.weight",
-        "fee_salience",
-        "segments.core.base_customers_by_tenure",
-    )
-    assert inputs.business_with(edited, "service.csat", 0.8).user_fields == edited.user_fields
-
-
-@pytest.mark.parametrize("value", [float("nan"), None, -5.0])
-def test_business_with_rejects_empty_and_invalid_values(value):
-    with pytest.raises(ValueError, match="arpu_per_month"):
-        inputs.business_with(APP_BUSINESS, "segments.core.arpu_per_month", value)
 
 
 def test_table_edits_ignore_floating_point_noise():

@@ -7,10 +7,10 @@ import dataclasses
 import pytest
 
 from simulator import Business, LeverResponse, Scenario, Segment, ServiceOperations
-from simulator.assumptions import TABLE_COLUMNS, parameter_table
+from simulator.assumptions import TABLE_COLUMNS, parameter_table, with_parameter
 from simulator.params import LEVERS
 
-from .conftest import two_segment_business
+from .conftest import APP_BUSINESS, two_segment_business
 
 SOURCES = {"data", "assumption", "user", "setting"}
 NOT_PARAMETERS = {"name"}  # labels, not numbers a result depends on
@@ -143,3 +143,33 @@ def test_provenance_is_per_segment():
     table = parameter_table(business, Scenario())
     assert rows(table, "segment", "loyal")["sbg_alpha"].source == "data"
     assert rows(table, "segment", "switchers")["sbg_alpha"].source == "assumption"
+
+
+def test_with_parameter_rebuilds_every_kind_of_path():
+    business = APP_BUSINESS
+    edited = with_parameter(business, "service.csat", 0.75)
+    edited = with_parameter(edited, "service.tools.weight", 0.4)
+    edited = with_parameter(edited, "fee_salience", 2.0)
+    edited = with_parameter(edited, "segments.core.base_customers_by_tenure", 10_000.0)
+    assert edited.service.csat == 0.75
+    assert edited.service.tools.weight == 0.4
+    assert edited.fee_salience == 2.0
+    core = edited.segment("core")
+    assert core.base_customers == pytest.approx(10_000.0)
+    scale = 10_000.0 / business.segment("core").base_customers
+    assert core.base_customers_by_tenure[5] == pytest.approx(
+        business.segment("core").base_customers_by_tenure[5] * scale
+    )
+    assert edited.user_fields == (
+        "service.csat",
+        "service.tools.weight",
+        "fee_salience",
+        "segments.core.base_customers_by_tenure",
+    )
+    assert with_parameter(edited, "service.csat", 0.8).user_fields == edited.user_fields
+
+
+@pytest.mark.parametrize("value", [float("nan"), None, -5.0])
+def test_with_parameter_rejects_empty_and_invalid_values(value):
+    with pytest.raises(ValueError, match="arpu_per_month"):
+        with_parameter(APP_BUSINESS, "segments.core.arpu_per_month", value)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from simulator import LEVERS, Business, Scenario
+from simulator.assumptions import with_parameter
 from ui import text
 
 
@@ -223,52 +224,6 @@ def scenario_controls(
 # --- Assumptions: edits of the parameter table -> Business --------------------------------
 
 
-def business_with(business: Business, path: str, value: float) -> Business:
-    """``business`` with the parameter at dotted ``path`` set to ``value``, marked as user-set.
-
-    Paths are those of :func:`simulator.assumptions.parameter_table`: ``segments.<name>.<field>``,
-    ``service.<field>``, ``service.<lever>.<field>`` or a Business field. Editing
-    ``base_customers_by_tenure`` (shown as the total) scales every tenure in proportion.
-    Raises ValueError, naming the field, if the result is invalid.
-    """
-    if value is None or not math.isfinite(float(value)):
-        raise ValueError(f"Value.{path.rsplit('.', 1)[-1]} must be a number; got {value!r}")
-    value = float(value)
-    if path.startswith("segments."):
-        name, field = path.removeprefix("segments.").rsplit(".", 1)
-        segment = business.segment(name)
-        if field == "base_customers_by_tenure":
-            new_value = _scaled_base(segment.base_customers_by_tenure, value)
-        else:
-            new_value = value
-        segments = tuple(
-            replace(s, **{field: new_value}) if s.name == name else s for s in business.segments
-        )
-        changed = replace(business, segments=segments)
-    elif path.startswith("service."):
-        parts = path.removeprefix("service.").split(".")
-        service = business.service
-        if len(parts) == 2:
-            lever, field = parts
-            service = replace(service, **{lever: replace(service.lever(lever), **{field: value})})
-        else:
-            service = replace(service, **{parts[0]: value})
-        changed = replace(business, service=service)
-    else:
-        changed = replace(business, **{path: value})
-    user_fields = business.user_fields + (() if path in business.user_fields else (path,))
-    return replace(changed, user_fields=user_fields)
-
-
-def _scaled_base(counts: tuple[float, ...], total: float) -> tuple[float, ...]:
-    if total < 0:
-        raise ValueError(f"Segment.base_customers_by_tenure must be at least 0; got {total!r}")
-    current = sum(counts)
-    if current <= 0:
-        return (total,)
-    return tuple(n * total / current for n in counts)
-
-
 def table_edits(original: pd.DataFrame, edited: pd.DataFrame) -> dict[str, float]:
     """Paths whose ``value`` differs between two versions of an Assumptions table.
 
@@ -376,7 +331,7 @@ def edited_business(business: Business, edits: Mapping[str, float]) -> tuple[Bus
     """
     for path, value in edits.items():
         try:
-            business = business_with(business, path, value)
+            business = with_parameter(business, path, value)
         except (ValueError, TypeError) as error:
             return business, text.validation_message(error, label=text.path_label(path))
     return business, None
