@@ -21,6 +21,7 @@ Kalyanaram, G., Winer, R. (1995); Tversky, A., Kahneman, D. (1991); Homburg, C. 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -116,10 +117,39 @@ def shock_coefficient(segment: Segment) -> float:
     The stated extra churn applies to the segment's existing base (weighted by tenure) facing a
     +10 % increase; kappa = ln((c - u) / (1 - u)) / g_1 with g_1 = ln 1.1 - tau (model.md 2.7).
     """
-    s = segment.notice_shock_churn_per_10pct
-    if s <= 0:
+    if segment.notice_shock_churn_per_10pct <= 0:
         return 0.0
-    counts = np.asarray(segment.base_customers_by_tenure, dtype=float)
-    c = shock_multiplier_for_extra_churn(segment, s, np.arange(counts.size), counts)
-    u = segment.uncontrollable_churn_share
-    return math.log((c - u) / (1.0 - u)) / (math.log(1.1) - segment.price_threshold)
+    return _shock_coefficient(
+        segment.sbg_alpha,
+        segment.sbg_beta,
+        segment.constant_monthly_churn,
+        segment.base_customers_by_tenure,
+        segment.notice_shock_churn_per_10pct,
+        segment.uncontrollable_churn_share,
+        segment.price_threshold,
+    )
+
+
+@lru_cache(maxsize=256)
+def _shock_coefficient(
+    alpha: float,
+    beta: float,
+    constant_monthly_churn: float | None,
+    base: tuple[float, ...],
+    extra_churn: float,
+    uncontrollable: float,
+    threshold: float,
+) -> float:
+    """The root finding behind :func:`shock_coefficient`, memoised on what kappa depends on
+    (the break-even search re-simulates with other elasticities but the same kappa)."""
+    segment = Segment(
+        name="shock",
+        arpu_per_month=1.0,
+        variable_cost_per_month=0.0,
+        sbg_alpha=alpha,
+        sbg_beta=beta,
+        constant_monthly_churn=constant_monthly_churn,
+    )
+    counts = np.asarray(base, dtype=float)
+    c = shock_multiplier_for_extra_churn(segment, extra_churn, np.arange(counts.size), counts)
+    return math.log((c - uncontrollable) / (1.0 - uncontrollable)) / (math.log(1.1) - threshold)
