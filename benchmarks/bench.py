@@ -8,8 +8,8 @@ Run from the repository root::
 What is timed (wall clock, ``time.perf_counter``, after warm-up runs; median and 90th percentile):
 
 * ``simulate``: one deterministic projection of the two sample segments over 120 months with the
-  full tenure distribution (the 180-tenure sample business, and the 96-tenure business the app
-  measures from ``sample_data/customers.csv``). Target: median under 20 ms.
+  full tenure distribution (the sample business with its expected 96-tenure base, and the
+  business the app measures from ``sample_data/customers.csv``). Target: median under 20 ms.
 * ``evaluate``: scenario + no-change baseline + break-even elasticity root finding, what the
   Scenario page computes on a cache miss (horizon 60 as the app opens, and 120).
 * One Scenario-page rerun through Streamlit's ``AppTest``: ``at.slider(key=
@@ -294,10 +294,11 @@ compare runs made on one machine at low load. The unit tests assert no timings.
 
 - **`simulate`**: one deterministic projection of the example scenario (+5 % price, 45,000 a
   month of service spend) for two segments over 120 months with the full tenure distribution of
-  the existing base: the sample business of `simulator/sample.py` (180 tenures per segment) and
-  the business the app uses, measured from `sample_data/customers.csv` (96 tenures).
+  the existing base: the sample business of `simulator/sample.py` (its expected base) and the
+  business the app uses, measured from `sample_data/customers.csv` (96 tenures).
 - **`evaluate`**: the scenario, its no-change baseline and the break-even elasticity root finding
-  (about ten further horizon-only simulations): what the Scenario page computes on a cache miss.
+  (a handful of further horizon-only simulations, bracketed by the
+  scenario itself): what the Scenario page computes on a cache miss.
 - **Scenario page rerun**: `streamlit.testing.v1.AppTest` opens `app.py`, switches to
   `{SCENARIO_PAGE}` and moves the price slider (`at.slider(key="{PRICE_SLIDER}")
   .set_value(v).run()`). Three warm-up moves, then moves to distinct values spread evenly over
