@@ -36,6 +36,7 @@ from simulator.sbg import (
     sbg_survival,
 )
 from simulator.scenario_file import ScenarioFileError, scenario_from_json, scenario_to_json
+from simulator.survival import fit_sbg_counts, fit_sbg_customers, kaplan_meier
 
 __all__ = [
     "LEVERS",
@@ -57,6 +58,9 @@ __all__ = [
     "evaluate",
     "example_scenario",
     "fit_sbg",
+    "fit_sbg_counts",
+    "fit_sbg_customers",
+    "kaplan_meier",
     "sample_business",
     "sbg_survival",
     "scenario_from_json",

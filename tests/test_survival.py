@@ -1,0 +1,282 @@
+"""Kaplan-Meier and the individual-level sBG fit with right censoring and left truncation.
+
+lifelines is the reference for Kaplan-Meier (a test-only dependency); the sBG fit must agree with
+:func:`simulator.sbg.fit_sbg` on the Fader & Hardie "High End" data and recover known parameters
+from seeded synthetic customers, including a left-truncated table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import betaln
+
+from simulator.sbg import fit_sbg, sbg_log_likelihood
+from simulator.survival import (
+    fit_sbg_counts,
+    fit_sbg_customers,
+    kaplan_meier,
+    sbg_counts,
+    sbg_log_likelihood_counts,
+)
+
+SEED = 20240601
+HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]
+
+
+def lifelines_km(durations, churned, entry=None):
+    """lifelines' KaplanMeierFitter, fitted (imported here: the import takes seconds)."""
+    from lifelines import KaplanMeierFitter
+
+    return KaplanMeierFitter().fit(durations, event_observed=churned, entry=entry)
+
+
+def lifelines_survival(durations, churned, entry=None) -> pd.Series:
+    return lifelines_km(durations, churned, entry).survival_function_.iloc[:, 0]
+
+
+def continuous_customers(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weibull lifetimes, uniform censoring, entry strictly inside (0, duration) for 40%."""
+    rng = np.random.default_rng(seed)
+    life = 20.0 * rng.weibull(0.8, n)
+    end = rng.uniform(1.0, 40.0, n)
+    churned = life <= end
+    durations = np.minimum(life, end)
+    entry = np.where(rng.random(n) < 0.4, durations * rng.uniform(0.0, 0.9, n), 0.0)
+    return durations, churned, entry
+
+
+def high_end_customers() -> tuple[np.ndarray, np.ndarray]:
+    lost = -np.diff(HIGH_END)
+    durations = np.concatenate((np.repeat(np.arange(1, 8), lost), np.full(HIGH_END[-1], 7)))
+    churned = np.arange(durations.size) < HIGH_END[0] - HIGH_END[-1]
+    return durations, churned
+
+
+def sbg_customers(alpha, beta, n, seed, *, truncated):
+    """Beta-distributed churn probabilities, geometric lifetimes (periods paid), censoring.
+
+    Untruncated: everyone observed from tenure 0 for 1-36 periods. Truncated: a table of
+    customers alive at tenure e in 12..60 when the data window opened (nobody younger), followed
+    for 24 periods; customers who churned before e are not in it.
+    """
+    rng = np.random.default_rng(seed)
+    draws = 8 * n if truncated else n
+    lifetime = rng.geometric(rng.beta(alpha, beta, draws))
+    if truncated:
+        entry = rng.integers(12, 61, draws)
+        alive = lifetime > entry
+        lifetime, entry = lifetime[alive][:n], entry[alive][:n]
+        assert lifetime.size == n
+        end = entry + 24
+    else:
+        entry = np.zeros(n, dtype=np.int64)
+        end = rng.integers(1, 37, n)
+    churned = lifetime <= end
+    return np.where(churned, lifetime, end), churned, entry
+
+
+def distance(fit, alpha, beta) -> float:
+    """Mahalanobis distance of (ln alpha, ln beta) from the truth, in the fit's covariance."""
+    dz = np.log([fit.alpha, fit.beta]) - np.log([alpha, beta])
+    return float(np.sqrt(dz @ np.linalg.solve(np.array(fit.covariance_log), dz)))
+
+
+# --- Kaplan-Meier: hand-computed cases -------------------------------------------------------
+
+
+def test_km_hand_computed_right_censoring_with_greenwood_variance():
+    km = kaplan_meier([1, 2, 2, 3], [True, True, False, False])
+    assert km["time"].tolist() == [1, 2, 3]
+    assert km["at_risk"].tolist() == [4, 3, 1]
+    assert km["events"].tolist() == [1, 1, 0]
+    assert km["censored"].tolist() == [0, 1, 1]
+    np.testing.assert_allclose(km["survival"], [0.75, 0.5, 0.5], rtol=0, atol=1e-15)
+    # Greenwood: S^2 * sum d / (n (n - d)) = 0.75^2/12, then 0.5^2 (1/12 + 1/6)
+    np.testing.assert_allclose(km["variance"], [0.046875, 0.0625, 0.0625], rtol=1e-14)
+
+
+def test_km_hand_computed_delayed_entry_uses_entry_below_time():
+    # at risk at u: entry < u <= duration
+    km = kaplan_meier([2, 3, 4, 5], [1, 1, 0, 1], entry=[0, 2, 3, 0])
+    assert km["at_risk"].tolist() == [2, 2, 2, 1]
+    assert km["events"].tolist() == [1, 1, 0, 1]
+    np.testing.assert_allclose(km["survival"], [0.5, 0.25, 0.25, 0.0], rtol=0, atol=1e-15)
+    assert km["variance"].iloc[-1] == 0.0
+
+
+def test_km_customer_censored_at_entry_is_never_at_risk():
+    km = kaplan_meier([2, 1], [1, 0], entry=[0, 1])
+    assert km["at_risk"].tolist() == [1, 1]
+    assert km["censored"].tolist() == [1, 0]
+    assert km["survival"].tolist() == [1.0, 0.0]
+
+
+def test_km_without_entry_equals_zero_entry_when_no_event_at_zero():
+    durations, churned, _ = continuous_customers(500, SEED)
+    pd.testing.assert_frame_equal(
+        kaplan_meier(durations, churned), kaplan_meier(durations, churned, np.zeros(500))
+    )
+
+
+# --- Kaplan-Meier against lifelines -----------------------------------------------------------
+
+
+def test_km_matches_lifelines_with_right_censoring():
+    durations, churned, _ = continuous_customers(3000, SEED)
+    km = kaplan_meier(durations, churned)
+    kmf = lifelines_km(durations, churned)
+    ref = kmf.survival_function_.iloc[:, 0].loc[km["time"]].to_numpy()
+    np.testing.assert_allclose(km["survival"], ref, rtol=0, atol=1e-9)
+    table = kmf.event_table.loc[km["time"]]
+    np.testing.assert_array_equal(km["at_risk"], table["at_risk"])
+    np.testing.assert_array_equal(km["events"], table["observed"])
+    np.testing.assert_array_equal(km["censored"], table["censored"])
+
+
+def test_km_matches_lifelines_with_delayed_entry():
+    durations, churned, entry = continuous_customers(3000, SEED + 1)
+    km = kaplan_meier(durations, churned, entry)
+    ref = lifelines_survival(durations, churned, entry).loc[km["time"]].to_numpy()
+    np.testing.assert_allclose(km["survival"], ref, rtol=0, atol=1e-9)
+    # delayed entry matters here: the naive estimate is different
+    naive = kaplan_meier(durations, churned)["survival"].to_numpy()
+    assert np.max(np.abs(naive - km["survival"].to_numpy())) > 0.01
+
+
+def test_km_matches_lifelines_on_whole_periods_with_ties():
+    # lifelines puts a customer entering at u in the risk set at u; entry + 0.5 gives our
+    # entry < u convention on whole periods. Customers censored at entry never are at risk:
+    # lifelines cannot take them (entry + 0.5 > duration) and they do not change the estimate.
+    durations, churned, entry = sbg_customers(0.7, 3.0, 3000, SEED, truncated=True)
+    entry = np.where(np.arange(entry.size) % 2 == 0, entry, 0)
+    km = kaplan_meier(durations, churned, entry)
+    usable = entry < durations
+    ref = lifelines_survival(durations[usable], churned[usable], entry[usable] + 0.5)
+    at_events = km[km["events"] > 0]
+    np.testing.assert_allclose(
+        at_events["survival"], ref.loc[at_events["time"]].to_numpy(), rtol=0, atol=1e-9
+    )
+
+
+# --- Kaplan-Meier validation ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("durations", "churned", "entry", "match"),
+    [
+        ([1, -1], [1, 0], None, "durations must be at least 0"),
+        ([1, np.nan], [1, 0], None, "durations must be finite"),
+        ([1, np.inf], [1, 0], None, "durations must be finite"),
+        ([1, 2], [1, 0, 1], None, "churned has 3 values but durations has 2"),
+        ([1, 2], [1, 2], None, "churned must be true/false"),
+        ([1, 2], [1, 0], [0], "entry has 1 values but durations has 2"),
+        ([1, 2], [1, 0], [0, -1], "entry must be at least 0"),
+        ([1, 2], [1, 0], [0, np.nan], "entry must be finite"),
+        ([1, 2], [1, 0], [0, 3], "entry must not exceed durations"),
+        ([1, 2], [1, 0], [1, 0], "entry must be below durations for churned"),
+        ([], [], None, "at least one customer"),
+    ],
+)
+def test_km_rejects_invalid_input_naming_the_argument(durations, churned, entry, match):
+    with pytest.raises(ValueError, match=match):
+        kaplan_meier(durations, churned, entry)
+
+
+# --- sBG from customers -----------------------------------------------------------------------
+
+
+def test_fit_sbg_customers_reproduces_fit_sbg_on_high_end():
+    durations, churned = high_end_customers()
+    fit = fit_sbg_customers(durations, churned)
+    reference = fit_sbg(HIGH_END)
+    assert fit.alpha == pytest.approx(0.668, abs=1e-3)
+    assert fit.beta == pytest.approx(3.806, abs=1e-3)
+    assert fit.log_likelihood == pytest.approx(reference.log_likelihood, abs=1e-6)
+    assert fit.customers == 1000
+    np.testing.assert_allclose(fit.covariance_log, reference.covariance_log, rtol=1e-6)
+
+
+def test_counts_likelihood_equals_cohort_likelihood_and_per_customer_sum():
+    durations, churned = high_end_customers()
+    counts = sbg_counts(durations, churned)
+    assert counts[0].tolist() == [0, 131, 126, 90, 60, 42, 34, 26]
+    assert counts[1].tolist() == [0] * 7 + [491]
+    assert counts[2].tolist() == [1000] + [0] * 7
+    for alpha, beta in [(0.668, 3.806), (2.0, 7.5)]:
+        assert sbg_log_likelihood_counts(alpha, beta, *counts) == pytest.approx(
+            sbg_log_likelihood(alpha, beta, HIGH_END), rel=1e-12
+        )
+
+
+def test_truncated_likelihood_matches_direct_per_customer_formula():
+    # l = sum d ln P(T = t) + (1 - d) ln S(t) - ln S(e), with P(T = t) = S(t-1) - S(t)
+    durations, churned, entry = sbg_customers(0.9, 4.0, 200, SEED, truncated=True)
+    alpha, beta = 0.8, 3.5
+
+    def log_s(t):
+        return betaln(alpha, beta + t) - betaln(alpha, beta)
+
+    p = np.exp(log_s(durations - 1)) - np.exp(log_s(durations))
+    direct = np.sum(
+        np.where(churned, np.log(np.where(churned, p, 1.0)), log_s(durations)) - log_s(entry)
+    )
+    got = sbg_log_likelihood_counts(alpha, beta, *sbg_counts(durations, churned, entry))
+    assert got == pytest.approx(direct, rel=1e-10)
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(0.7, 3.0), (2.2, 60.0)])
+def test_fit_recovers_parameters_from_censored_customers(alpha, beta):
+    durations, churned, _ = sbg_customers(alpha, beta, 20_000, SEED, truncated=False)
+    fit = fit_sbg_customers(durations, churned)
+    assert fit.customers == 20_000
+    assert distance(fit, alpha, beta) < 4.0
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(0.7, 3.0), (2.2, 60.0)])
+def test_fit_recovers_parameters_from_left_truncated_customers(alpha, beta):
+    durations, churned, entry = sbg_customers(alpha, beta, 20_000, SEED, truncated=True)
+    assert entry.min() >= 12
+    fit = fit_sbg_customers(durations, churned, entry)
+    assert distance(fit, alpha, beta) < 4.0
+    # Ignoring the truncation (treating survivors of 12+ periods as observed from 0) is biased
+    # far beyond the sampling error: it understates the churn of the whole population.
+    naive = fit_sbg_customers(durations, churned)
+    assert distance(naive, alpha, beta) > 10 * max(distance(fit, alpha, beta), 4.0)
+    assert naive.alpha / (naive.alpha + naive.beta) < 0.5 * alpha / (alpha + beta)
+
+
+def test_fit_sbg_counts_accepts_counts_of_unequal_length():
+    lost = -np.diff(HIGH_END)
+    fit = fit_sbg_counts(np.r_[0, lost], np.r_[np.zeros(7), 491], [1000])
+    assert fit.alpha == pytest.approx(fit_sbg(HIGH_END).alpha, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("durations", "churned", "entry", "match"),
+    [
+        ([1.5, 2], [1, 0], None, "durations must be whole periods"),
+        ([0, 2], [1, 0], None, "churned customers must be at least 1 period"),
+        ([3, 2], [1, 0], [0.5, 0], "entry must be whole periods"),
+    ],
+)
+def test_fit_sbg_customers_rejects_non_period_data(durations, churned, entry, match):
+    with pytest.raises(ValueError, match=match):
+        fit_sbg_customers(durations, churned, entry)
+
+
+@pytest.mark.parametrize(
+    ("churned_at", "censored_at", "entered_at", "match"),
+    [
+        ([1, 2], [0, 3], None, r"churned_at\[0\] must be 0"),
+        ([0, 2], [0, -3], None, "censored_at must hold finite counts"),
+        ([0, np.nan], [0, 3], None, "churned_at must hold finite counts"),
+        ([0, 2], [0, 3], [4], "entered_at must count every customer once"),
+        ([0, 2], [0, 3], [0, 5], "entered_at is inconsistent"),
+        ([0, 0], [0, 0], None, "at least one customer"),
+    ],
+)
+def test_fit_sbg_counts_rejects_invalid_counts(churned_at, censored_at, entered_at, match):
+    with pytest.raises(ValueError, match=match):
+        fit_sbg_counts(churned_at, censored_at, entered_at)
