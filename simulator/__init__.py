@@ -11,13 +11,18 @@ Parameters: :class:`Business`, :class:`Segment`, :class:`ServiceOperations`,
 Engine: :func:`simulate` -> :class:`Projection`; :func:`evaluate` -> :class:`Evaluation`.
 Retention: :func:`sbg_survival`, :func:`fit_sbg`, :func:`discounted_expected_lifetime`,
 :func:`discounted_expected_residual_lifetime`.
+Calibration: :func:`calibrate` -> :class:`Calibration`; :func:`apply_calibration`.
 Money: :func:`breakeven_volume_change` and the helpers in :mod:`simulator.finance`.
 Files: :func:`scenario_to_json`, :func:`scenario_from_json`.
+Uploads: :func:`read_table` -> DataFrame; :func:`propose_mapping` -> :class:`ColumnMapping`;
+:func:`validate` -> list of :class:`Problem`; :func:`customer_records` (raises :class:`DataError`).
 """
 
+from simulator.calibrate import Calibration, SegmentCalibration, apply_calibration, calibrate
 from simulator.engine import MONTHLY_COLUMNS, Projection, simulate
 from simulator.evaluate import BreakEvenElasticity, Evaluation, evaluate
 from simulator.finance import breakeven_volume_change
+from simulator.mapping import ColumnMapping, propose_mapping
 from simulator.params import (
     LEVERS,
     Business,
@@ -27,6 +32,7 @@ from simulator.params import (
     Segment,
     ServiceOperations,
 )
+from simulator.records import RECORD_COLUMNS, customer_records, validate
 from simulator.sample import example_scenario, sample_business
 from simulator.sbg import (
     SBGFit,
@@ -37,22 +43,32 @@ from simulator.sbg import (
 )
 from simulator.scenario_file import ScenarioFileError, scenario_from_json, scenario_to_json
 from simulator.survival import fit_sbg_counts, fit_sbg_customers, kaplan_meier
+from simulator.tables import DataError, Problem, read_table
 
 __all__ = [
     "LEVERS",
     "MONTHLY_COLUMNS",
+    "RECORD_COLUMNS",
     "BreakEvenElasticity",
     "Business",
+    "Calibration",
+    "ColumnMapping",
+    "DataError",
     "Evaluation",
     "LeverResponse",
     "ParameterError",
+    "Problem",
     "Projection",
     "SBGFit",
     "Scenario",
     "ScenarioFileError",
     "Segment",
+    "SegmentCalibration",
     "ServiceOperations",
+    "apply_calibration",
     "breakeven_volume_change",
+    "calibrate",
+    "customer_records",
     "discounted_expected_lifetime",
     "discounted_expected_residual_lifetime",
     "evaluate",
@@ -61,9 +77,12 @@ __all__ = [
     "fit_sbg_counts",
     "fit_sbg_customers",
     "kaplan_meier",
+    "propose_mapping",
+    "read_table",
     "sample_business",
     "sbg_survival",
     "scenario_from_json",
     "scenario_to_json",
     "simulate",
+    "validate",
 ]

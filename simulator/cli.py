@@ -17,15 +17,21 @@ usage errors end with status 2 (argparse).
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from simulator.calibrate import calibrate
 from simulator.customers import read_customer_table, sample_business_from_table
 from simulator.engine import MONTHLY_COLUMNS, Projection, simulate
+from simulator.mapping import override_mapping, propose_mapping
 from simulator.params import Business
+from simulator.records import customer_records
 from simulator.sample import example_scenario
 from simulator.scenario_file import ScenarioFileError, scenario_from_json, scenario_to_json
+from simulator.tables import DataError, read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CUSTOMERS = ROOT / "sample_data" / "customers.csv"
@@ -90,7 +96,30 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the same business and horizon with no price, fee or service change (the baseline)",
     )
+    cal = commands.add_parser(
+        "calibrate",
+        help="calibrate retention per segment from a customer table (CSV, Excel, Parquet)",
+        description="Read a customer table, map its columns (proposed from names and content; "
+        "the options below correct the proposal), and print or write JSON with, per segment: "
+        "customers, churned, ARPU, monthly churn, sBG alpha and beta, and Kaplan-Meier "
+        "survival at 12 and 24 months of tenure.",
+    )
+    cal.add_argument("data", metavar="DATA", help="customer table: .csv, .xlsx or .parquet")
+    for role in CALIBRATE_ROLES:
+        cal.add_argument(f"--{role}", metavar="COL", help=f"column holding the {role}")
+    cal.add_argument("--tenure-unit", choices=("months", "years"), help="unit of the tenure column")
+    cal.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        type=datetime.date.fromisoformat,
+        help="date a dated table describes (default: its latest date)",
+    )
+    cal.add_argument("--out", metavar="FILE.json", help="write the JSON here (default: print)")
     return parser
+
+
+CALIBRATE_ROLES = ("id", "tenure", "churned", "start", "end", "revenue", "segment")
+"""Column roles the ``calibrate`` command lets the user set."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -102,6 +131,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _simulate(Path(args.scenario), None if args.out is None else Path(args.out))
         if args.command == "example-scenario":
             return _example_scenario(no_change=args.no_change)
+        if args.command == "calibrate":
+            columns = {r: getattr(args, r) for r in CALIBRATE_ROLES if getattr(args, r)}
+            return _calibrate(
+                Path(args.data),
+                columns,
+                tenure_unit=args.tenure_unit,
+                as_of=args.as_of,
+                out=None if args.out is None else Path(args.out),
+            )
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -110,6 +148,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     parser.print_help(sys.stderr)
     return 2
+
+
+def _calibrate(
+    path: Path,
+    columns: dict[str, str],
+    *,
+    tenure_unit: str | None,
+    as_of: datetime.date | None,
+    out: Path | None,
+) -> int:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read the customer table ({exc.strerror})") from None
+    try:
+        table = read_table(raw, name=path.name)
+        mapping = override_mapping(
+            table, propose_mapping(table), tenure_unit=tenure_unit, **columns
+        )
+        records = customer_records(table, mapping, as_of=as_of, name=path.name)
+    except DataError as exc:
+        raise CommandError(str(exc)) from None
+    except ValueError as exc:
+        raise CommandError(f"{path}: {exc}") from None
+    text = json.dumps(calibrate(records).to_dict(), indent=2, allow_nan=False) + "\n"
+    if out is None or str(out) == "-":
+        sys.stdout.write(text)
+        return 0
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"{out}: cannot write the calibration ({exc.strerror})") from None
+    return 0
 
 
 def _simulate(path: Path, out: Path | None) -> int:

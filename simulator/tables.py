@@ -1,0 +1,228 @@
+"""Reading a planner's uploaded table: CSV in any common dialect, Excel .xlsx or Parquet.
+
+:func:`read_table` turns the bytes of an upload into a DataFrame without deciding what the
+columns mean (that is :mod:`simulator.mapping`). CSV cells are read as text (blank = missing) so
+that nothing is guessed at read time; the mapping converts the columns it uses. Every failure is a
+:class:`DataError` listing :class:`Problem` records phrased so a planner can fix the file.
+
+Row numbers in problems are 1-based as a spreadsheet shows them: the header is row 1, the first
+customer row 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import IO, Literal
+
+import numpy as np
+import pandas as pd
+
+Severity = Literal["error", "warning"]
+
+MAX_ROWS_SHOWN = 5
+"""How many row numbers a :class:`Problem` lists."""
+
+DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
+"""Delimiters :func:`read_table` tries, besides runs of whitespace."""
+
+_MISSING = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an uploaded table.
+
+    ``column`` is the file's column name (None for the whole file); ``rows`` the first few row
+    numbers as the file shows them (header = row 1); ``severity`` "error" stops calibration,
+    "warning" does not.
+    """
+
+    column: str | None
+    rows: tuple[int, ...]
+    message: str
+    fix: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = f"column {self.column!r}" if self.column is not None else "file"
+        rows = f" (rows {', '.join(map(str, self.rows))})" if self.rows else ""
+        return f"{self.severity}: {where}{rows}: {self.message}. {self.fix}"
+
+
+class DataError(ValueError):
+    """An uploaded table that cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, name: str, problems: list[Problem]) -> None:
+        self.name = name
+        self.problems = list(problems)
+        lines = "\n".join(f"- {p}" for p in self.problems)
+        super().__init__(f"{name}: cannot use this table:\n{lines}")
+
+
+def file_rows(positions) -> tuple[int, ...]:
+    """File row numbers (header = 1) of the first few 0-based data positions."""
+    return tuple(int(i) + 2 for i in list(positions)[:MAX_ROWS_SHOWN])
+
+
+def _fail(name: str, message: str, fix: str) -> DataError:
+    return DataError(name, [Problem(None, (), message, fix)])
+
+
+def read_table(raw: bytes | IO[bytes], *, name: str) -> pd.DataFrame:
+    """Read an uploaded customer table (CSV, Excel .xlsx or Parquet) into a DataFrame.
+
+    Parameters
+    ----------
+    raw
+        The file's bytes, or a binary file object.
+    name
+        The file name, used to recognise ``.parquet`` and ``.xlsx`` and in messages. Of a
+        workbook only the first sheet is read.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per data row; CSV columns as text with blanks as missing values, Parquet columns
+        and Excel cells with their stored types. Column names are stripped of surrounding spaces.
+
+    Raises
+    ------
+    DataError
+        The file is empty, has a header but no rows, is not a text table, or is in a format the
+        app does not read; the message names the file and says what to do.
+    """
+    data = raw if isinstance(raw, bytes | bytearray) else raw.read()
+    data = bytes(data)
+    if not data.strip():
+        raise _fail(name, "the file is empty", "Upload a table with a header row and customer rows")
+    lower = name.lower()
+    if data[:4] == b"PAR1" or lower.endswith(".parquet"):
+        table = _read_parquet(data, name)
+    elif data[:4] == b"PK\x03\x04" or lower.endswith((".xlsx", ".xlsm")):
+        table = _read_excel(data, name)
+    elif data[:4] == b"\xd0\xcf\x11\xe0" or lower.endswith(".xls"):
+        raise _fail(
+            name,
+            "old-style Excel workbooks (.xls) are not read",
+            "Save the sheet as .xlsx or as CSV UTF-8 and upload that",
+        )
+    else:
+        table = _read_csv(data, name)
+    table.columns = [str(c).strip() for c in table.columns]
+    if len(table) == 0:
+        raise _fail(
+            name,
+            "the file has a header but no customer rows",
+            "Upload the full export, one row per customer below the header",
+        )
+    return table
+
+
+def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(io.BytesIO(data))
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise _fail(
+            name,
+            f"this is not a readable Parquet file ({type(exc).__name__})",
+            "Export the table again as Parquet, or upload it as CSV",
+        ) from exc
+
+
+def _read_excel(data: bytes, name: str) -> pd.DataFrame:
+    try:
+        table = pd.read_excel(io.BytesIO(data), sheet_name=0, engine="openpyxl")
+    except Exception as exc:  # zipfile, openpyxl and pandas raise several types
+        raise _fail(
+            name,
+            f"this is not a readable Excel workbook ({type(exc).__name__})",
+            "Open it in Excel and save it again as .xlsx, or upload it as CSV",
+        ) from exc
+    filled = table.notna().any(axis=1).to_numpy()
+    if filled.any():  # drop formatted but empty rows below the data (keep those inside it)
+        table = table.iloc[: int(np.flatnonzero(filled)[-1]) + 1]
+    return table.loc[
+        :, [not str(c).startswith("Unnamed:") or table[c].notna().any() for c in table]
+    ]
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Decode CSV bytes: BOM (UTF-8, UTF-16), then UTF-8, then cp1252, then latin-1."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _fail(name, "the file claims UTF-16 but is not", "Save it as CSV UTF-8") from exc
+    if data[:3] == b"\xef\xbb\xbf":
+        text = data[3:].decode("utf-8", errors="replace")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                text = data.decode("latin-1")
+    sample = text[:20000]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t")
+    if "\x00" in sample or controls > 0.01 * len(sample) or "\ufffd" in sample[:2000]:
+        raise _fail(
+            name,
+            "this is not a text table (it looks like binary data)",
+            "Upload the customer table as CSV, Parquet or Excel, not another kind of file",
+        )
+    return text
+
+
+def sniff_delimiter(lines: list[str]) -> str | None:
+    """The delimiter giving the same number (> 1) of fields on every sample line, most fields first.
+
+    None means whitespace-separated (or a single column).
+    """
+    best: tuple[int, str] | None = None
+    for delim in DELIMITERS:
+        counts = {len(row) for row in csv.reader(lines, delimiter=delim)}
+        if len(counts) == 1 and (n := counts.pop()) > 1 and (best is None or n > best[0]):
+            best = (n, delim)
+    if best is not None:
+        return best[1]
+    # Tolerate ragged rows (e.g. a trailing delimiter): the header's field count on most lines.
+    for delim in DELIMITERS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=delim)]
+        if counts[0] > 1 and sum(c == counts[0] for c in counts) >= 0.8 * len(counts):
+            return delim
+    return None
+
+
+def _read_csv(data: bytes, name: str) -> pd.DataFrame:
+    text = decode_text(data, name)
+    lines = [line for line in text.splitlines() if line.strip()][:50]
+    if not lines:
+        raise _fail(name, "the file is empty", "Upload a table with a header row and customer rows")
+    delim = sniff_delimiter(lines)
+    options: dict = {
+        "dtype": str,
+        "keep_default_na": False,
+        "na_values": _MISSING,
+        "skipinitialspace": True,
+    }
+    if delim is None:
+        width = {len(line.split()) for line in lines}
+        options["sep"] = r"\s+" if max(width) > 1 else ","
+    else:
+        options["sep"] = delim
+    try:
+        table = pd.read_csv(io.StringIO(text), **options)
+    except pd.errors.EmptyDataError as exc:
+        raise _fail(
+            name, "the file is empty", "Upload a table with a header row and customer rows"
+        ) from exc
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise _fail(
+            name,
+            f"the rows do not split into the header's columns ({exc})",
+            "Check that every row has as many fields as the header and that quotes are closed",
+        ) from exc
+    return table.apply(lambda col: col.str.strip() if pd.api.types.is_string_dtype(col) else col)
