@@ -37,7 +37,14 @@ import pandas as pd
 from simulator.params import Business, Segment
 from simulator.records import RECORD_COLUMNS
 from simulator.sbg import SBGFit, sbg_survival
-from simulator.survival import fit_sbg_customers, kaplan_meier
+from simulator.survival import (
+    HOMOGENEITY_LR_THRESHOLD,
+    customer_intervals,
+    fit_geometric_intervals,
+    fit_sbg_customers,
+    kaplan_meier,
+    sbg_at_bound,
+)
 
 __all__ = [
     "Calibration",
@@ -99,6 +106,18 @@ class SegmentCalibration:
     active_by_tenure
         Active customers by whole-month tenure: element n counts those with duration n months
         (the simulator's ``base_customers_by_tenure``); empty when nobody is active.
+    constant_churn_fits
+        True when the records show no detectable heterogeneity: constant monthly churn (the
+        geometric model) fits as well as the sBG, because the sBG fit sits at the parameter
+        bound (:data:`simulator.survival.LOG_PARAMETER_BOUND`, the homogeneous limit) or its
+        likelihood-ratio statistic over the geometric model, ``heterogeneity_lr``, is below
+        :data:`simulator.survival.HOMOGENEITY_LR_THRESHOLD` (2.71, the 5 % point of
+        0.5 chi2(0) + 0.5 chi2(1)). False when not fitted.
+    constant_churn
+        Maximum-likelihood constant monthly churn probability (geometric model, same censoring,
+        truncation and tenure intervals as the sBG fit); NaN when not fitted.
+    heterogeneity_lr
+        2 (l_sBG - l_geometric), at least 0; NaN when not fitted.
     """
 
     name: str
@@ -114,6 +133,9 @@ class SegmentCalibration:
     km: pd.DataFrame = field(repr=False, compare=False)
     active_share: float
     active_by_tenure: tuple[int, ...] = field(repr=False)
+    constant_churn_fits: bool = False
+    constant_churn: float = math.nan
+    heterogeneity_lr: float = math.nan
 
     @property
     def fitted(self) -> bool:
@@ -122,14 +144,21 @@ class SegmentCalibration:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe summary (NaN and missing values become None), as in
-        :meth:`Calibration.to_dict`."""
+        :meth:`Calibration.to_dict`.
+
+        ``sbg_alpha``/``sbg_beta`` are None both when the segment was not fitted and when
+        ``constant_churn_fits``: the bounded values there (around e^15 = 3.3e6) are an artefact
+        of the bound, not estimates, and would read as meaningful numbers; the segment is then
+        described by ``monthly_churn`` (constant churn; the simulator uses the geometric MLE
+        ``constant_churn``, see :func:`apply_calibration`)."""
+        sbg = self.fit is not None and not self.constant_churn_fits
         return {
             "customers": int(self.customers),
             "churned": int(self.churned),
             "arpu": _json_float(self.arpu),
             "monthly_churn": _json_float(self.monthly_churn),
-            "sbg_alpha": None if self.fit is None else _json_float(self.fit.alpha),
-            "sbg_beta": None if self.fit is None else _json_float(self.fit.beta),
+            "sbg_alpha": _json_float(self.fit.alpha) if sbg and self.fit else None,
+            "sbg_beta": _json_float(self.fit.beta) if sbg and self.fit else None,
             "km_survival_12": _json_float(self.km_survival_12),
             "km_survival_24": _json_float(self.km_survival_24),
         }
@@ -167,11 +196,14 @@ class Calibration:
         """``{"segments": {name: {...}}}`` with exactly the keys ``customers``, ``churned``
         (int), ``arpu``, ``monthly_churn``, ``sbg_alpha``, ``sbg_beta``, ``km_survival_12``,
         ``km_survival_24`` (float or None). JSON-safe: no NaN or infinities (None instead);
-        ``sbg_alpha``/``sbg_beta`` are None for segments that were not fitted."""
+        ``sbg_alpha``/``sbg_beta`` are None for segments that were not fitted or where constant
+        churn fits as well (:meth:`SegmentCalibration.to_dict`)."""
         return {"segments": {s.name: s.to_dict() for s in self.segments}}
 
 
-def calibrate(records: pd.DataFrame, *, min_customers: int = 30) -> Calibration:
+def calibrate(
+    records: pd.DataFrame, *, min_customers: int = 30, tenure_interval_months: int = 1
+) -> Calibration:
     """Measure each segment of ``records``: counts, ARPU, churn rate, sBG fit, Kaplan-Meier, base.
 
     Parameters
@@ -182,6 +214,14 @@ def calibrate(records: pd.DataFrame, *, min_customers: int = 30) -> Calibration:
     min_customers
         Segments with fewer customers than this get no sBG fit (``fit`` None, ``reason`` says
         why); everything else is still measured. At least 1.
+    tenure_interval_months
+        Resolution of ``tenure_months`` (whole months, at least 1): 1 when tenure is known to
+        the month; 12 when the table gave tenure in whole years (converted to months x 12).
+        With 12, the sBG and geometric fits treat the data as interval-censored
+        (:func:`simulator.survival.customer_intervals`): a churner with tenure 12 k months
+        left somewhere in months (12 (k - 1), 12 k] (tenure 0 counts as the first year), and a
+        customer still active has survived at least 12 k months (a lower bound). The counts,
+        churn rate and Kaplan-Meier use the months as given.
 
     Returns
     -------
@@ -204,11 +244,22 @@ def calibrate(records: pd.DataFrame, *, min_customers: int = 30) -> Calibration:
         raise ValueError(
             f"min_customers must be a whole number of at least 1; got {min_customers!r}"
         )
+    if (
+        not isinstance(tenure_interval_months, int)
+        or isinstance(tenure_interval_months, bool)
+        or tenure_interval_months < 1
+    ):
+        raise ValueError(
+            "tenure_interval_months must be a whole number of at least 1; "
+            f"got {tenure_interval_months!r}"
+        )
     data = _check_records(records)
     total_active = int((~data["churned"]).sum())
     results = []
     for name, rows in data.groupby("segment", sort=False):
-        results.append(_calibrate_segment(str(name), rows, total_active, min_customers))
+        results.append(
+            _calibrate_segment(str(name), rows, total_active, min_customers, tenure_interval_months)
+        )
     return Calibration(segments=tuple(results), min_customers=min_customers)
 
 
@@ -272,7 +323,9 @@ def apply_calibration(business: Business, calibration: Calibration) -> Business:
     """The template ``business`` with its segments replaced by what ``calibration`` measured.
 
     * Segments in both: ``sbg_alpha`` and ``sbg_beta`` from the fit (and
-      ``constant_monthly_churn`` cleared) when the segment was fitted, ``arpu_per_month`` when
+      ``constant_monthly_churn`` cleared) when the segment was fitted, or, when constant churn
+      fits as well (``constant_churn_fits``), ``constant_monthly_churn`` set to the geometric
+      MLE (the template's alpha and beta are kept but unused), ``arpu_per_month`` when
       the records had revenue, and ``base_customers_by_tenure`` (the active base by tenure);
       every other field is kept from the template.
     * Segments of the calibration the business does not have are **added**, copying every prior
@@ -305,7 +358,9 @@ def apply_calibration(business: Business, calibration: Calibration) -> Business:
     for cal in calibration.segments:
         base = by_name.get(cal.name, replace(first, name=cal.name))
         changes: dict[str, object] = {"base_customers_by_tenure": cal.active_by_tenure}
-        if cal.fit is not None:
+        if cal.fit is not None and cal.constant_churn_fits and 0 < cal.constant_churn < 1:
+            changes["constant_monthly_churn"] = cal.constant_churn
+        elif cal.fit is not None:
             changes.update(
                 sbg_alpha=cal.fit.alpha, sbg_beta=cal.fit.beta, constant_monthly_churn=None
             )
@@ -314,7 +369,13 @@ def apply_calibration(business: Business, calibration: Calibration) -> Business:
         segments.append(replace(base, **changes))
         measured.extend(
             f"segments.{cal.name}.{name}"
-            for name in ("sbg_alpha", "sbg_beta", "arpu_per_month", "base_customers_by_tenure")
+            for name in (
+                "sbg_alpha",
+                "sbg_beta",
+                "constant_monthly_churn",
+                "arpu_per_month",
+                "base_customers_by_tenure",
+            )
             if name in changes
         )
     kept = {s.name for s in segments}
@@ -338,7 +399,7 @@ def apply_calibration(business: Business, calibration: Calibration) -> Business:
 
 
 def _calibrate_segment(
-    name: str, rows: pd.DataFrame, total_active: int, min_customers: int
+    name: str, rows: pd.DataFrame, total_active: int, min_customers: int, interval: int = 1
 ) -> SegmentCalibration:
     churned = rows["churned"].to_numpy(dtype=bool)
     months = rows["months"].to_numpy(dtype=np.int64)
@@ -361,6 +422,8 @@ def _calibrate_segment(
 
     fit: SBGFit | None = None
     reason: str | None = None
+    constant = {"constant_churn_fits": False, "constant_churn": math.nan}
+    lr = math.nan
     if n < min_customers:
         reason = f"only {n} customers, fewer than the {min_customers} needed for a fit"
     elif n_churned == 0:
@@ -369,11 +432,20 @@ def _calibrate_segment(
         reason = "no customer-months at risk of churn"
     else:
         try:
-            fit = fit_sbg_customers(months, churned, entry)
+            fit = fit_sbg_customers(months, churned, entry, interval_months=interval)
+            geometric = fit_geometric_intervals(
+                *customer_intervals(months, churned, entry, interval_months=interval)
+            )
         except ValueError as exc:  # pragma: no cover - inputs are checked above
             reason = f"fit failed: {exc}"
         if fit is not None and not (math.isfinite(fit.alpha) and math.isfinite(fit.beta)):
             fit, reason = None, "fit did not converge to finite parameters"
+        if fit is not None:
+            lr = max(0.0, 2.0 * (fit.log_likelihood - geometric.log_likelihood))
+            constant = {
+                "constant_churn_fits": sbg_at_bound(fit) or lr < HOMOGENEITY_LR_THRESHOLD,
+                "constant_churn": geometric.churn,
+            }
 
     return SegmentCalibration(
         name=name,
@@ -389,6 +461,8 @@ def _calibrate_segment(
         km=km,
         active_share=(n - n_churned) / total_active if total_active > 0 else math.nan,
         active_by_tenure=active_by_tenure,
+        heterogeneity_lr=lr,
+        **constant,
     )
 
 

@@ -172,7 +172,11 @@ def _calibrate(
         raise CommandError(str(exc)) from None
     except ValueError as exc:
         raise CommandError(f"{path}: {exc}") from None
-    text = json.dumps(calibrate(records).to_dict(), indent=2, allow_nan=False) + "\n"
+    # Tenure known only in whole years is interval-censored: refit on 12-month intervals
+    # (model.md section 8, "Period consistency").
+    interval = 12 if mapping.tenure_unit == "years" else 1
+    result = calibrate(records, tenure_interval_months=interval)
+    text = json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
     if out is None or str(out) == "-":
         sys.stdout.write(text)
         return 0

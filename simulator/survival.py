@@ -28,20 +28,44 @@ Fader, P., Hardie, B. (2007). How to project customer retention. JIM 21(1), 76-9
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.optimize import minimize
+from scipy.optimize import minimize, minimize_scalar
 
 from simulator.sbg import SBGFit, _inverse_hessian, log_survival_ratio
 
 __all__ = [
+    "GeometricFit",
+    "HOMOGENEITY_LR_THRESHOLD",
+    "LOG_PARAMETER_BOUND",
+    "fit_geometric_intervals",
     "fit_sbg_counts",
     "fit_sbg_customers",
+    "fit_sbg_intervals",
+    "customer_intervals",
+    "sbg_at_bound",
     "kaplan_meier",
     "sbg_counts",
     "sbg_log_likelihood_counts",
+    "sbg_log_likelihood_intervals",
 ]
+
+LOG_PARAMETER_BOUND: tuple[float, float] = (-12.0, 15.0)
+"""Bounds of ln(alpha) and ln(beta) in every sBG fit (alpha, beta in [6e-6, 3.3e6]).
+
+Without an upper bound the optimiser runs off towards the homogeneous limit (alpha, beta -> inf
+with alpha / (alpha + beta) fixed: everybody has the same churn probability) whenever the data
+show no heterogeneity, and stops at arbitrary values like 1e8. A fit at the bound is such a
+limit (see :func:`sbg_at_bound`)."""
+
+HOMOGENEITY_LR_THRESHOLD = 2.71
+"""Likelihood-ratio statistic 2 (l_sBG - l_geometric) below which the sBG is said to fit no
+better than constant churn. The geometric model is the sBG's boundary limit, so under it the
+statistic is asymptotically 0.5 chi2(0) + 0.5 chi2(1) (Self & Liang 1987); 2.71 is its 5 %
+critical value."""
 
 
 def kaplan_meier(
@@ -187,34 +211,25 @@ def fit_sbg_counts(
 
     Notes
     -----
-    Optimises (ln alpha, ln beta) with L-BFGS-B from (0, 0) and two further starts, then
-    refines the best with Nelder-Mead (model.md section 6.2).
+    Optimises (ln alpha, ln beta) within :data:`LOG_PARAMETER_BOUND` with L-BFGS-B from (0, 0)
+    and two further starts, then refines the best with (bounded) Nelder-Mead (model.md section
+    6.2). A fit at the upper bound is the homogeneous (constant-churn) limit: check it with
+    :func:`sbg_at_bound` and :func:`fit_geometric_intervals`.
     """
     churn, cens, enter = _check_counts(churned_at, censored_at, entered_at)
 
     def negll(z: np.ndarray) -> float:
         return -_log_likelihood(float(np.exp(z[0])), float(np.exp(z[1])), churn, cens, enter)
 
-    best = None
-    for start in ((0.0, 0.0), (-1.0, 1.0), (1.0, 3.0)):
-        res = minimize(negll, np.array(start), method="L-BFGS-B", bounds=[(-12, 12), (-12, 15)])
-        if best is None or res.fun < best.fun:
-            best = res
-    assert best is not None
-    res = minimize(negll, best.x, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12})
-    z = res.x if res.fun <= best.fun else best.x
-    cov = _inverse_hessian(negll, z)
-    return SBGFit(
-        alpha=float(np.exp(z[0])),
-        beta=float(np.exp(z[1])),
-        log_likelihood=-float(negll(z)),
-        customers=float(enter.sum()),
-        covariance_log=tuple(tuple(float(v) for v in row) for row in cov),
-    )
+    return _fit(negll, float(enter.sum()))
 
 
 def fit_sbg_customers(
-    durations: ArrayLike, churned: ArrayLike, entry: ArrayLike | None = None
+    durations: ArrayLike,
+    churned: ArrayLike,
+    entry: ArrayLike | None = None,
+    *,
+    interval_months: int = 1,
 ) -> SBGFit:
     """Maximum-likelihood sBG fit to individual customers with censoring and left truncation.
 
@@ -228,11 +243,20 @@ def fit_sbg_customers(
     entry
         Optional tenure in whole periods at which the customer entered the data (was known to
         be active); at most the duration, and below it for churners. ``None``: all from 0.
+    interval_months
+        Resolution of the durations in periods (at least 1): 1 when tenure is known to the
+        month, 12 when it is known only in whole years (converted to months x 12). With k > 1
+        the data are interval-censored (see :func:`customer_intervals`): a churner with duration
+        t left somewhere in (u - k, u] with u = k ceil(t / k) (so a churner recorded at tenure
+        0 or 1 left in the first k periods), the lower end raised to the entry tenure when
+        that is later; a censored customer is taken as censored at t + k // 2 (the middle of
+        [t, t + k - 1], where its true tenure lies). The fit is :func:`fit_sbg_intervals`.
 
     Returns
     -------
     SBGFit
-        As :func:`fit_sbg_counts` on the counts of :func:`sbg_counts`.
+        As :func:`fit_sbg_counts` on the counts of :func:`sbg_counts` (``interval_months`` 1),
+        or as :func:`fit_sbg_intervals`.
 
     Examples
     --------
@@ -246,7 +270,246 @@ def fit_sbg_customers(
     >>> round(fit.alpha, 3), round(fit.beta, 3)
     (0.668, 3.806)
     """
-    return fit_sbg_counts(*sbg_counts(durations, churned, entry))
+    k = _check_interval(interval_months)
+    if k == 1:
+        return fit_sbg_counts(*sbg_counts(durations, churned, entry))
+    return fit_sbg_intervals(*customer_intervals(durations, churned, entry, interval_months=k))
+
+
+def customer_intervals(
+    durations: ArrayLike,
+    churned: ArrayLike,
+    entry: ArrayLike | None = None,
+    *,
+    interval_months: int = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Customers as interval-censored observations ``(lower, upper, entry)`` (whole periods).
+
+    A churner with duration t and entry e, on a grid of k = ``interval_months`` periods, left
+    in (max(u - k, e), u] with u = k ceil(t / k), u >= k: it paid more than ``lower`` and at most
+    ``upper`` periods. With k = 1 that is (t - 1, t], the exact event P(T = t). A censored
+    customer gets ``upper`` = inf and ``lower`` = t + k // 2: with whole-year tenure t = 12 y
+    the customer has survived somewhere in [12 y, 12 y + 11] months, and censoring at the
+    middle (12 y + 6) removes most of the bias of censoring at the lower end 12 y (with k = 1,
+    exactly t).
+    """
+    k = _check_interval(interval_months)
+    t, d, e = _check_customers(durations, churned, entry, whole_periods=True)
+    e = np.zeros(t.size) if e is None else e
+    event = d == 1
+    top = np.maximum(k * np.ceil(t / k), k)
+    upper = np.where(event, top, np.inf)
+    lower = np.where(event, np.maximum(top - k, e), t + k // 2)
+    return lower, upper, e
+
+
+def sbg_log_likelihood_intervals(
+    alpha: float,
+    beta: float,
+    lower: ArrayLike,
+    upper: ArrayLike,
+    entry: ArrayLike | None = None,
+) -> float:
+    """sBG log-likelihood of interval-censored, right-censored and left-truncated customers.
+
+    l = sum_i [ ln(S(l_i) - S(u_i)) - ln S(e_i) ], with S(inf) = 0 (right-censored at l_i),
+    evaluated as ln S(l) + ln(1 - exp(ln S(u) - ln S(l))) for numerical stability.
+
+    Parameters
+    ----------
+    alpha, beta
+        sBG parameters (both > 0).
+    lower, upper, entry
+        Per customer (whole periods): churn happened after ``lower`` and at most ``upper``
+        periods paid (``upper`` = inf: still active at ``lower``); ``entry`` the tenure at
+        which the customer entered the data (None: 0).
+    """
+    groups = _interval_groups(lower, upper, entry)
+    return _interval_log_likelihood(alpha, beta, *groups)
+
+
+def fit_sbg_intervals(lower: ArrayLike, upper: ArrayLike, entry: ArrayLike | None = None) -> SBGFit:
+    """Maximum-likelihood sBG fit to interval-censored customers (with censoring and truncation).
+
+    Parameters
+    ----------
+    lower, upper, entry
+        As for :func:`sbg_log_likelihood_intervals`: per customer, churn in (``lower``,
+        ``upper``] periods paid, ``upper`` = inf for a customer still active at ``lower``;
+        ``entry`` at most ``lower``. Exact monthly data are (t - 1, t]; yearly data converted
+        to months are (12 (y - 1), 12 y] (see :func:`customer_intervals`).
+
+    Returns
+    -------
+    SBGFit
+        As :func:`fit_sbg_counts`. The likelihood runs over the distinct (lower, upper, entry)
+        triples with their counts (sufficient statistics), so large tables stay fast.
+    """
+    groups = _interval_groups(lower, upper, entry)
+
+    def negll(z: np.ndarray) -> float:
+        return -_interval_log_likelihood(float(np.exp(z[0])), float(np.exp(z[1])), *groups)
+
+    return _fit(negll, float(groups[-1].sum()))
+
+
+@dataclass(frozen=True)
+class GeometricFit:
+    """Maximum-likelihood constant-churn (geometric) fit: every customer churns with
+    probability ``churn`` per period. ``log_likelihood`` is comparable with the sBG's on the
+    same data (it is the sBG's homogeneous limit)."""
+
+    churn: float
+    log_likelihood: float
+
+
+def fit_geometric_intervals(
+    lower: ArrayLike, upper: ArrayLike, entry: ArrayLike | None = None
+) -> GeometricFit:
+    """Constant-churn MLE on the data of :func:`fit_sbg_intervals`: S(t) = (1 - c)^t.
+
+    With exact periods (upper = lower + 1 for churners) this is churners / periods at risk; with
+    wider intervals it is found numerically (on logit c).
+    """
+    lo, up, churn_w, cens_lo, cens_w, ent, ent_w = _interval_groups(lower, upper, entry)
+    width = up - lo
+
+    def ll(c: float) -> float:
+        log_keep = np.log1p(-c)
+        event = churn_w @ (lo * log_keep + np.log(-np.expm1(width * log_keep)))
+        return float(event + cens_w @ (cens_lo * log_keep) - ent_w @ (ent * log_keep))
+
+    if churn_w.sum() == 0:
+        return GeometricFit(churn=0.0, log_likelihood=0.0)
+    res = minimize_scalar(
+        lambda x: -ll(float(1.0 / (1.0 + np.exp(-x)))),
+        bounds=(-25.0, 10.0),
+        method="bounded",
+        options={"xatol": 1e-10},
+    )
+    c = float(1.0 / (1.0 + np.exp(-res.x)))
+    return GeometricFit(churn=c, log_likelihood=ll(c))
+
+
+def sbg_at_bound(fit: SBGFit, *, tolerance: float = 0.05) -> bool:
+    """True when ln(alpha) or ln(beta) of ``fit`` sits at the upper :data:`LOG_PARAMETER_BOUND`
+    (within ``tolerance``): the optimiser ran to the homogeneous limit."""
+    top = LOG_PARAMETER_BOUND[1] - tolerance
+    return bool(np.log(fit.alpha) >= top or np.log(fit.beta) >= top)
+
+
+def _fit(negll, customers: float) -> SBGFit:  # type: ignore[no-untyped-def]
+    bounds = [LOG_PARAMETER_BOUND, LOG_PARAMETER_BOUND]
+    best = None
+    for start in ((0.0, 0.0), (-1.0, 1.0), (1.0, 3.0)):
+        res = minimize(negll, np.array(start), method="L-BFGS-B", bounds=bounds)
+        if best is None or res.fun < best.fun:
+            best = res
+    assert best is not None
+    res = minimize(
+        negll,
+        best.x,
+        method="Nelder-Mead",
+        bounds=bounds,
+        options={"xatol": 1e-10, "fatol": 1e-12},
+    )
+    z = res.x if res.fun <= best.fun else best.x
+    cov = _inverse_hessian(negll, z)
+    return SBGFit(
+        alpha=float(np.exp(z[0])),
+        beta=float(np.exp(z[1])),
+        log_likelihood=-float(negll(z)),
+        customers=customers,
+        covariance_log=tuple(tuple(float(v) for v in row) for row in cov),
+    )
+
+
+_NARROW = 60
+"""Intervals up to this many periods get the per-month hazard sum in the likelihood."""
+
+
+def _check_interval(interval_months: int) -> int:
+    if (
+        not isinstance(interval_months, int | np.integer)
+        or isinstance(interval_months, bool)
+        or interval_months < 1
+    ):
+        raise ValueError(
+            f"interval_months must be a whole number of at least 1; got {interval_months!r}"
+        )
+    return int(interval_months)
+
+
+def _interval_groups(
+    lower: ArrayLike, upper: ArrayLike, entry: ArrayLike | None
+) -> tuple[np.ndarray, ...]:
+    """Validate interval data and group it: (event lower, event upper, event counts, censored
+    tenures, censored counts, entry tenures, entry counts)."""
+    lo = np.asarray(lower, dtype=float)
+    up = np.asarray(upper, dtype=float)
+    if lo.ndim != 1 or up.ndim != 1 or lo.size != up.size:
+        raise ValueError("lower and upper must be one-dimensional and of equal length")
+    if lo.size == 0:
+        raise ValueError("lower must hold at least one customer")
+    en = np.zeros(lo.size) if entry is None else np.asarray(entry, dtype=float)
+    if en.ndim != 1 or en.size != lo.size:
+        raise ValueError(f"entry has {en.size} values but lower has {lo.size}; they must match")
+    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(en))):
+        raise ValueError("lower and entry must be finite")
+    if np.any(lo < 0) or np.any(en < 0):
+        raise ValueError("lower and entry must be at least 0")
+    if np.any(lo != np.round(lo)) or np.any(en != np.round(en)):
+        raise ValueError("lower and entry must be whole periods for the sBG fit")
+    finite = np.isfinite(up)
+    if np.any(np.isnan(up)) or np.any(up[finite] != np.round(up[finite])):
+        raise ValueError("upper must be whole periods or inf (still active)")
+    if np.any(up <= lo):
+        raise ValueError("upper must exceed lower (churn in (lower, upper])")
+    if np.any(en > lo):
+        raise ValueError("entry must not exceed lower (a customer enters before leaving)")
+    pairs, churn_w = np.unique(np.stack([lo[finite], up[finite]]), axis=1, return_counts=True)
+    cens_lo, cens_w = np.unique(lo[~finite], return_counts=True)
+    ent, ent_w = np.unique(en, return_counts=True)
+    return (
+        pairs[0],
+        pairs[1],
+        churn_w.astype(float),
+        cens_lo,
+        cens_w.astype(float),
+        ent,
+        ent_w.astype(float),
+    )
+
+
+def _interval_log_likelihood(
+    alpha: float,
+    beta: float,
+    lo: np.ndarray,
+    up: np.ndarray,
+    churn_w: np.ndarray,
+    cens_lo: np.ndarray,
+    cens_w: np.ndarray,
+    ent: np.ndarray,
+    ent_w: np.ndarray,
+) -> float:
+    log_lo = log_survival_ratio(alpha, beta, lo)
+    # ln S(u) - ln S(l) = sum over months m in (l, u] of ln(1 - alpha / (alpha + beta + m - 1)):
+    # exact, and stable where the log-beta difference cancels (alpha -> 0 or beta -> inf).
+    # Wide intervals (more than _NARROW periods) use the log-beta difference directly.
+    width = up - lo
+    log_ratio = log_survival_ratio(alpha, beta + lo, width)
+    narrow = width <= _NARROW
+    if np.any(narrow):
+        j = np.arange(int(width[narrow].max()))
+        hazard = alpha / (alpha + beta + lo[narrow, None] + j[None, :])
+        inside = j[None, :] < width[narrow, None]
+        log_ratio[narrow] = np.where(inside, np.log1p(-hazard), 0.0).sum(axis=1)
+    event = log_lo + np.log(-np.expm1(log_ratio))
+    return float(
+        churn_w @ event
+        + cens_w @ log_survival_ratio(alpha, beta, cens_lo)
+        - ent_w @ log_survival_ratio(alpha, beta, ent)
+    )
 
 
 def _log_likelihood(

@@ -380,3 +380,56 @@ def test_apply_calibration_adds_new_segments_and_drops_absent_ones():
     assert not any("price-sensitive" in p for p in business.data_fields)
     assert business.core == "core"
     simulator.simulate(business, simulator.example_scenario())
+
+
+# --- Yearly tenure and the homogeneous (constant-churn) limit --------------------------------
+
+
+def geometric_records(churn: float, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    paid = rng.geometric(churn, n).astype(float)
+    age = rng.integers(0, 60, n).astype(float)
+    gone = paid <= age
+    return records(["s"] * n, list(np.where(gone, paid, age)), list(gone))
+
+
+def test_constant_churn_population_is_flagged_with_its_monthly_churn():
+    result = calibrate(geometric_records(0.02, 20_000, np.random.default_rng(7)))
+    seg = result.segment("s")
+    assert seg.constant_churn_fits
+    assert seg.constant_churn == pytest.approx(0.02, abs=0.001)
+    out = seg.to_dict()
+    assert set(out) == KEYS and out["sbg_alpha"] is None and out["sbg_beta"] is None
+    business = apply_calibration(simulator.sample_business(), result)
+    assert business.segments[0].constant_monthly_churn == pytest.approx(seg.constant_churn)
+    assert "segments.s.constant_monthly_churn" in business.data_fields
+
+
+def test_heterogeneous_population_is_not_flagged():
+    seg = calibrate(sbg_records(0.7, 3.0, 20_000, window=36, rng=np.random.default_rng(7)))
+    s = seg.segments[0]
+    assert not s.constant_churn_fits and s.heterogeneity_lr > 100
+    assert s.to_dict()["sbg_alpha"] == pytest.approx(s.fit.alpha)
+
+
+def test_tenure_interval_months_must_be_at_least_1():
+    with pytest.raises(ValueError, match="tenure_interval_months"):
+        calibrate(records(["s"], [3.0], [True]), tenure_interval_months=0)
+
+
+def test_churn_modelling_geography_segments_are_moderate_or_constant():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "shared" / "data" / "Churn_Modelling.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is not here")
+    table = simulator.read_table(path.read_bytes(), name=path.name)
+    mapping = simulator.propose_mapping(table)
+    assert mapping.tenure_unit == "years"
+    result = calibrate(
+        simulator.customer_records(table, mapping, name=path.name), tenure_interval_months=12
+    )
+    for s in result.segments:
+        assert s.constant_churn_fits or (s.fit.alpha < 1e4 and s.fit.beta < 1e4)
+        assert 0.001 < s.monthly_churn < 0.02
+        if s.constant_churn_fits:
+            assert 0.001 < s.constant_churn < 0.02

@@ -14,11 +14,17 @@ from scipy.special import betaln
 
 from simulator.sbg import fit_sbg, sbg_log_likelihood
 from simulator.survival import (
+    HOMOGENEITY_LR_THRESHOLD,
+    LOG_PARAMETER_BOUND,
+    customer_intervals,
+    fit_geometric_intervals,
     fit_sbg_counts,
     fit_sbg_customers,
+    fit_sbg_intervals,
     kaplan_meier,
     sbg_counts,
     sbg_log_likelihood_counts,
+    sbg_log_likelihood_intervals,
 )
 
 SEED = 20240601
@@ -243,7 +249,11 @@ def test_fit_recovers_parameters_from_left_truncated_customers(alpha, beta):
     # Ignoring the truncation (treating survivors of 12+ periods as observed from 0) is biased
     # far beyond the sampling error: it understates the churn of the whole population.
     naive = fit_sbg_customers(durations, churned)
-    assert distance(naive, alpha, beta) > 10 * max(distance(fit, alpha, beta), 4.0)
+    # Measured in the correct fit's covariance: the naive fit runs to the homogeneous limit
+    # (the parameter bound), where its own Hessian is not positive definite.
+    dz = np.log([naive.alpha, naive.beta]) - np.log([alpha, beta])
+    naive_distance = float(np.sqrt(dz @ np.linalg.solve(np.array(fit.covariance_log), dz)))
+    assert naive_distance > 10 * max(distance(fit, alpha, beta), 4.0)
     assert naive.alpha / (naive.alpha + naive.beta) < 0.5 * alpha / (alpha + beta)
 
 
@@ -280,3 +290,85 @@ def test_fit_sbg_customers_rejects_non_period_data(durations, churned, entry, ma
 def test_fit_sbg_counts_rejects_invalid_counts(churned_at, censored_at, entered_at, match):
     with pytest.raises(ValueError, match=match):
         fit_sbg_counts(churned_at, censored_at, entered_at)
+
+
+# --- Interval-censored (yearly) tenure and the homogeneous limit -----------------------------
+
+
+def yearly_customers(alpha, beta, n, seed):
+    """sBG customers joined uniformly over 10 years, tenure reported in whole years x 12: a
+    churner who paid m months shows 12 ceil(m / 12), an active customer of age a months shows
+    12 floor(a / 12) (a lower bound)."""
+    rng = np.random.default_rng(seed)
+    paid = rng.geometric(rng.beta(alpha, beta, n))
+    age = rng.integers(0, 120, n)
+    churned = paid <= age
+    months = np.where(churned, 12 * np.ceil(paid / 12), 12 * np.floor(age / 12))
+    return months, churned
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(0.7, 3.0), (2.0, 40.0)])
+def test_interval_fit_recovers_parameters_from_yearly_tenure(alpha, beta):
+    months, churned = yearly_customers(alpha, beta, 20_000, SEED)
+    fit = fit_sbg_customers(months, churned, interval_months=12)
+    # Active customers are censored at the middle of their year (an approximation of "somewhere
+    # in [12 y, 12 y + 11]"), which leaves a bias of up to ~6 SE at n = 20,000; hence 8, not 4.
+    assert distance(fit, alpha, beta) < 8.0
+    # Treating 12 k as an exact monthly churn time is far off, in the correct fit's covariance.
+    naive = fit_sbg_customers(months, churned)
+    dz = np.log([naive.alpha, naive.beta]) - np.log([alpha, beta])
+    assert float(np.sqrt(dz @ np.linalg.solve(np.array(fit.covariance_log), dz))) > 10.0
+
+
+def test_interval_likelihood_with_monthly_intervals_equals_exact_likelihood():
+    durations, churned, entry = sbg_customers(0.7, 3.0, 2_000, SEED, truncated=True)
+    lower, upper, e = customer_intervals(durations, churned, entry)
+    got = sbg_log_likelihood_intervals(0.7, 3.0, lower, upper, e)
+    want = sbg_log_likelihood_counts(0.7, 3.0, *sbg_counts(durations, churned, entry))
+    assert got == pytest.approx(want, rel=1e-10)
+    assert fit_sbg_intervals(lower, upper, e).alpha == pytest.approx(
+        fit_sbg_customers(durations, churned, entry).alpha, rel=1e-5
+    )
+
+
+def test_interval_likelihood_is_stable_near_the_homogeneous_limit():
+    # alpha, beta ~ 1e6: S(l) - S(u) must not cancel to 0 or a negative number.
+    ll = sbg_log_likelihood_intervals(2e4, 1e6, [0.0, 12.0, 24.0], [12.0, 24.0, np.inf])
+    c = 2e4 / (2e4 + 1e6)
+    geometric = (
+        np.log1p(-((1 - c) ** 12)) + 12 * np.log1p(-c) + np.log1p(-((1 - c) ** 12))
+    ) + 24 * np.log1p(-c)
+    assert ll == pytest.approx(geometric, rel=1e-4)
+
+
+def test_homogeneous_population_runs_to_the_bound_and_geometric_fits_as_well():
+    rng = np.random.default_rng(SEED)
+    paid = rng.geometric(0.02, 20_000)
+    age = rng.integers(0, 60, 20_000)
+    churned = paid <= age
+    durations = np.where(churned, paid, age)
+    fit = fit_sbg_customers(durations, churned)
+    assert np.log(fit.alpha) <= LOG_PARAMETER_BOUND[1] + 1e-9
+    assert np.log(fit.beta) <= LOG_PARAMETER_BOUND[1] + 1e-9
+    geo = fit_geometric_intervals(*customer_intervals(durations, churned))
+    assert geo.churn == pytest.approx(churned.sum() / durations.sum(), rel=1e-6)
+    assert 2 * (fit.log_likelihood - geo.log_likelihood) < HOMOGENEITY_LR_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("lower", "upper", "entry", "match"),
+    [
+        ([1.0], [1.0], None, "upper must exceed lower"),
+        ([1.5], [3.0], None, "whole periods"),
+        ([1.0], [2.0], [2.0], "entry must not exceed lower"),
+        ([-1.0], [2.0], None, "at least 0"),
+    ],
+)
+def test_fit_sbg_intervals_rejects_invalid_intervals(lower, upper, entry, match):
+    with pytest.raises(ValueError, match=match):
+        fit_sbg_intervals(lower, upper, entry)
+
+
+def test_interval_months_must_be_a_whole_number_of_at_least_1():
+    with pytest.raises(ValueError, match="interval_months"):
+        fit_sbg_customers([1, 2], [True, False], interval_months=0)
