@@ -12,11 +12,13 @@ side-by-side panels laid out by axis domains: about five times faster than ``add
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from simulator import Calibration, sbg_survival
 from ui import text
 
 CORE_COLOR = "#1f4e8c"
@@ -495,4 +497,67 @@ def service_figure(scenario_service: pd.DataFrame, baseline_service: pd.DataFram
         top=110,
         annotations=annotations,
         **layout,
+    )
+
+
+def km_fit_figure(
+    calibration: Calibration,
+    *,
+    entries: Mapping[str, float] | None = None,
+    core: str | None = None,
+) -> go.Figure:
+    """Observed (Kaplan-Meier steps) against fitted sBG survival, one colour per segment.
+
+    ``entries`` gives each segment's entry tenure e (months) when the table is left-truncated:
+    the Kaplan-Meier curve then starts at 1 at e, so the fitted curve is shown as S(t) / S(e).
+    Segments without a fit show only their observed steps.
+    """
+    names = [s.name for s in calibration.segments]
+    colors = segment_colors(names, core if core is not None else names[0])
+    entries = entries or {}
+    truncated = any(entries.get(name, 0.0) > 0 for name in names)
+    data: list[dict] = []
+    for segment in calibration.segments:
+        entry = float(entries.get(segment.name, 0.0))
+        km = segment.km[segment.km["time"] > entry]
+        times = [entry, *km["time"].tolist()]
+        survival = [1.0, *km["survival"].tolist()]
+        color = colors[segment.name]
+        width = 3.0 if segment.name == core else 2.0
+        data.append(
+            {
+                "type": "scatter",
+                "x": times,
+                "y": survival,
+                "mode": "lines",
+                "line": {"color": color, "width": width, "shape": "hv"},
+                "name": text.t("chart.km.observed", segment=segment.name),
+                "hovertemplate": "%{y:.1%}",
+            }
+        )
+        if segment.fit is None:
+            continue
+        grid = np.linspace(entry, max(times[-1], entry + 1.0), 200)
+        alpha, beta = segment.fit.alpha, segment.fit.beta
+        fitted = np.asarray(sbg_survival(alpha, beta, grid)) / float(
+            sbg_survival(alpha, beta, entry)
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "x": grid,
+                "y": fitted,
+                "mode": "lines",
+                "line": {"color": color, "width": width, "dash": "dash"},
+                "name": text.t("chart.km.fitted", segment=segment.name),
+                "hovertemplate": "%{y:.1%}",
+            }
+        )
+    subtitle = "chart.km.subtitle_truncated" if truncated else "chart.km.subtitle"
+    return _figure(
+        data,
+        text.t("chart.km.title"),
+        text.t(subtitle),
+        xaxis={"title": {"text": text.t("chart.km.tenure")}},
+        yaxis={"title": {"text": text.t("chart.km.survival")}, "tickformat": ".0%"},
     )

@@ -17,10 +17,12 @@ from ui import kpis, text
 HOME = "app.py"
 SCENARIO_PAGE = "pages/1_Scenario.py"
 ASSUMPTIONS_PAGE = "pages/2_Assumptions.py"
+DATA_PAGE = "pages/3_Data.py"
 PAGES = (
     (HOME, "nav.home", ":material/home:"),
     (SCENARIO_PAGE, "nav.scenario", ":material/tune:"),
     (ASSUMPTIONS_PAGE, "nav.assumptions", ":material/fact_check:"),
+    (DATA_PAGE, "nav.data", ":material/upload_file:"),
 )
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 

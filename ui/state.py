@@ -1,4 +1,5 @@
-"""The few things a session remembers: the Business in use and the current Scenario.
+"""The few things a session remembers: the Business in use, the current Scenario, and which
+upload (file and column mapping) was last calibrated on the Data page.
 
 Nothing else goes in ``st.session_state`` (widget keys aside). Getters initialise lazily, so
 every page works when opened directly by its URL.
@@ -9,10 +10,12 @@ from __future__ import annotations
 import streamlit as st
 
 import simulator
+from simulator.mapping import ColumnMapping
 from ui import cached
 
 _BUSINESS = "business"  # simulator.Business: the sample, or one edited on the Assumptions page
 _SCENARIO = "scenario"  # simulator.Scenario: the last valid settings of the Scenario page
+_CALIBRATED = "calibrated_upload"  # (file digest, ColumnMapping) last calibrated on the Data page
 
 
 def business() -> simulator.Business:
@@ -30,6 +33,16 @@ def set_business(value: simulator.Business) -> None:
 def reset_business() -> None:
     """Go back to the business the app opened with."""
     st.session_state[_BUSINESS] = cached.business()
+
+
+def calibrated_upload() -> tuple[str, ColumnMapping] | None:
+    """The upload (file digest and column mapping) whose calibration the Data page shows."""
+    return st.session_state.get(_CALIBRATED)
+
+
+def set_calibrated_upload(digest: str, mapping: ColumnMapping) -> None:
+    """Keep showing the calibration of this file under this mapping (until either changes)."""
+    st.session_state[_CALIBRATED] = (digest, mapping)
 
 
 def scenario() -> simulator.Scenario:

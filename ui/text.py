@@ -94,6 +94,11 @@ STRINGS: dict[str, dict[str, str]] = {
             "acquisitions and referral rate of each segment. Retention and response parameters "
             "are assumptions."
         ),
+        "home.business_changed": (
+            "The business in use is no longer the bundled sample as measured: it was calibrated "
+            "on the Data page or edited on the Assumptions page (see Assumptions for what came "
+            "from where)."
+        ),
         "summary.segment": "Segment",
         "summary.customers": "Customers",
         "summary.active": "Active today",
@@ -434,6 +439,112 @@ STRINGS: dict[str, dict[str, str]] = {
         "lever.training": "Authority and training",
         "lever.incentives": "Incentives",
         "lever.people": "People",
+        # Data page
+        "nav.data": "Data",
+        "nav.data.help": "Upload your customer table and measure retention from it.",
+        "home.link.data": "Calibrate from your customer data",
+        "data.title": "Your customer data",
+        "data.intro": (
+            "Upload a customer table (one row per customer) to measure retention and revenue "
+            "per segment from it. Check which column plays which role, fix the problems listed, "
+            "then calibrate and compare the fitted retention curve with what the data show."
+        ),
+        "data.upload": "Customer table (CSV, text, Excel or Parquet)",
+        "data.upload.help": "One row per customer. Files up to {limit} MB.",
+        "data.limit": "Files up to {limit} MB; the file stays in this session only.",
+        "data.no_file": "No file yet: the app uses the bundled sample business.",
+        "data.in_use": "Every page now uses the calibration from **{name}**.",
+        "data.read_error": "This file cannot be read.",
+        "data.table_caption": "{rows} rows and {columns} columns in **{name}**.",
+        "data.mapping_header": "Which column is which",
+        "data.mapping_caption": (
+            "Proposed from the column names and contents; correct any role that is wrong. "
+            "A dated table needs a start date (and an end date or churn flag); a snapshot "
+            "needs a tenure and a churn flag."
+        ),
+        "data.kind.dated": "Read as a **dated** table: tenure from start to end or as-of date.",
+        "data.kind.snapshot": "Read as a **snapshot**: tenure and churn flag per customer.",
+        "data.none": "(none)",
+        "data.role.id": "Customer id",
+        "data.role.start": "Start date",
+        "data.role.end": "End date",
+        "data.role.tenure": "Tenure",
+        "data.role.churned": "Churn flag",
+        "data.role.revenue": "Monthly revenue",
+        "data.role.segment": "Segment",
+        "data.role.satisfaction": "Satisfaction",
+        "data.role.contacts": "Service contacts",
+        "data.role.channel": "Acquisition channel",
+        "data.role.price_before": "Price before",
+        "data.role.price_after": "Price after",
+        "data.tenure_unit": "Tenure is counted in",
+        "data.unit.months": "months",
+        "data.unit.years": "years",
+        "data.churn_values": "Churn flag: **{churned}** counts as left, **{active}** as active.",
+        "data.churn_values_unknown": (
+            "The churn flag's values were not recognised; pick another column or fix the file."
+        ),
+        "data.mapping_error": "This mapping cannot be used: {message}",
+        "data.problems_header": "Problems found",
+        "data.no_problems": "No problems found.",
+        "data.errors_stop": "{count} error(s) must be fixed before calibrating.",
+        "data.warnings_only": "{count} warning(s): calibration can go ahead.",
+        "data.problem.severity": "Severity",
+        "data.problem.column": "Column",
+        "data.problem.rows": "Rows",
+        "data.problem.message": "Problem",
+        "data.problem.fix": "Fix",
+        "data.problem.file": "(whole file)",
+        "data.severity.error": "error",
+        "data.severity.warning": "warning",
+        "data.calibrate": "Calibrate",
+        "data.calibrate.help": "Fit the retention model to each segment of this table.",
+        "data.calibrating": "Fitting the retention model to each segment...",
+        "data.calibration_error": "Calibration failed: {message}",
+        "data.fit_header": "What the data say, per segment",
+        "data.fit_caption": (
+            "sBG alpha and beta set the retention curve; Kaplan-Meier survival is the observed "
+            "share still active after 12 and 24 months; the holdout error is the mean gap "
+            "between a fit on earlier tenures and the observed curve on the last 12 months."
+        ),
+        "data.fit.segment": "Segment",
+        "data.fit.customers": "Customers",
+        "data.fit.churned": "Left",
+        "data.fit.monthly_churn": "Monthly churn",
+        "data.fit.arpu": "ARPU ({currency}/month)",
+        "data.fit.alpha": "sBG alpha",
+        "data.fit.beta": "sBG beta",
+        "data.fit.km12": "Survival at 12 months",
+        "data.fit.km24": "Survival at 24 months",
+        "data.fit.holdout": "Holdout error",
+        "data.fit.reason": "Why not fitted",
+        "data.warn_unfitted": (
+            "No retention fit for {segments}: the assumed retention is kept for them."
+        ),
+        "data.warn_holdout": (
+            "The fit projects poorly for {segments} (holdout error above {limit}): treat "
+            "their retention as uncertain."
+        ),
+        "data.warn_unchecked": (
+            "The fit for {segments} could not be checked on held-out tenures (the data do not "
+            "cover the last 12 months of tenure from the start): compare the curves below."
+        ),
+        "data.use": "Use this calibration",
+        "data.use.help": (
+            "Every page then uses these segments, retention and ARPU; everything else stays."
+        ),
+        "data.use_error": "This calibration cannot be used: {message}",
+        "data.go_scenario": "See the scenario with this data",
+        "chart.km.title": "Retention: observed vs fitted",
+        "chart.km.subtitle": "Kaplan-Meier steps (observed) and the fitted sBG curve",
+        "chart.km.subtitle_truncated": (
+            "Kaplan-Meier steps (observed) and the fitted sBG curve, both given survival to "
+            "the first tenure in the data"
+        ),
+        "chart.km.observed": "{segment}: observed",
+        "chart.km.fitted": "{segment}: fitted sBG",
+        "chart.km.tenure": "Tenure (months)",
+        "chart.km.survival": "Share still active",
         # misc
         "unit.minutes": "{value} min",
         "value.yes": "yes",

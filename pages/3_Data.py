@@ -1,0 +1,84 @@
+"""Data: upload a customer table, check the column mapping, calibrate retention per segment."""
+
+import hashlib
+
+import streamlit as st
+
+import simulator
+from ui import cached, charts, data, render, state, text
+
+render.page_setup("nav.data")
+business = state.business()
+limit = st.get_option("server.maxUploadSize")
+
+st.title(text.t("data.title"))
+st.markdown(text.t("data.intro"))
+st.caption(text.t("data.limit", limit=limit))
+upload = st.file_uploader(
+    text.t("data.upload"),
+    type=list(data.FILE_TYPES),
+    key="data_upload",
+    help=text.t("data.upload.help", limit=limit),
+    on_change=data.forget_mapping,
+)
+if upload is None:
+    st.info(text.t("data.no_file"), icon=":material/info:")
+    st.stop()
+raw, name = upload.getvalue(), upload.name
+digest = hashlib.sha256(raw).hexdigest()
+try:
+    table = cached.upload_table(raw, name)
+except simulator.DataError as error:
+    data.read_error(error)
+    st.stop()
+st.caption(
+    text.t(
+        "data.table_caption",
+        rows=text.number(table.shape[0]),
+        columns=text.number(table.shape[1]),
+        name=name,
+    )
+)
+
+st.subheader(text.t("data.mapping_header"))
+st.caption(text.t("data.mapping_caption"))
+try:
+    mapping = data.mapping_controls(table, cached.upload_proposal(raw, name))
+except ValueError as error:
+    st.error(text.t("data.mapping_error", message=error), icon=":material/error:")
+    st.stop()
+data.mapping_summary(mapping)
+ready = data.problems(cached.upload_problems(raw, name, mapping))
+
+clicked = st.button(
+    text.t("data.calibrate"),
+    key="data_calibrate",
+    help=text.t("data.calibrate.help"),
+    disabled=not ready,
+    type="primary",
+    icon=":material/query_stats:",
+)
+if clicked:
+    state.set_calibrated_upload(digest, mapping)
+if not ready or state.calibrated_upload() != (digest, mapping):
+    st.stop()
+try:
+    with st.spinner(text.t("data.calibrating")):
+        result = cached.upload_calibration(raw, name, mapping)
+except ValueError as error:  # simulator.DataError included
+    st.error(text.t("data.calibration_error", message=error), icon=":material/error:")
+    st.stop()
+
+data.fit_table(result, business.currency)
+render.chart(
+    charts.km_fit_figure(result.calibration, entries=result.entries, core=business.core),
+    key="data_chart_km",
+)
+if st.button(
+    text.t("data.use"),
+    key="data_use",
+    help=text.t("data.use.help"),
+    type="primary",
+    icon=":material/check:",
+):
+    data.use_calibration(business, result.calibration, name)

@@ -1,0 +1,156 @@
+"""The Data page: upload, mapping, problems, calibration, and using it on every page."""
+
+from __future__ import annotations
+
+import datetime
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import simulator
+from simulator.synthetic import customers_to_csv, generate_customers
+from ui import charts, data, text
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+DATA = "pages/3_Data.py"
+SCENARIO = "pages/1_Scenario.py"
+ASSUMPTIONS = "pages/2_Assumptions.py"
+
+
+@cache
+def customers_csv() -> bytes:
+    table = generate_customers(
+        simulator.sample_business(),
+        as_of=datetime.date(2026, 9, 30),
+        history_months=48,
+        rng=np.random.default_rng(3),
+    )
+    return customers_to_csv(table).encode()
+
+
+def _data_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(DATA).run()
+    assert not at.exception
+    return at
+
+
+def _upload(at: AppTest, name: str, raw: bytes) -> AppTest:
+    at.file_uploader(key="data_upload").upload(name, raw, "text/csv").run()
+    assert not at.exception
+    return at
+
+
+def _fit_table(at: AppTest):
+    tables = [d for d in at.dataframe if text.t("data.fit.alpha") in d.value.columns]
+    return tables[0].value if tables else None
+
+
+@pytest.mark.slow
+def test_page_renders_without_a_file_and_states_the_upload_limit():
+    at = _data_page()
+    assert at.title[0].value == text.t("data.title")
+    assert any(text.t("data.limit", limit=200) == c.value for c in at.caption)
+    assert _fit_table(at) is None
+
+
+@pytest.mark.slow
+def test_upload_calibrate_and_use_the_calibration_on_every_page():
+    at = _upload(_data_page(), "customers.csv", customers_csv())
+    assert at.selectbox(key=data.role_key("start")).value == "start_date"
+    assert at.selectbox(key=data.role_key("tenure")).value == text.t("data.none")
+    assert not at.error
+    at.button(key="data_calibrate").click().run()
+    assert not at.exception
+    fits = _fit_table(at)
+    assert fits is not None
+    assert list(fits[text.t("data.fit.segment")]) == ["core", "price-sensitive"]
+    assert all(fits[text.t("data.fit.alpha")] != "")
+
+    at.button(key="data_use").click().run()
+    assert not at.exception
+    assert any(text.t("data.in_use", name="customers.csv") == s.value for s in at.success)
+    at.switch_page(SCENARIO).run()
+    assert not at.exception
+    business = at.session_state["business"]
+    assert "segments.core.sbg_alpha" in business.data_fields
+    assert "segments.price-sensitive.sbg_beta" in business.data_fields
+    at.switch_page(ASSUMPTIONS).run()
+    assert not at.exception
+    at.switch_page("app.py").run()  # Home no longer presents the sample table as the data
+    assert not at.exception
+    assert any(text.t("home.business_changed") == c.value for c in at.caption)
+
+
+@pytest.mark.slow
+def test_correcting_the_mapping_lists_errors_and_stops_calibration():
+    at = _upload(_data_page(), "customers.csv", customers_csv())
+    at.selectbox(key=data.role_key("start")).select(text.t("data.none")).run()
+    assert not at.exception
+    assert at.error  # no tenure and no start: nothing to measure
+    assert at.button(key="data_calibrate").disabled
+    assert _fit_table(at) is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("raw", [b"", b"\x00\x01\x02 not a table", b"a,b\n"])
+def test_a_broken_file_shows_an_error_and_no_exception(raw):
+    at = _upload(_data_page(), "broken.csv", raw)
+    assert at.error
+    assert _fit_table(at) is None
+
+
+def _calibrated(entry: float = 0.0):
+    records = simulator.customer_records(
+        simulator.read_table(customers_csv(), name="c.csv"),
+        simulator.propose_mapping(simulator.read_table(customers_csv(), name="c.csv")),
+    )
+    if entry:
+        records = records[records["tenure_months"] > entry].assign(entry_months=entry)
+    return simulator.calibrate(records)
+
+
+def test_km_fit_figure_has_observed_steps_and_fitted_curve_per_segment():
+    calibration = _calibrated()
+    fig = charts.km_fit_figure(calibration, core="core")
+    names = [trace.name for trace in fig.data]
+    assert names == [
+        text.t("chart.km.observed", segment="core"),
+        text.t("chart.km.fitted", segment="core"),
+        text.t("chart.km.observed", segment="price-sensitive"),
+        text.t("chart.km.fitted", segment="price-sensitive"),
+    ]
+    observed, fitted = fig.data[0], fig.data[1]
+    assert observed.line.shape == "hv" and fitted.line.dash == "dash"
+    assert observed.y[0] == 1.0 and fitted.y[0] == pytest.approx(1.0)
+    core = calibration.segment("core")
+    assert fitted.y[-1] == pytest.approx(
+        simulator.sbg_survival(core.fit.alpha, core.fit.beta, fitted.x[-1])
+    )
+    assert fig.layout.title.text == text.t("chart.km.title")
+
+
+def test_km_fit_figure_conditions_the_fit_on_the_entry_tenure():
+    calibration = _calibrated(entry=6.0)
+    fig = charts.km_fit_figure(calibration, entries={"core": 6.0, "price-sensitive": 6.0})
+    core = calibration.segment("core")
+    fitted = fig.data[1]
+    assert fitted.x[0] == 6.0 and fitted.y[0] == pytest.approx(1.0)
+    expected = simulator.sbg_survival(core.fit.alpha, core.fit.beta, 18.0) / (
+        simulator.sbg_survival(core.fit.alpha, core.fit.beta, 6.0)
+    )
+    assert np.interp(18.0, fitted.x, fitted.y) == pytest.approx(expected, rel=1e-3)
+    assert fig.layout.title.subtitle.text == text.t("chart.km.subtitle_truncated")
+
+
+def test_a_segment_without_a_fit_shows_only_its_observed_curve():
+    records = simulator.customer_records(
+        simulator.read_table(customers_csv(), name="c.csv"),
+        simulator.propose_mapping(simulator.read_table(customers_csv(), name="c.csv")),
+    )
+    calibration = simulator.calibrate(records.head(20))
+    fig = charts.km_fit_figure(calibration)
+    assert all(trace.line.dash is None for trace in fig.data)

@@ -1,0 +1,222 @@
+"""The Data page's building blocks: column-mapping widgets, the problems table, the fit table.
+
+Widget keys start with ``data_``; :func:`forget_mapping` clears them when a new file arrives so
+the next file starts from its own proposal.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+import simulator
+from simulator.mapping import ROLES, ColumnMapping, override_mapping
+from ui import render, state, text
+from ui.cached import Calibrated
+
+ROLE_PREFIX = "data_role_"
+TENURE_UNIT_KEY = "data_tenure_unit"
+HOLDOUT_LIMIT = 0.05
+"""Mean absolute holdout error (share) above which a segment's fit gets a warning."""
+UNITS = ("months", "years")
+FILE_TYPES = ("csv", "txt", "xlsx", "parquet")
+"""File types the uploader accepts (what :func:`simulator.read_table` reads)."""
+
+
+def role_key(role: str) -> str:
+    """Widget key of the selectbox for ``role``."""
+    return f"{ROLE_PREFIX}{role}"
+
+
+def forget_mapping() -> None:
+    """Drop the mapping widgets' state (on a new upload)."""
+    for key in [k for k in st.session_state if str(k).startswith(ROLE_PREFIX)]:
+        del st.session_state[key]
+    st.session_state.pop(TENURE_UNIT_KEY, None)
+
+
+def mapping_controls(table: pd.DataFrame, proposed: ColumnMapping) -> ColumnMapping:
+    """One selectbox per role (the proposal preselected, "(none)" allowed) and the tenure unit.
+
+    Returns the proposal with the planner's corrections. Raises ValueError when a correction
+    cannot be applied.
+    """
+    none = text.t("data.none")
+    columns = [str(c) for c in table.columns]
+    options = [none, *columns]
+    chosen: dict[str, str | None] = {}
+    grid = st.columns(4)
+    for i, role in enumerate(ROLES):
+        current = getattr(proposed, role)
+        with grid[i % 4]:
+            picked = st.selectbox(
+                text.t(f"data.role.{role}"),
+                options,
+                index=options.index(current) if current in options else 0,
+                key=role_key(role),
+            )
+        chosen[role] = None if picked == none else picked
+    unit = st.radio(
+        text.t("data.tenure_unit"),
+        UNITS,
+        index=UNITS.index(proposed.tenure_unit),
+        format_func=lambda u: text.t(f"data.unit.{u}"),
+        horizontal=True,
+        key=TENURE_UNIT_KEY,
+    )
+    return corrected_mapping(table, proposed, chosen, unit)
+
+
+def corrected_mapping(
+    table: pd.DataFrame,
+    proposed: ColumnMapping,
+    chosen: dict[str, str | None],
+    unit: str,
+) -> ColumnMapping:
+    """``proposed`` with the roles in ``chosen`` (None: unmapped) and the tenure unit."""
+    changed = {role: column for role, column in chosen.items() if column != getattr(proposed, role)}
+    named = {role: column for role, column in changed.items() if column is not None}
+    mapping = override_mapping(table, proposed, tenure_unit=unit, **named)
+    cleared = {role: None for role, column in changed.items() if column is None}
+    if cleared:
+        mapping = replace(mapping, **cleared)
+        if "churned" in cleared:
+            mapping = replace(mapping, churned_values=(), active_values=())
+    if "start" in changed or "tenure" in changed:
+        kind = "dated" if mapping.start is not None else "snapshot"
+        mapping = replace(mapping, kind=kind)
+    return mapping
+
+
+def mapping_summary(mapping: ColumnMapping) -> None:
+    """How the table will be read: dated or snapshot, and what the churn flag's values mean."""
+    st.caption(text.t(f"data.kind.{mapping.kind}"))
+    if mapping.churned is None:
+        return
+    if mapping.churned_values or mapping.active_values:
+        st.caption(
+            text.t(
+                "data.churn_values",
+                churned=", ".join(mapping.churned_values) or text.t("value.none"),
+                active=", ".join(mapping.active_values) or text.t("value.none"),
+            )
+        )
+    else:
+        st.caption(text.t("data.churn_values_unknown"))
+
+
+def problems_frame(problems: list[simulator.Problem]) -> pd.DataFrame:
+    """Problems as a table: severity, column, rows, problem, fix (errors first)."""
+    ordered = sorted(problems, key=lambda p: p.severity != "error")
+    return pd.DataFrame(
+        {
+            text.t("data.problem.severity"): [
+                text.t(f"data.severity.{p.severity}") for p in ordered
+            ],
+            text.t("data.problem.column"): [
+                text.t("data.problem.file") if p.column is None else str(p.column) for p in ordered
+            ],
+            text.t("data.problem.rows"): [", ".join(map(str, p.rows)) for p in ordered],
+            text.t("data.problem.message"): [p.message for p in ordered],
+            text.t("data.problem.fix"): [p.fix for p in ordered],
+        }
+    )
+
+
+def problems(found: list[simulator.Problem]) -> bool:
+    """Show the problems; True when none of them is an error (calibration may go ahead)."""
+    st.subheader(text.t("data.problems_header"))
+    errors = sum(p.severity == "error" for p in found)
+    if not found:
+        st.success(text.t("data.no_problems"), icon=":material/check_circle:")
+        return True
+    if errors:
+        st.error(text.t("data.errors_stop", count=errors), icon=":material/error:")
+    else:
+        st.warning(text.t("data.warnings_only", count=len(found)), icon=":material/warning:")
+    st.dataframe(problems_frame(found), hide_index=True, key="data_problems")
+    return errors == 0
+
+
+def read_error(error: simulator.DataError) -> None:
+    """A file that cannot be read: one error box and its problems."""
+    st.error(text.t("data.read_error"), icon=":material/error:")
+    st.dataframe(problems_frame(error.problems), hide_index=True, key="data_read_problems")
+
+
+def _share(value: float | None) -> str:
+    return text.percent(value) if value is not None and math.isfinite(value) else ""
+
+
+def _decimals(value: float | None, decimals: int) -> str:
+    if value is None or not math.isfinite(value):
+        return ""
+    return text.number(value, decimals=decimals)
+
+
+def fit_frame(result: Calibrated, currency: str) -> pd.DataFrame:
+    """Per segment: counts, churn, ARPU, sBG alpha/beta, KM survival, holdout error, reason."""
+    holdout = result.holdout.set_index("segment")["mean_abs_error"].to_dict()
+    segments = result.calibration.segments
+    return pd.DataFrame(
+        {
+            text.t("data.fit.segment"): [s.name for s in segments],
+            text.t("data.fit.customers"): [text.number(s.customers) for s in segments],
+            text.t("data.fit.churned"): [text.number(s.churned) for s in segments],
+            text.t("data.fit.monthly_churn"): [_share(s.monthly_churn) for s in segments],
+            text.t("data.fit.arpu", currency=text.currency_symbol(currency).strip()): [
+                _decimals(s.arpu, 2) for s in segments
+            ],
+            text.t("data.fit.alpha"): [_decimals(s.fit and s.fit.alpha, 3) for s in segments],
+            text.t("data.fit.beta"): [_decimals(s.fit and s.fit.beta, 3) for s in segments],
+            text.t("data.fit.km12"): [_share(s.km_survival_12) for s in segments],
+            text.t("data.fit.km24"): [_share(s.km_survival_24) for s in segments],
+            text.t("data.fit.holdout"): [_share(holdout.get(s.name)) for s in segments],
+            text.t("data.fit.reason"): [s.reason or "" for s in segments],
+        }
+    )
+
+
+def fit_warnings(result: Calibrated) -> list[str]:
+    """Plain warnings: segments without a fit, and fits whose holdout error is above 5%."""
+    unfitted = [s.name for s in result.calibration.segments if s.fit is None]
+    errors = result.holdout.set_index("segment")["mean_abs_error"]
+    poor = [str(name) for name, error in errors.items() if error > HOLDOUT_LIMIT]
+    fitted = {s.name for s in result.calibration.segments if s.fit is not None}
+    unchecked = [str(n) for n, error in errors.items() if n in fitted and not error >= 0]
+    lines = []
+    if unfitted:
+        lines.append(text.t("data.warn_unfitted", segments=", ".join(unfitted)))
+    if poor:
+        lines.append(
+            text.t("data.warn_holdout", segments=", ".join(poor), limit=text.percent(HOLDOUT_LIMIT))
+        )
+    if unchecked:
+        lines.append(text.t("data.warn_unchecked", segments=", ".join(unchecked)))
+    return lines
+
+
+def fit_table(result: Calibrated, currency: str) -> None:
+    """The fit table, its caption and its warnings."""
+    st.subheader(text.t("data.fit_header"))
+    st.caption(text.t("data.fit_caption"))
+    st.dataframe(fit_frame(result, currency), hide_index=True, key="data_fit_table")
+    for line in fit_warnings(result):
+        st.warning(line, icon=":material/warning:")
+
+
+def use_calibration(
+    business: simulator.Business, calibration: simulator.Calibration, name: str
+) -> None:
+    """Make ``business`` with ``calibration`` applied the business every page uses."""
+    try:
+        calibrated = simulator.apply_calibration(business, calibration)
+    except ValueError as error:
+        st.error(text.t("data.use_error", message=error), icon=":material/error:")
+        return
+    state.set_business(calibrated)
+    st.success(text.t("data.in_use", name=name), icon=":material/check_circle:")
+    st.page_link(render.SCENARIO_PAGE, label=text.t("data.go_scenario"), icon=":material/tune:")
