@@ -7,12 +7,14 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import simulator
+from simulator.calibrate import holdout_check
 from simulator.synthetic import customers_to_csv, generate_customers
-from ui import charts, data, text
+from ui import cached, charts, data, text
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 DATA = "pages/3_Data.py"
@@ -154,3 +156,33 @@ def test_a_segment_without_a_fit_shows_only_its_observed_curve():
     calibration = simulator.calibrate(records.head(20))
     fig = charts.km_fit_figure(calibration)
     assert all(trace.line.dash is None for trace in fig.data)
+
+
+def test_a_constant_churn_segment_shows_no_alpha_beta_and_says_why():
+    rng = np.random.default_rng(5)
+    life = rng.geometric(0.02, 4000)  # everyone churns 2 % a month: no heterogeneity
+    records = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(life.size)],
+            "segment": "all",
+            "tenure_months": np.minimum(life, 48).astype(float),
+            "churned": life <= 48,
+            "entry_months": 0.0,
+            "monthly_revenue": np.nan,
+            "satisfaction": np.nan,
+            "contacts": np.nan,
+        }
+    )
+    calibration = simulator.calibrate(records)
+    assert calibration.segments[0].constant_churn_fits
+    frame = data.fit_frame(
+        cached.Calibrated(
+            calibration=calibration,
+            holdout=holdout_check(records),
+            entries={"all": 0.0},
+        ),
+        "EUR",
+    )
+    row = frame.iloc[0]
+    assert row[text.t("data.fit.alpha")] == "" and row[text.t("data.fit.beta")] == ""
+    assert row[text.t("data.fit.reason")].startswith("no difference between loyal and fickle")

@@ -170,12 +170,27 @@ def fit_frame(result: Calibrated, currency: str) -> pd.DataFrame:
             text.t("data.fit.arpu", currency=text.currency_symbol(currency).strip()): [
                 _decimals(s.arpu, 2) for s in segments
             ],
-            text.t("data.fit.alpha"): [_decimals(s.fit and s.fit.alpha, 3) for s in segments],
-            text.t("data.fit.beta"): [_decimals(s.fit and s.fit.beta, 3) for s in segments],
+            # A fit at the constant-churn limit has meaningless alpha/beta: show none.
+            text.t("data.fit.alpha"): [
+                "" if s.constant_churn_fits else _decimals(s.fit and s.fit.alpha, 3)
+                for s in segments
+            ],
+            text.t("data.fit.beta"): [
+                "" if s.constant_churn_fits else _decimals(s.fit and s.fit.beta, 3)
+                for s in segments
+            ],
             text.t("data.fit.km12"): [_share(s.km_survival_12) for s in segments],
             text.t("data.fit.km24"): [_share(s.km_survival_24) for s in segments],
             text.t("data.fit.holdout"): [_share(holdout.get(s.name)) for s in segments],
-            text.t("data.fit.reason"): [s.reason or "" for s in segments],
+            text.t("data.fit.reason"): [
+                s.reason
+                or (
+                    text.t("data.fit.constant", churn=_share(s.constant_churn))
+                    if s.constant_churn_fits
+                    else ""
+                )
+                for s in segments
+            ],
         }
     )
 

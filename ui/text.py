@@ -517,7 +517,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "data.fit.km12": "Survival at 12 months",
         "data.fit.km24": "Survival at 24 months",
         "data.fit.holdout": "Holdout error",
-        "data.fit.reason": "Why not fitted",
+        "data.fit.reason": "Note",
+        "data.fit.constant": (
+            "no difference between loyal and fickle customers detected: constant churn of "
+            "{churn} a month fits as well, and is what the model will use"
+        ),
         "data.warn_unfitted": (
             "No retention fit for {segments}: the assumed retention is kept for them."
         ),
