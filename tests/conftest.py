@@ -16,6 +16,20 @@ from simulator import Business, LeverResponse, Segment, ServiceOperations, sampl
 from simulator.customers import read_customer_table, sample_business_from_table
 
 SEED = 20240601
+CALIBRATION_KEYS = frozenset(
+    {
+        "customers",
+        "churned",
+        "arpu",
+        "monthly_churn",
+        "sbg_alpha",
+        "sbg_beta",
+        "km_survival_12",
+        "km_survival_24",
+    }
+)
+"""Per-segment keys of the calibration JSON, as issue 3 specifies them (written out here, not
+imported from the code, so a drift from the specification fails)."""
 ROOT = Path(__file__).resolve().parents[1]
 
 APP_BUSINESS = sample_business_from_table(

@@ -14,17 +14,9 @@ import simulator
 from simulator.calibrate import apply_calibration, calibrate, holdout_check
 from simulator.synthetic import completed_months, generate_customers
 
+from .conftest import CALIBRATION_KEYS as KEYS
+
 AS_OF = datetime.date(2026, 9, 30)
-KEYS = {
-    "customers",
-    "churned",
-    "arpu",
-    "monthly_churn",
-    "sbg_alpha",
-    "sbg_beta",
-    "km_survival_12",
-    "km_survival_24",
-}
 SE_MULTIPLE = 4.0
 """Recovered ln(alpha), ln(beta) must lie within 4 standard errors (from the fit's inverse
 Hessian) of the truth: a false failure has probability below 1e-4 per parameter."""

@@ -13,17 +13,9 @@ from simulator import sample_business
 from simulator.cli import main
 from simulator.synthetic import customers_to_csv, generate_customers
 
+from .conftest import CALIBRATION_KEYS as KEYS
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-KEYS = {
-    "customers",
-    "churned",
-    "arpu",
-    "monthly_churn",
-    "sbg_alpha",
-    "sbg_beta",
-    "km_survival_12",
-    "km_survival_24",
-}
 
 
 def calibrate(capsys, *args: str) -> tuple[int, str, str]:
