@@ -5,7 +5,7 @@ import hashlib
 import streamlit as st
 
 import simulator
-from ui import cached, charts, data, render, state, text
+from ui import cached, data, render, state, text
 
 render.page_setup("nav.data")
 business = state.business()
@@ -22,7 +22,16 @@ upload = st.file_uploader(
     on_change=data.forget_mapping,
 )
 if upload is None:
-    st.info(text.t("data.no_file"), icon=":material/info:")
+    st.info(text.t("data.no_file", name=cached.SAMPLE_CUSTOMERS.name), icon=":material/info:")
+    if business != cached.business() and st.button(
+        text.t("data.sample_again"),
+        key="data_sample_again",
+        help=text.t("data.sample_again.help"),
+        icon=":material/restart_alt:",
+    ):
+        state.reset_business()
+        st.rerun()
+    data.results(cached.sample_calibrated(), cached.business())
     st.stop()
 raw, name = upload.getvalue(), upload.name
 digest = hashlib.sha256(raw).hexdigest()
@@ -69,11 +78,7 @@ except ValueError as error:  # simulator.DataError included
     st.error(text.t("data.calibration_error", message=error), icon=":material/error:")
     st.stop()
 
-data.fit_table(result, business.currency)
-render.chart(
-    charts.km_fit_figure(result.calibration, entries=result.entries, core=business.core),
-    key="data_chart_km",
-)
+data.results(result, business)
 if st.button(
     text.t("data.use"),
     key="data_use",

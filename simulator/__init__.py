@@ -11,7 +11,8 @@ Parameters: :class:`Business`, :class:`Segment`, :class:`ServiceOperations`,
 Engine: :func:`simulate` -> :class:`Projection`; :func:`evaluate` -> :class:`Evaluation`.
 Retention: :func:`sbg_survival`, :func:`fit_sbg`, :func:`discounted_expected_lifetime`,
 :func:`discounted_expected_residual_lifetime`.
-Calibration: :func:`calibrate` -> :class:`Calibration`; :func:`apply_calibration`.
+Calibration: :func:`count_records` -> :class:`CustomerCounts` (the sufficient statistics);
+:func:`calibrate` (records or counts) -> :class:`Calibration`; :func:`apply_calibration`.
 Money: :func:`breakeven_volume_change` and the helpers in :mod:`simulator.finance`.
 Files: :func:`scenario_to_json`, :func:`scenario_from_json`.
 Uploads: :func:`read_table` -> DataFrame; :func:`propose_mapping` -> :class:`ColumnMapping`;
@@ -19,6 +20,7 @@ Uploads: :func:`read_table` -> DataFrame; :func:`propose_mapping` -> :class:`Col
 """
 
 from simulator.calibrate import Calibration, SegmentCalibration, apply_calibration, calibrate
+from simulator.counts import CustomerCounts, count_records
 from simulator.engine import MONTHLY_COLUMNS, Projection, simulate
 from simulator.evaluate import BreakEvenElasticity, Evaluation, evaluate
 from simulator.finance import breakeven_volume_change
@@ -53,6 +55,7 @@ __all__ = [
     "Business",
     "Calibration",
     "ColumnMapping",
+    "CustomerCounts",
     "DataError",
     "Evaluation",
     "LeverResponse",
@@ -68,6 +71,7 @@ __all__ = [
     "apply_calibration",
     "breakeven_volume_change",
     "calibrate",
+    "count_records",
     "customer_records",
     "discounted_expected_lifetime",
     "discounted_expected_residual_lifetime",

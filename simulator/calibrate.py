@@ -1,22 +1,19 @@
-"""Per-segment calibration of the simulator from customer records (model.md sections 6.2-6.4, 6.8).
+"""Per-segment calibration of the simulator from customer data (model.md sections 6.2-6.8).
 
-Input is the **standard records form** every customer table is turned into before calibration:
-a pandas DataFrame with one row per customer and the columns :data:`RECORD_COLUMNS`:
+Input is either the **standard records form** every customer table is turned into
+(:func:`simulator.records.customer_records`, one row per customer, :data:`RECORD_COLUMNS`), or
+its sufficient statistics, :class:`simulator.counts.CustomerCounts`, which SQL computes for large
+tables (:mod:`simulator.aggregate`). Records are checked, then counted
+(:func:`simulator.counts.count_records`); everything below runs on the counts, so both inputs give
+the same numbers. Whole months as in :mod:`simulator.counts`.
 
-* ``customer_id`` (str), ``segment`` (str, non-empty);
-* ``tenure_months`` (float >= 0): months observed as a customer, up to churn or the as-of date;
-* ``churned`` (bool): churn observed at ``tenure_months`` (false: still active, censored);
-* ``entry_months`` (float >= 0, at most ``tenure_months``): tenure at which the customer entered
-  observation; 0 unless the table is left-truncated (customers already active when the data
-  window opened);
-* ``monthly_revenue`` (float, currency per month; NaN when the table has no revenue);
-* ``satisfaction``, ``contacts`` (float, NaN when absent; not used here yet).
-
-Whole months. The sBG model counts renewals, so every measure below that is "by month" uses the
-whole-month duration ``months = round(tenure_months)`` (half to even, numpy's rounding), with a
-churner's duration at least 1 (a churner paid at least one month), and the whole-month entry
-``round(entry_months)``, lowered where needed so that it does not exceed the duration and stays
-below it for churners. The monthly churn rate uses the raw (fractional) exposure.
+What is measured per segment: customers, churners, the monthly churn rate, ARPU, the active base
+by tenure, the Kaplan-Meier curve, the sBG fit (censoring, left truncation, interval censoring for
+yearly tenure) with its Hessian, the constant-churn alternative, and, when the table has the
+columns, the paid acquisitions per month and the referral rate (dated tables with a channel), and
+three discrete-time hazard links (:mod:`simulator.hazard`): satisfaction -> churn, contacts ->
+churn and price change -> churn. Across segments: the satisfaction distribution (top-box and
+satisfied shares, for the perception gap).
 
 Kaplan-Meier convention. ``km_survival_12`` / ``km_survival_24`` are the product-limit estimate
 of S(t), the share of customers still active after t whole months of tenure (the same S(t) as
@@ -34,6 +31,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from simulator.counts import CustomerCounts, count_records
+from simulator.hazard import HazardFit, fit_cloglog_customers
 from simulator.params import Business, Segment
 from simulator.records import RECORD_COLUMNS
 from simulator.sbg import SBGFit, sbg_survival
@@ -47,19 +46,31 @@ from simulator.survival import (
 )
 
 __all__ = [
+    "LINKS",
     "Calibration",
+    "SatisfactionSummary",
     "SegmentCalibration",
     "apply_calibration",
     "calibrate",
     "holdout_check",
-    "records_months",
+    "service_churn_reduction",
+    "with_measured_csat",
 ]
 
 REQUIRED_COLUMNS: tuple[str, ...] = RECORD_COLUMNS[:6]
-"""Columns the records must have; ``satisfaction`` and ``contacts`` are optional (unused)."""
+"""Columns the records must have; the others are optional (NaN when unknown)."""
 
 KM_TENURES: tuple[int, int] = (12, 24)
 """Tenures (months) at which the Kaplan-Meier survival is reported."""
+
+TRAILING_MONTHS = 12
+"""Window of the acquisition and referral measurements, in calendar months up to the as-of."""
+
+LINKS: tuple[str, ...] = ("satisfaction", "contacts", "price_change_log")
+"""Covariates of the hazard links, as named in :data:`simulator.counts.COUNT_KEYS`."""
+
+LINK_LEVEL = 0.9
+"""Two-sided confidence level at which a hazard link must be significant to be used."""
 
 HOLDOUT_COLUMNS: tuple[str, ...] = (
     "segment",
@@ -76,18 +87,54 @@ HOLDOUT_COLUMNS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, kw_only=True)
+class SatisfactionSummary:
+    """What the satisfaction scores say, across segments (the customer side of the perception gap).
+
+    Attributes
+    ----------
+    respondents
+        Customers with a score.
+    scale_max
+        Top of the scale: 5, 7 or 10 when the largest score fits one of them, else the largest.
+    mean_score
+        Mean score (points).
+    top_box_share
+        Share rating the service excellent: the top score (5-, 7-point), 9 or 10 (10-point).
+    satisfied_share
+        Share satisfied (top two boxes: scale_max - 1 or more; 8 or more on a 10-point scale),
+        the CSAT the simulator uses.
+    """
+
+    respondents: int
+    scale_max: float
+    mean_score: float
+    top_box_share: float
+    satisfied_share: float
+
+    @property
+    def excellent_from(self) -> float:
+        """Lowest score counted as excellent (top box)."""
+        return 9.0 if self.scale_max == 10 else self.scale_max
+
+    @property
+    def satisfied_from(self) -> float:
+        """Lowest score counted as satisfied (top two boxes)."""
+        return 8.0 if self.scale_max == 10 else self.scale_max - 1
+
+
+@dataclass(frozen=True, kw_only=True)
 class SegmentCalibration:
-    """What the records say about one segment.
+    """What the data say about one segment.
 
     Attributes
     ----------
     name
-        Segment label from the records.
+        Segment label from the data.
     customers, churned, active
-        Customers in the records; of them, those whose churn was observed and those still active.
+        Customers in the data; of them, those whose churn was observed and those still active.
     arpu
-        Mean ``monthly_revenue`` of the active customers (currency per customer-month), ignoring
-        missing values; None when no active customer has a revenue.
+        Mean ``monthly_revenue`` of the active customers with a revenue (currency per
+        customer-month); None when none has one.
     monthly_churn
         Observed churns per customer-month at risk: ``churned / sum(tenure - entry)`` (a share
         per month); NaN when there is no exposure.
@@ -101,13 +148,16 @@ class SegmentCalibration:
     km
         The Kaplan-Meier table of :func:`simulator.survival.kaplan_meier` on the whole-month
         durations and entries (``time`` in months).
+    entry_months
+        Smallest whole-month entry tenure: above 0 when the data are left-truncated (nobody
+        shorter was kept), so the curve is conditional on survival to it.
     active_share
-        Share of all active customers in the records who are in this segment (0-1).
+        Share of all active customers in the data who are in this segment (0-1).
     active_by_tenure
         Active customers by whole-month tenure: element n counts those with duration n months
         (the simulator's ``base_customers_by_tenure``); empty when nobody is active.
     constant_churn_fits
-        True when the records show no detectable heterogeneity: constant monthly churn (the
+        True when the data show no detectable heterogeneity: constant monthly churn (the
         geometric model) fits as well as the sBG, because the sBG fit sits at the parameter
         bound (:data:`simulator.survival.LOG_PARAMETER_BOUND`, the homogeneous limit) or its
         likelihood-ratio statistic over the geometric model, ``heterogeneity_lr``, is below
@@ -118,6 +168,20 @@ class SegmentCalibration:
         truncation and tenure intervals as the sBG fit); NaN when not fitted.
     heterogeneity_lr
         2 (l_sBG - l_geometric), at least 0; NaN when not fitted.
+    paid_acquisitions_per_month
+        Dated tables: starts in the trailing 12 months not marked referred, / 12 (customers per
+        month); NaN otherwise.
+    referral_rate_per_month
+        Dated tables with a channel: referred starts in the trailing 12 months (calendar months
+        m - 11 .. m, m the as-of month) per active customer-month of months m - 12 .. m - 1
+        (the engine's timing: referrals in month t come from the customers of month t - 1);
+        NaN otherwise.
+    links
+        Hazard links fitted (:data:`LINKS` -> :class:`simulator.hazard.HazardFit`): the hazard
+        ratio per point of satisfaction, per contact and per unit of ln(price after / price
+        before) (the last is the lasting price elasticity of the hazard).
+    link_reasons
+        Why a link in :data:`LINKS` whose column the data have was not fitted.
     """
 
     name: str
@@ -131,11 +195,16 @@ class SegmentCalibration:
     km_survival_12: float
     km_survival_24: float
     km: pd.DataFrame = field(repr=False, compare=False)
+    entry_months: int = 0
     active_share: float
     active_by_tenure: tuple[int, ...] = field(repr=False)
     constant_churn_fits: bool = False
     constant_churn: float = math.nan
     heterogeneity_lr: float = math.nan
+    paid_acquisitions_per_month: float = math.nan
+    referral_rate_per_month: float = math.nan
+    links: dict[str, HazardFit] = field(default_factory=dict, compare=False)
+    link_reasons: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def fitted(self) -> bool:
@@ -166,18 +235,24 @@ class SegmentCalibration:
 
 @dataclass(frozen=True, kw_only=True)
 class Calibration:
-    """Per-segment calibration results, in order of first appearance in the records.
+    """Per-segment calibration results, segments sorted by name.
 
     Attributes
     ----------
     segments
-        One :class:`SegmentCalibration` per segment of the records.
+        One :class:`SegmentCalibration` per segment of the data.
     min_customers
         Smallest segment that was fitted (customers).
+    satisfaction
+        The satisfaction scores across segments, or None when the data have none.
+    as_of_month
+        Calendar month (``year * 12 + month - 1``) of the as-of date of a dated table, else None.
     """
 
     segments: tuple[SegmentCalibration, ...]
     min_customers: int = 30
+    satisfaction: SatisfactionSummary | None = None
+    as_of_month: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(self.segments))
@@ -202,120 +277,109 @@ class Calibration:
 
 
 def calibrate(
-    records: pd.DataFrame, *, min_customers: int = 30, tenure_interval_months: int = 1
+    data: pd.DataFrame | CustomerCounts,
+    *,
+    min_customers: int = 30,
+    tenure_interval_months: int = 1,
 ) -> Calibration:
-    """Measure each segment of ``records``: counts, ARPU, churn rate, sBG fit, Kaplan-Meier, base.
+    """Measure each segment of ``data``: counts, ARPU, churn, sBG fit, Kaplan-Meier, base, links.
 
     Parameters
     ----------
-    records
-        Customer records in the standard form (module docstring, :data:`RECORD_COLUMNS`;
-        ``satisfaction`` and ``contacts`` may be absent, they are not used).
+    data
+        Customer records in the standard form (module docstring, :data:`RECORD_COLUMNS`; the
+        columns after ``monthly_revenue`` may be absent), or their
+        :class:`simulator.counts.CustomerCounts`.
     min_customers
         Segments with fewer customers than this get no sBG fit (``fit`` None, ``reason`` says
-        why); everything else is still measured. At least 1.
+        why) and no hazard links; everything else is still measured. At least 1.
     tenure_interval_months
-        Resolution of ``tenure_months`` (whole months, at least 1): 1 when tenure is known to
-        the month; 12 when the table gave tenure in whole years (converted to months x 12).
-        With 12, the sBG and geometric fits treat the data as interval-censored
+        Resolution of the tenure (whole months, at least 1): 1 when tenure is known to the
+        month; 12 when the table gave tenure in whole years (converted to months x 12). With
+        12, the sBG and geometric fits treat the data as interval-censored
         (:func:`simulator.survival.customer_intervals`): a churner with tenure 12 k months
         left somewhere in months (12 (k - 1), 12 k] (tenure 0 counts as the first year), and a
         customer still active has survived at least 12 k months (a lower bound). The counts,
-        churn rate and Kaplan-Meier use the months as given.
+        churn rate, Kaplan-Meier and hazard links use the months as given.
 
     Returns
     -------
     Calibration
-        One :class:`SegmentCalibration` per segment, in order of first appearance.
+        One :class:`SegmentCalibration` per segment, sorted by name.
 
     Raises
     ------
     ValueError
-        A required column is missing, or values are invalid (all offending columns are named):
-        empty segment, tenure or entry not finite or negative, entry above tenure, churned not
-        true/false, revenue not numeric; or the records are empty.
+        Records miss a required column or hold invalid values (all offending columns are
+        named): empty segment, tenure or entry not finite or negative, entry above tenure,
+        churned not true/false, revenue not numeric; or there are no customers.
 
     Notes
     -----
     A segment is also left unfitted when it has no observed churn (the likelihood then grows
     without bound as beta grows) or when nobody in it is at risk of churn.
     """
-    if not isinstance(min_customers, int) or isinstance(min_customers, bool) or min_customers < 1:
-        raise ValueError(
-            f"min_customers must be a whole number of at least 1; got {min_customers!r}"
-        )
-    if (
-        not isinstance(tenure_interval_months, int)
-        or isinstance(tenure_interval_months, bool)
-        or tenure_interval_months < 1
-    ):
-        raise ValueError(
-            "tenure_interval_months must be a whole number of at least 1; "
-            f"got {tenure_interval_months!r}"
-        )
-    data = _check_records(records)
-    total_active = int((~data["churned"]).sum())
+    _check_whole_number("min_customers", min_customers)
+    _check_whole_number("tenure_interval_months", tenure_interval_months)
+    counts = _counts(data)
+    table = counts.counts
+    total_active = int(table.loc[~table["churned"], "customers"].sum())
     results = []
-    for name, rows in data.groupby("segment", sort=False):
+    for name in sorted(counts.segments):
+        rows = table[table["segment"] == name]
+        flows = counts.flows[counts.flows["segment"] == name]
         results.append(
-            _calibrate_segment(str(name), rows, total_active, min_customers, tenure_interval_months)
+            _calibrate_segment(
+                name,
+                rows,
+                flows,
+                counts.as_of_month,
+                total_active,
+                min_customers,
+                tenure_interval_months,
+            )
         )
-    return Calibration(segments=tuple(results), min_customers=min_customers)
+    return Calibration(
+        segments=tuple(results),
+        min_customers=min_customers,
+        satisfaction=_satisfaction(table),
+        as_of_month=counts.as_of_month,
+    )
 
 
-def records_months(records: pd.DataFrame) -> pd.DataFrame:
-    """Validate standard records and add whole-month durations and entries (module docstring).
-
-    Raises ValueError as :func:`calibrate` does.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``segment``, ``churned`` (bool), ``months`` and ``entry`` (int64, months), plus the
-        raw ``tenure_months``, ``entry_months`` and ``monthly_revenue`` (float), same index.
-    """
-    return _check_records(records)
-
-
-def holdout_check(records: pd.DataFrame, *, holdout_months: int = 12) -> pd.DataFrame:
+def holdout_check(data: pd.DataFrame | CustomerCounts, *, holdout_months: int = 12) -> pd.DataFrame:
     """How well an sBG fit on early tenures projects the later ones (model.md section 6.2 step 4).
 
     Per segment, with T the longest whole-month duration in it and c = T - ``holdout_months``:
     every customer's experience is cut at tenure c (customers with a longer duration become
     censored at c; customers who entered the data at tenure c or later are left out), the sBG is
-    fitted to that, and its S(t) is compared with the Kaplan-Meier estimate on all the records
+    fitted to that, and its S(t) is compared with the Kaplan-Meier estimate on all the data
     at the holdout tenures t = c + 1, ..., T where the Kaplan-Meier curve reaches (module
-    docstring). The records carry no calendar dates, so the holdout is by tenure, not by
-    calendar month.
+    docstring). The holdout is by tenure, so it also works for snapshot tables without dates.
 
     Parameters
     ----------
-    records
-        Standard records form (see :func:`calibrate`).
+    data
+        Standard records form or counts (see :func:`calibrate`).
     holdout_months
         Tenures held out, in months (at least 1).
 
     Returns
     -------
     pandas.DataFrame
-        One row per segment, columns :data:`HOLDOUT_COLUMNS`: ``customers`` used in the fit,
-        ``fit_through_months`` (c), ``holdout_tenures`` (how many tenures were compared),
-        ``mean_abs_error`` and ``max_abs_error`` (absolute survival difference, share, NaN when
-        nothing was compared), the early fit's ``sbg_alpha``/``sbg_beta`` (NaN if not fitted)
-        and ``reason`` (None, or why the segment could not be checked).
+        One row per segment (sorted by name), columns :data:`HOLDOUT_COLUMNS`: ``customers``
+        used in the fit, ``fit_through_months`` (c), ``holdout_tenures`` (how many tenures were
+        compared), ``mean_abs_error`` and ``max_abs_error`` (absolute survival difference,
+        share, NaN when nothing was compared), the early fit's ``sbg_alpha``/``sbg_beta`` (NaN
+        if not fitted) and ``reason`` (None, or why the segment could not be checked).
     """
-    if (
-        not isinstance(holdout_months, int)
-        or isinstance(holdout_months, bool)
-        or holdout_months < 1
-    ):
-        raise ValueError(
-            f"holdout_months must be a whole number of at least 1; got {holdout_months!r}"
-        )
-    data = _check_records(records)
-    rows = []
-    for name, seg in data.groupby("segment", sort=False):
-        rows.append(_holdout_segment(str(name), seg, holdout_months))
+    _check_whole_number("holdout_months", holdout_months)
+    counts = _counts(data)
+    table = counts.counts
+    rows = [
+        _holdout_segment(name, table[table["segment"] == name], holdout_months)
+        for name in sorted(counts.segments)
+    ]
     return pd.DataFrame(rows, columns=list(HOLDOUT_COLUMNS))
 
 
@@ -325,22 +389,27 @@ def apply_calibration(business: Business, calibration: Calibration) -> Business:
     * Segments in both: ``sbg_alpha`` and ``sbg_beta`` from the fit (and
       ``constant_monthly_churn`` cleared) when the segment was fitted, or, when constant churn
       fits as well (``constant_churn_fits``), ``constant_monthly_churn`` set to the geometric
-      MLE (the template's alpha and beta are kept but unused), ``arpu_per_month`` when
-      the records had revenue, and ``base_customers_by_tenure`` (the active base by tenure);
-      every other field is kept from the template.
+      MLE (the template's alpha and beta are kept but unused); ``arpu_per_month`` when
+      the data had revenue; ``base_customers_by_tenure`` (the active base by tenure);
+      ``paid_acquisitions_per_month`` and ``referral_rate_per_month`` when measured;
+      ``lasting_price_elasticity`` from the price link and ``max_service_churn_reduction``
+      from the satisfaction link when those are significant (:data:`LINK_LEVEL`) and point the
+      expected way (:func:`service_churn_reduction`). Every other field is kept.
     * Segments of the calibration the business does not have are **added**, copying every prior
       (costs, price and service response, and the sBG parameters and ARPU when the data cannot
       supply them) of the template's first segment under the new name.
     * Segments of the business absent from the calibration are **dropped**: the business then
       describes the customers in the data. A dropped ``core_segment`` becomes None (the first
       segment), and data/user field paths of dropped segments are removed.
+    * ``service.csat`` becomes the satisfied share when the data have satisfaction scores.
 
-    Each replaced parameter is listed in ``data_fields`` as ``"segments.<name>.<field>"``.
+    Each replaced parameter is listed in ``data_fields`` (``"segments.<name>.<field>"``,
+    ``"service.csat"``).
 
     Parameters
     ----------
     business
-        Template supplying everything the records do not measure.
+        Template supplying everything the data do not measure.
     calibration
         Result of :func:`calibrate` (at least one segment).
 
@@ -357,27 +426,9 @@ def apply_calibration(business: Business, calibration: Calibration) -> Business:
     measured: list[str] = []
     for cal in calibration.segments:
         base = by_name.get(cal.name, replace(first, name=cal.name))
-        changes: dict[str, object] = {"base_customers_by_tenure": cal.active_by_tenure}
-        if cal.fit is not None and cal.constant_churn_fits and 0 < cal.constant_churn < 1:
-            changes["constant_monthly_churn"] = cal.constant_churn
-        elif cal.fit is not None:
-            changes.update(
-                sbg_alpha=cal.fit.alpha, sbg_beta=cal.fit.beta, constant_monthly_churn=None
-            )
-        if cal.arpu is not None:
-            changes["arpu_per_month"] = cal.arpu
+        changes = _segment_changes(base, cal, calibration.satisfaction, business)
         segments.append(replace(base, **changes))
-        measured.extend(
-            f"segments.{cal.name}.{name}"
-            for name in (
-                "sbg_alpha",
-                "sbg_beta",
-                "constant_monthly_churn",
-                "arpu_per_month",
-                "base_customers_by_tenure",
-            )
-            if name in changes
-        )
+        measured.extend(f"segments.{cal.name}.{name}" for name in changes)
     kept = {s.name for s in segments}
 
     def still_there(path: str) -> bool:
@@ -385,45 +436,147 @@ def apply_calibration(business: Business, calibration: Calibration) -> Business:
         return not (len(parts) >= 3 and parts[0] == "segments" and parts[1] not in kept)
 
     data_fields = [p for p in business.data_fields if still_there(p)] + measured
-    return replace(
+    user_fields = [p for p in business.user_fields if still_there(p) and p not in measured]
+    applied = replace(
         business,
         segments=tuple(segments),
         core_segment=business.core_segment if business.core_segment in kept else None,
         data_fields=tuple(dict.fromkeys(data_fields)),
-        user_fields=tuple(p for p in business.user_fields if still_there(p)),
+        user_fields=tuple(user_fields),
     )
+    if calibration.satisfaction is None:
+        return applied
+    return with_measured_csat(applied, calibration.satisfaction)
+
+
+def with_measured_csat(business: Business, satisfaction: SatisfactionSummary) -> Business:
+    """``business`` with ``service.csat`` set to the satisfied share measured, labelled data."""
+    return replace(
+        business,
+        service=replace(business.service, csat=satisfaction.satisfied_share),
+        data_fields=tuple(dict.fromkeys((*business.data_fields, "service.csat"))),
+        user_fields=tuple(p for p in business.user_fields if p != "service.csat"),
+    )
+
+
+def service_churn_reduction(
+    link: HazardFit,
+    satisfaction: SatisfactionSummary,
+    *,
+    max_csat_gain: float,
+    uncontrollable_churn_share: float,
+) -> float:
+    """Controllable churn reduction at full service effect (M_max) implied by a satisfaction link.
+
+    At full effect the simulator raises the satisfied share by ``max_csat_gain`` (model.md 3.4).
+    Read as that share of customers moving from a typical not-satisfied score (two points below
+    the satisfied threshold) to the mean of the satisfied boxes, the mean score rises by
+    ``delta = max_csat_gain * (mean satisfied score - typical other score)`` points and the
+    hazard falls by the factor ``HR ** delta`` (HR per point from ``link``). Only the
+    controllable part of churn moves (model.md 2.4), so
+    ``M_max = (1 - HR ** delta) / (1 - uncontrollable_churn_share)``, kept within [0, 0.9].
+
+    A satisfaction link from survey data is confounded and biased (model.md 6.6): treat the
+    result as an upper bound.
+    """
+    satisfied_mean = (satisfaction.satisfied_from + satisfaction.scale_max) / 2
+    rest_mean = satisfaction.satisfied_from - 2
+    delta = max_csat_gain * (satisfied_mean - rest_mean)
+    reduction = (1 - link.hazard_ratio**delta) / (1 - uncontrollable_churn_share)
+    return float(min(max(reduction, 0.0), 0.9))
 
 
 # --------------------------------------------------------------------------------------------
 # Internals
 
 
+def _check_whole_number(name: str, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1; got {value!r}")
+
+
+def _counts(data: pd.DataFrame | CustomerCounts) -> CustomerCounts:
+    if isinstance(data, CustomerCounts):
+        if data.counts.empty:
+            raise ValueError("counts: no customers")
+        return data
+    return count_records(_check_records(data))
+
+
+def _segment_changes(
+    base: Segment,
+    cal: SegmentCalibration,
+    satisfaction: SatisfactionSummary | None,
+    business: Business,
+) -> dict[str, object]:
+    """Segment fields the calibration replaces, in a fixed order."""
+    changes: dict[str, object] = {}
+    if cal.fit is not None and cal.constant_churn_fits and 0 < cal.constant_churn < 1:
+        changes["constant_monthly_churn"] = cal.constant_churn
+    elif cal.fit is not None:
+        changes.update(sbg_alpha=cal.fit.alpha, sbg_beta=cal.fit.beta, constant_monthly_churn=None)
+    if cal.arpu is not None:
+        changes["arpu_per_month"] = cal.arpu
+    changes["base_customers_by_tenure"] = cal.active_by_tenure
+    if math.isfinite(cal.paid_acquisitions_per_month):
+        changes["paid_acquisitions_per_month"] = cal.paid_acquisitions_per_month
+    if math.isfinite(cal.referral_rate_per_month):
+        changes["referral_rate_per_month"] = cal.referral_rate_per_month
+    price = cal.links.get("price_change_log")
+    if price is not None and price.significant(LINK_LEVEL) and price.coefficient > 0:
+        changes["lasting_price_elasticity"] = price.coefficient
+    link = cal.links.get("satisfaction")
+    if (
+        link is not None
+        and satisfaction is not None
+        and link.significant(LINK_LEVEL)
+        and link.coefficient < 0
+    ):
+        changes["max_service_churn_reduction"] = service_churn_reduction(
+            link,
+            satisfaction,
+            max_csat_gain=business.service.max_csat_gain,
+            uncontrollable_churn_share=base.uncontrollable_churn_share,
+        )
+    return changes
+
+
 def _calibrate_segment(
-    name: str, rows: pd.DataFrame, total_active: int, min_customers: int, interval: int = 1
+    name: str,
+    rows: pd.DataFrame,
+    flows: pd.DataFrame,
+    as_of_month: int | None,
+    total_active: int,
+    min_customers: int,
+    interval: int = 1,
 ) -> SegmentCalibration:
     churned = rows["churned"].to_numpy(dtype=bool)
     months = rows["months"].to_numpy(dtype=np.int64)
     entry = rows["entry"].to_numpy(dtype=np.int64)
-    n = int(rows.shape[0])
-    n_churned = int(churned.sum())
-    exposure = float((rows["tenure_months"] - rows["entry_months"]).sum())
+    weights = rows["customers"].to_numpy(dtype=float)
+    n = int(weights.sum())
+    n_churned = int(weights[churned].sum())
+    exposure = float(rows["exposure_months"].sum())
     monthly_churn = n_churned / exposure if exposure > 0 else math.nan
 
-    revenue = rows.loc[~rows["churned"], "monthly_revenue"].dropna()
-    arpu = float(revenue.mean()) if not revenue.empty else None
+    revenue_customers = float(rows.loc[~rows["churned"], "revenue_customers"].sum())
+    revenue_sum = float(rows.loc[~rows["churned"], "revenue_sum"].sum())
+    arpu = revenue_sum / revenue_customers if revenue_customers > 0 else None
 
-    km = kaplan_meier(months, churned, entry)
+    km = kaplan_meier(months, churned, entry, weights=weights)
     km_at = {t: _km_at(km, months, entry, t) for t in KM_TENURES}
-
-    active_months = months[~churned]
     active_by_tenure = (
-        tuple(int(c) for c in np.bincount(active_months)) if active_months.size else ()
+        tuple(int(c) for c in np.rint(np.bincount(months[~churned], weights=weights[~churned])))
+        if (~churned).any()
+        else ()
     )
 
     fit: SBGFit | None = None
     reason: str | None = None
     constant = {"constant_churn_fits": False, "constant_churn": math.nan}
     lr = math.nan
+    links: dict[str, HazardFit] = {}
+    link_reasons: dict[str, str] = {}
     if n < min_customers:
         reason = f"only {n} customers, fewer than the {min_customers} needed for a fit"
     elif n_churned == 0:
@@ -431,22 +584,23 @@ def _calibrate_segment(
     elif not np.any(months > entry):
         reason = "no customer-months at risk of churn"
     else:
-        try:
-            fit = fit_sbg_customers(months, churned, entry, interval_months=interval)
-            geometric = fit_geometric_intervals(
-                *customer_intervals(months, churned, entry, interval_months=interval)
-            )
-        except ValueError as exc:  # pragma: no cover - inputs are checked above
-            reason = f"fit failed: {exc}"
-        if fit is not None and not (math.isfinite(fit.alpha) and math.isfinite(fit.beta)):
+        fit = fit_sbg_customers(months, churned, entry, interval_months=interval, weights=weights)
+        geometric = fit_geometric_intervals(
+            *customer_intervals(months, churned, entry, interval_months=interval, weights=weights)
+        )
+        if not (math.isfinite(fit.alpha) and math.isfinite(fit.beta)):
             fit, reason = None, "fit did not converge to finite parameters"
-        if fit is not None:
+        else:
             lr = max(0.0, 2.0 * (fit.log_likelihood - geometric.log_likelihood))
             constant = {
                 "constant_churn_fits": sbg_at_bound(fit) or lr < HOMOGENEITY_LR_THRESHOLD,
                 "constant_churn": geometric.churn,
             }
+        links, link_reasons = _links(rows, months, churned, entry, weights)
+    if reason is not None:
+        link_reasons = {c: reason for c in LINKS if rows[c].notna().any()}
 
+    paid, referral = _flows(flows, as_of_month)
     return SegmentCalibration(
         name=name,
         customers=n,
@@ -459,10 +613,85 @@ def _calibrate_segment(
         km_survival_12=km_at[12],
         km_survival_24=km_at[24],
         km=km,
+        entry_months=int(entry.min()),
         active_share=(n - n_churned) / total_active if total_active > 0 else math.nan,
         active_by_tenure=active_by_tenure,
         heterogeneity_lr=lr,
+        paid_acquisitions_per_month=paid,
+        referral_rate_per_month=referral,
+        links=links,
+        link_reasons=link_reasons,
         **constant,
+    )
+
+
+def _links(
+    rows: pd.DataFrame,
+    months: np.ndarray,
+    churned: np.ndarray,
+    entry: np.ndarray,
+    weights: np.ndarray,
+) -> tuple[dict[str, HazardFit], dict[str, str]]:
+    """Hazard links for the covariates the rows have (model.md 6.6, 6.7)."""
+    links: dict[str, HazardFit] = {}
+    reasons: dict[str, str] = {}
+    for column in LINKS:
+        x = rows[column].to_numpy(dtype=float)
+        known = np.isfinite(x)
+        if not known.any():
+            continue
+        if np.unique(x[known]).size < 2:
+            reasons[column] = "every customer has the same value, so its effect cannot be seen"
+            continue
+        try:
+            links[column] = fit_cloglog_customers(months, churned, entry, x, weights)
+        except ValueError as exc:
+            reasons[column] = str(exc)
+    return links, reasons
+
+
+def _flows(flows: pd.DataFrame, as_of_month: int | None) -> tuple[float, float]:
+    """Paid acquisitions per month and referral rate (see :class:`SegmentCalibration`)."""
+    if flows.empty or as_of_month is None:
+        return math.nan, math.nan
+    m = as_of_month
+    start = flows["start_month"].to_numpy(dtype=float)
+    end = flows["end_month"].to_numpy(dtype=float)
+    end = np.where(np.isnan(end), np.inf, end)
+    referred = flows["referred"].to_numpy(dtype=float)
+    w = flows["customers"].to_numpy(dtype=float)
+    recent = (start >= m - TRAILING_MONTHS + 1) & (start <= m)
+    paid = float(w[recent & (referred != 1)].sum()) / TRAILING_MONTHS
+    if np.isnan(referred).all():
+        return paid, math.nan
+    # Customer-months in months m-12 .. m-1: months t with start <= t < end.
+    first = np.maximum(start, m - TRAILING_MONTHS)
+    last = np.minimum(end, m)
+    exposure = float(np.sum(w * np.clip(last - first, 0, None)))
+    referral = float(w[recent & (referred == 1)].sum()) / exposure if exposure > 0 else math.nan
+    return paid, referral
+
+
+def _satisfaction(table: pd.DataFrame) -> SatisfactionSummary | None:
+    """The satisfaction distribution of every customer with a score."""
+    score = table["satisfaction"].to_numpy(dtype=float)
+    known = np.isfinite(score)
+    if not known.any():
+        return None
+    score, w = score[known], table["customers"].to_numpy(dtype=float)[known]
+    top = float(score.max())
+    scale = next((s for s in (5.0, 7.0, 10.0) if top <= s), top)
+    summary = SatisfactionSummary(
+        respondents=int(w.sum()),
+        scale_max=scale,
+        mean_score=float(np.average(score, weights=w)),
+        top_box_share=math.nan,
+        satisfied_share=math.nan,
+    )
+    return replace(
+        summary,
+        top_box_share=float(w[score >= summary.excellent_from].sum() / w.sum()),
+        satisfied_share=float(w[score >= summary.satisfied_from].sum() / w.sum()),
     )
 
 
@@ -492,6 +721,7 @@ def _holdout_segment(name: str, seg: pd.DataFrame, holdout: int) -> dict[str, ob
     months = seg["months"].to_numpy(dtype=np.int64)
     churned = seg["churned"].to_numpy(dtype=bool)
     entry = seg["entry"].to_numpy(dtype=np.int64)
+    weights = seg["customers"].to_numpy(dtype=float)
     last = int(months.max())
     cut = last - holdout
     out: dict[str, object] = {
@@ -511,13 +741,13 @@ def _holdout_segment(name: str, seg: pd.DataFrame, holdout: int) -> dict[str, ob
     keep = entry < cut
     m_fit = np.minimum(months[keep], cut)
     d_fit = churned[keep] & (months[keep] <= cut)
-    out["customers"] = int(keep.sum())
+    out["customers"] = int(weights[keep].sum())
     if not d_fit.any():
         out["reason"] = "no churn observed before the holdout tenures"
         return out
-    fit = fit_sbg_customers(m_fit, d_fit, entry[keep])
+    fit = fit_sbg_customers(m_fit, d_fit, entry[keep], weights=weights[keep])
     out["sbg_alpha"], out["sbg_beta"] = fit.alpha, fit.beta
-    km = kaplan_meier(months, churned, entry)
+    km = kaplan_meier(months, churned, entry, weights=weights)
     tenures = [t for t in range(cut + 1, last + 1) if _reaches(months, entry, t)]
     if not tenures:
         out["reason"] = "the Kaplan-Meier curve does not reach the holdout tenures"
@@ -531,11 +761,15 @@ def _holdout_segment(name: str, seg: pd.DataFrame, holdout: int) -> dict[str, ob
     return out
 
 
+OPTIONAL_COLUMNS: tuple[str, ...] = RECORD_COLUMNS[6:]
+"""Record columns that may be absent or NaN (numbers); ``customer_id`` is not needed."""
+
+
 def _check_records(records: pd.DataFrame) -> pd.DataFrame:
-    """Validate the standard records form; add whole-month ``months`` and ``entry``."""
+    """Validate the standard records form; return its columns cleaned (floats, bool, str)."""
     if not isinstance(records, pd.DataFrame):
         raise ValueError(f"records must be a pandas DataFrame; got {type(records).__name__}")
-    missing = [c for c in REQUIRED_COLUMNS if c not in records.columns]
+    missing = [c for c in REQUIRED_COLUMNS[1:] if c not in records.columns]
     if missing:
         raise ValueError(f"records: required column(s) {', '.join(missing)} missing")
     if records.empty:
@@ -548,6 +782,8 @@ def _check_records(records: pd.DataFrame) -> pd.DataFrame:
         problems.append(f"segment ({int(bad_segment.sum())} empty)")
 
     def numeric(column: str) -> np.ndarray:
+        if column not in records.columns:
+            return np.full(len(records), np.nan)
         try:
             return pd.to_numeric(records[column], errors="raise").to_numpy(dtype=float)
         except (TypeError, ValueError):
@@ -557,6 +793,7 @@ def _check_records(records: pd.DataFrame) -> pd.DataFrame:
     tenure = numeric("tenure_months")
     entry = numeric("entry_months")
     revenue = numeric("monthly_revenue")
+    optional = {c: numeric(c) for c in OPTIONAL_COLUMNS}
     bad_tenure = ~np.isfinite(tenure) | (tenure < 0)
     if bad_tenure.any():
         problems.append(f"tenure_months ({int(bad_tenure.sum())} missing, infinite or negative)")
@@ -579,19 +816,14 @@ def _check_records(records: pd.DataFrame) -> pd.DataFrame:
         churned = np.array([bool(v) if ok else False for v, ok in zip(values, valid, strict=True)])
     if problems:
         raise ValueError("records: invalid values in " + "; ".join(problems))
-
-    months = np.rint(tenure).astype(np.int64)
-    months = np.where(churned, np.maximum(months, 1), months)
-    whole_entry = np.minimum(np.rint(entry).astype(np.int64), months - churned.astype(np.int64))
     return pd.DataFrame(
         {
             "segment": segment.astype(str).to_numpy(),
             "churned": churned,
-            "months": months,
-            "entry": np.maximum(whole_entry, 0),
             "tenure_months": tenure,
             "entry_months": entry,
             "monthly_revenue": revenue,
+            **{c: v for c, v in optional.items() if c in records.columns},
         },
         index=records.index,
     )

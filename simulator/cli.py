@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from simulator.calibrate import calibrate
-from simulator.customers import read_customer_table, sample_business_from_table
+from simulator.customers import sample_business_from_table
 from simulator.engine import MONTHLY_COLUMNS, Projection, simulate
 from simulator.mapping import override_mapping, propose_mapping
 from simulator.params import Business
@@ -58,7 +58,7 @@ def sample_business_from_file(path: Path = SAMPLE_CUSTOMERS) -> Business:
             f"{path}: cannot read the sample customer table ({exc.strerror})"
         ) from None
     try:
-        return sample_business_from_table(read_customer_table(raw))
+        return sample_business_from_table(read_table(raw, name=path.name))
     except ValueError as exc:
         raise CommandError(f"{path}: {exc}") from None
 
@@ -174,7 +174,7 @@ def _calibrate(
         raise CommandError(f"{path}: {exc}") from None
     # Tenure known only in whole years is interval-censored: refit on 12-month intervals
     # (model.md section 8, "Period consistency").
-    interval = 12 if mapping.tenure_unit == "years" else 1
+    interval = 12 if mapping.kind == "snapshot" and mapping.tenure_unit == "years" else 1
     result = calibrate(records, tenure_interval_months=interval)
     text = json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
     if out is None or str(out) == "-":

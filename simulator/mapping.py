@@ -122,6 +122,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "contacts": (
         "contacts",
         "contactscount12mon",
+        "contactslast12months",
         "supportcalls",
         "customerservicecalls",
         "numcontacts",
@@ -230,16 +231,20 @@ _DATE_FORMATS = ("ISO8601", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y%m%d", "%d-%m
 def to_date(column: pd.Series) -> pd.Series:
     """Dates (datetime64, midnight) from a column, NaT where a cell is not one.
 
-    Text is tried in each of a few formats and read in the one parsing the most cells.
+    Text is tried in each of a few formats and read in the one parsing the most cells (the
+    first one, on a tie; the search stops at a format that parses every non-empty cell).
     """
     if pd.api.types.is_datetime64_any_dtype(column):
         return column.dt.tz_localize(None).dt.normalize() if column.dt.tz else column.dt.normalize()
     text = column.astype("string").str.strip()
+    present = int((text.notna() & (text != "")).sum())
     best = pd.Series(pd.NaT, index=column.index, dtype="datetime64[us]")
     for fmt in _DATE_FORMATS:
         parsed = pd.to_datetime(text, format=fmt, errors="coerce")
         if parsed.notna().sum() > best.notna().sum():
             best = parsed
+        if best.notna().sum() == present:
+            break
     return best.dt.normalize()
 
 

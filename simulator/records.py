@@ -25,8 +25,19 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "monthly_revenue",
     "satisfaction",
     "contacts",
+    "price_change_log",
+    "start_month",
+    "end_month",
+    "referred",
 )
-"""Columns of :func:`customer_records`."""
+"""Columns of :func:`customer_records`. The last four are NaN when the table cannot say:
+``price_change_log`` = ln(price after / price before); ``start_month`` and ``end_month``
+(dated tables) the calendar months ``year * 12 + month - 1`` of the start and end dates (end NaN
+while active); ``referred`` 1.0 when the acquisition channel names a referral
+(:data:`REFERRAL_PATTERN`), 0.0 otherwise."""
+
+REFERRAL_PATTERN = r"refer|word.?of.?mouth|\bwom\b"
+"""Acquisition-channel values (case-insensitive regular expression) of referred customers."""
 
 MIN_SEGMENT_CUSTOMERS = 30
 """Fewer customers than this in a segment draws a warning: too few to fit."""
@@ -156,7 +167,8 @@ def validate(
         end = pd.Series(pd.NaT, index=table.index, dtype=start.dtype)
         if mapping.end is not None:
             end = to_date(table[mapping.end])
-            bad = table[mapping.end].notna() & end.isna()
+            filled = table[mapping.end].astype("string").str.strip().fillna("") != ""
+            bad = filled & end.isna()
             if bad.any():
                 add(
                     mapping.end,
@@ -202,6 +214,8 @@ def validate(
         ("revenue", "warning"),
         ("satisfaction", "warning"),
         ("contacts", "warning"),
+        ("price_before", "warning"),
+        ("price_after", "warning"),
     ):
         column = getattr(mapping, role)
         if column is None:
@@ -219,6 +233,14 @@ def validate(
             )
         if role == "revenue" and (number < 0).any():
             add(column, number < 0, "revenue is negative", "Revenue must be 0 or more")
+        if role.startswith("price") and (number <= 0).any():
+            add(
+                column,
+                number <= 0,
+                f"{role.replace('_', ' ')} is not above 0; these customers get no price change",
+                "Prices must be above 0",
+                "warning",
+            )
 
     if mapping.segment is not None:
         counts = table[mapping.segment].astype("string").fillna("unknown").value_counts()
@@ -249,6 +271,12 @@ def _months_between(start: pd.Series, end: pd.Series) -> np.ndarray:
     end_month_days = end.dt.days_in_month.to_numpy(dtype=np.int64)
     anniversary = np.minimum(start.dt.day.to_numpy(dtype=np.int64), end_month_days)
     return end_month - start_month - (anniversary > end.dt.day.to_numpy(dtype=np.int64))
+
+
+def _log_ratio(after: pd.Series, before: pd.Series) -> pd.Series:
+    """ln(after / before) where both are positive, NaN elsewhere."""
+    ok = (after > 0) & (before > 0)
+    return pd.Series(np.log(after.where(ok) / before.where(ok)), index=after.index)
 
 
 def customer_records(
@@ -285,6 +313,7 @@ def customer_records(
         raise DataError(name, errors)
 
     keep = pd.Series(True, index=table.index)
+    start_month = end_month = pd.Series(np.nan, index=table.index)
     if mapping.kind == "dated":
         as_of = as_of or default_as_of(table, mapping)
         stamp = pd.Timestamp(as_of)
@@ -302,6 +331,8 @@ def customer_records(
             churned = ended
         stop = end.where(ended, stamp)
         tenure = pd.Series(_months_between(start, stop), index=table.index).astype(float)
+        start_month = start.dt.year * 12 + start.dt.month - 1.0
+        end_month = (end.dt.year * 12 + end.dt.month - 1.0).where(ended)
     else:
         tenure = to_number(table[mapping.tenure]) * (12.0 if mapping.tenure_unit == "years" else 1)
         churned = table[mapping.churned].map(normalise_value).isin(mapping.churned_values)
@@ -332,6 +363,19 @@ def customer_records(
             "monthly_revenue": numbers(mapping.revenue),
             "satisfaction": numbers(mapping.satisfaction),
             "contacts": numbers(mapping.contacts),
+            "price_change_log": _log_ratio(
+                numbers(mapping.price_after), numbers(mapping.price_before)
+            ),
+            "start_month": start_month.astype(float),
+            "end_month": end_month.astype(float),
+            "referred": (
+                table[mapping.channel]
+                .astype("string")
+                .str.contains(REFERRAL_PATTERN, case=False, regex=True)
+                .astype(float)
+                if mapping.channel is not None
+                else pd.Series(np.nan, index=table.index)
+            ),
         }
     )
     return records[keep.to_numpy()].reset_index(drop=True)
@@ -341,6 +385,7 @@ __all__ = [
     "ALL_SEGMENTS",
     "MIN_SEGMENT_CUSTOMERS",
     "RECORD_COLUMNS",
+    "REFERRAL_PATTERN",
     "customer_records",
     "default_as_of",
     "validate",

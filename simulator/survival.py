@@ -29,6 +29,7 @@ Fader, P., Hardie, B. (2007). How to project customer retention. JIM 21(1), 76-9
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -69,46 +70,63 @@ critical value."""
 
 
 def kaplan_meier(
-    durations: ArrayLike, churned: ArrayLike, entry: ArrayLike | None = None
+    durations: ArrayLike,
+    churned: ArrayLike,
+    entry: ArrayLike | None = None,
+    *,
+    weights: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Product-limit (Kaplan-Meier) survival estimate with right censoring and delayed entry.
 
     Parameters
     ----------
     durations
-        Tenure at churn or at censoring, per customer, in periods (any non-negative reals).
+        Tenure at churn or at censoring, per customer (or per group of customers), in periods
+        (any non-negative reals).
     churned
         Per customer, true (or 1) if churn was observed at ``durations``, false (0) if censored.
     entry
         Optional tenure at which each customer entered the data (left truncation), in the same
         units; at most the duration, and below it for churners. The customer is at risk at
         times u with entry < u <= duration. ``None``: everyone at risk from time 0.
+    weights
+        Optional number of customers each row stands for (non-negative finite counts, whole or
+        fractional), for grouped data: one row per distinct (duration, churned, entry) with its
+        count. ``None``: one customer per row. Integer weights give exactly the estimate of the
+        rows repeated ``weight`` times; rows of weight 0 count for nothing.
 
     Returns
     -------
     pandas.DataFrame
-        One row per distinct duration, ascending: ``time``, ``at_risk`` (customers at risk just
-        before ``time``), ``events`` (churns at ``time``), ``censored`` (censored at ``time``),
-        ``survival`` (estimated S(time), the share still active after ``time``) and
-        ``variance`` (Greenwood's variance of ``survival``; 0 once ``survival`` reaches 0).
+        One row per distinct duration (of rows with positive weight), ascending: ``time``
+        (periods), ``at_risk`` (customers at risk just before ``time``), ``events`` (churns at
+        ``time``), ``censored`` (censored at ``time``), ``survival`` (estimated S(time), the
+        share still active after ``time``) and ``variance`` (Greenwood's variance of
+        ``survival``, with the weighted counts; 0 once ``survival`` reaches 0). The count
+        columns are int64 unless some weight is fractional (then float).
+
+    Notes
+    -----
+    Whole-number durations up to 100,000 periods (the calibration's whole months) are counted
+    with :func:`numpy.bincount` in O(n + max duration), with no sort; other durations go through
+    a sort of the distinct times. Both give the same table.
 
     Examples
     --------
     >>> km = kaplan_meier([1, 2, 2, 3], [True, True, False, False])
     >>> km["survival"].tolist()
     [0.75, 0.5, 0.5]
+    >>> kaplan_meier([1, 2, 3], [True, True, False], weights=[1, 2, 1])["survival"].tolist()
+    [0.75, 0.25, 0.25]
     """
-    t, d, e = _check_customers(durations, churned, entry, whole_periods=False)
-    times, index = np.unique(t, return_inverse=True)
-    leaving = np.bincount(index, minlength=times.size).astype(float)
-    events = np.bincount(index, weights=d, minlength=times.size)
-    # Customers whose duration is >= u: all minus those who left at an earlier time.
-    staying = t.size - np.concatenate(([0.0], np.cumsum(leaving)[:-1]))
-    if e is None:
-        at_risk = staying
+    c = _check_customers(
+        durations, churned, entry, whole_periods=False, weights=weights, entry_order=False
+    )
+    if c.whole and c.max_duration <= _FAST_KM_MAX_DURATION:
+        times, at_risk, events, leaving = _km_counts_whole(c)
     else:
-        # ... minus those who have not entered yet (entry >= u).
-        at_risk = staying - (e.size - np.searchsorted(np.sort(e), times, side="left"))
+        times, at_risk, events, leaving = _km_counts_general(c)
+    integer = c.w is None or bool(np.all(c.w == np.floor(c.w)))
     with np.errstate(divide="ignore", invalid="ignore"):
         hazard = np.where(at_risk > 0, events / at_risk, 0.0)
         survival = np.cumprod(1.0 - hazard)
@@ -116,12 +134,17 @@ def kaplan_meier(
             np.where(at_risk > events, events / (at_risk * (at_risk - events)), 0.0)
         )
     variance = np.where(survival > 0, survival**2 * greenwood, 0.0)
+    censored = leaving - events
+
+    def count(a: np.ndarray) -> np.ndarray:
+        return np.rint(a).astype(np.int64) if integer else a.astype(float)
+
     return pd.DataFrame(
         {
             "time": times,
-            "at_risk": at_risk.astype(np.int64),
-            "events": events.astype(np.int64),
-            "censored": (leaving - events).astype(np.int64),
+            "at_risk": count(at_risk),
+            "events": count(events),
+            "censored": count(censored),
             "survival": survival,
             "variance": variance,
         }
@@ -129,32 +152,42 @@ def kaplan_meier(
 
 
 def sbg_counts(
-    durations: ArrayLike, churned: ArrayLike, entry: ArrayLike | None = None
+    durations: ArrayLike,
+    churned: ArrayLike,
+    entry: ArrayLike | None = None,
+    *,
+    weights: ArrayLike | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Aggregate customers into the sufficient statistics of the sBG likelihood.
 
     Parameters
     ----------
-    durations, churned, entry
-        As for :func:`fit_sbg_customers` (whole periods).
+    durations, churned, entry, weights
+        As for :func:`fit_sbg_customers` (whole periods; ``weights`` customers per row).
 
     Returns
     -------
     churned_at, censored_at, entered_at
-        Float arrays of equal length, indexed by tenure 0, 1, ..., max duration: customers who
-        churned after paying t periods, who were censored at tenure t, and who entered the data
-        at tenure t (all at 0 when ``entry`` is None).
+        Float arrays of equal length, indexed by tenure 0, 1, ..., max duration (periods):
+        customers (summed weights) who churned after paying t periods, who were censored at
+        tenure t, and who entered the data at tenure t (all at 0 when ``entry`` is None).
     """
-    t, d, e = _check_customers(durations, churned, entry, whole_periods=True)
-    ti = t.astype(np.int64)
-    size = int(ti.max()) + 1 if ti.size else 1
-    churned_at = np.bincount(ti, weights=d, minlength=size)
-    censored_at = np.bincount(ti, weights=1.0 - d, minlength=size)
-    if e is None:
-        entered_at = np.zeros(size)
-        entered_at[0] = float(t.size)
+    c = _check_customers(durations, churned, entry, whole_periods=True, weights=weights)
+    ti, event, w = c.t, c.event, c.w
+    size = int(c.max_duration) + 1
+    if w is None:
+        churned_at = np.bincount(ti, weights=event, minlength=size)
+        censored_at = np.bincount(ti, minlength=size) - churned_at
+        total = float(ti.size)
     else:
-        entered_at = np.bincount(e.astype(np.int64), minlength=size).astype(float)
+        churned_at = np.bincount(ti, weights=np.where(event, w, 0.0), minlength=size)
+        censored_at = np.bincount(ti, weights=np.where(event, 0.0, w), minlength=size)
+        total = float(w.sum())
+    if c.e is None:
+        entered_at = np.zeros(size)
+        entered_at[0] = total
+    else:
+        entered_at = np.bincount(c.e, weights=w, minlength=size).astype(float)
     return churned_at, censored_at, entered_at
 
 
@@ -230,6 +263,7 @@ def fit_sbg_customers(
     entry: ArrayLike | None = None,
     *,
     interval_months: int = 1,
+    weights: ArrayLike | None = None,
 ) -> SBGFit:
     """Maximum-likelihood sBG fit to individual customers with censoring and left truncation.
 
@@ -251,6 +285,10 @@ def fit_sbg_customers(
         0 or 1 left in the first k periods), the lower end raised to the entry tenure when
         that is later; a censored customer is taken as censored at t + k // 2 (the middle of
         [t, t + k - 1], where its true tenure lies). The fit is :func:`fit_sbg_intervals`.
+    weights
+        Optional number of customers each row stands for (non-negative finite counts, whole or
+        fractional), for grouped data; ``None``: one customer per row. Integer weights give
+        exactly the fit of the rows repeated ``weight`` times.
 
     Returns
     -------
@@ -272,8 +310,10 @@ def fit_sbg_customers(
     """
     k = _check_interval(interval_months)
     if k == 1:
-        return fit_sbg_counts(*sbg_counts(durations, churned, entry))
-    return fit_sbg_intervals(*customer_intervals(durations, churned, entry, interval_months=k))
+        return fit_sbg_counts(*sbg_counts(durations, churned, entry, weights=weights))
+    return fit_sbg_intervals(
+        *customer_intervals(durations, churned, entry, interval_months=k, weights=weights)
+    )
 
 
 def customer_intervals(
@@ -282,8 +322,9 @@ def customer_intervals(
     entry: ArrayLike | None = None,
     *,
     interval_months: int = 1,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Customers as interval-censored observations ``(lower, upper, entry)`` (whole periods).
+    weights: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Customers as interval-censored observations ``(lower, upper, entry, weights)``.
 
     A churner with duration t and entry e, on a grid of k = ``interval_months`` periods, left
     in (max(u - k, e), u] with u = k ceil(t / k), u >= k: it paid more than ``lower`` and at most
@@ -292,15 +333,30 @@ def customer_intervals(
     the customer has survived somewhere in [12 y, 12 y + 11] months, and censoring at the
     middle (12 y + 6) removes most of the bias of censoring at the lower end 12 y (with k = 1,
     exactly t).
+
+    Parameters
+    ----------
+    durations, churned, entry, interval_months, weights
+        As for :func:`fit_sbg_customers` (whole periods).
+
+    Returns
+    -------
+    lower, upper, entry, weights
+        Float arrays, one value per row: ``lower`` and ``upper`` in periods (``upper`` inf for
+        censored rows), ``entry`` in periods (0 when ``entry`` is None) and ``weights``, the
+        customers per row (1 each when ``weights`` is None). They unpack straight into
+        :func:`fit_sbg_intervals`, :func:`fit_geometric_intervals` and
+        :func:`sbg_log_likelihood_intervals`.
     """
     k = _check_interval(interval_months)
-    t, d, e = _check_customers(durations, churned, entry, whole_periods=True)
-    e = np.zeros(t.size) if e is None else e
-    event = d == 1
+    c = _check_customers(durations, churned, entry, whole_periods=True, weights=weights)
+    t = c.t.astype(float)
+    e = np.zeros(t.size) if c.e is None else c.e.astype(float)
+    w = np.ones(t.size) if c.w is None else c.w.copy()
     top = np.maximum(k * np.ceil(t / k), k)
-    upper = np.where(event, top, np.inf)
-    lower = np.where(event, np.maximum(top - k, e), t + k // 2)
-    return lower, upper, e
+    upper = np.where(c.event, top, np.inf)
+    lower = np.where(c.event, np.maximum(top - k, e), t + k // 2)
+    return lower, upper, e, w
 
 
 def sbg_log_likelihood_intervals(
@@ -309,10 +365,11 @@ def sbg_log_likelihood_intervals(
     lower: ArrayLike,
     upper: ArrayLike,
     entry: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
 ) -> float:
     """sBG log-likelihood of interval-censored, right-censored and left-truncated customers.
 
-    l = sum_i [ ln(S(l_i) - S(u_i)) - ln S(e_i) ], with S(inf) = 0 (right-censored at l_i),
+    l = sum_i w_i [ ln(S(l_i) - S(u_i)) - ln S(e_i) ], with S(inf) = 0 (right-censored at l_i),
     evaluated as ln S(l) + ln(1 - exp(ln S(u) - ln S(l))) for numerical stability.
 
     Parameters
@@ -323,12 +380,25 @@ def sbg_log_likelihood_intervals(
         Per customer (whole periods): churn happened after ``lower`` and at most ``upper``
         periods paid (``upper`` = inf: still active at ``lower``); ``entry`` the tenure at
         which the customer entered the data (None: 0).
+    weights
+        Customers per row (non-negative finite counts; None: 1 each), as returned by
+        :func:`customer_intervals`; may be passed positionally after ``entry``.
+
+    Returns
+    -------
+    float
+        The log-likelihood (natural log, summed over customers).
     """
-    groups = _interval_groups(lower, upper, entry)
+    groups = _interval_groups(lower, upper, entry, weights)
     return _interval_log_likelihood(alpha, beta, *groups)
 
 
-def fit_sbg_intervals(lower: ArrayLike, upper: ArrayLike, entry: ArrayLike | None = None) -> SBGFit:
+def fit_sbg_intervals(
+    lower: ArrayLike,
+    upper: ArrayLike,
+    entry: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
+) -> SBGFit:
     """Maximum-likelihood sBG fit to interval-censored customers (with censoring and truncation).
 
     Parameters
@@ -338,14 +408,17 @@ def fit_sbg_intervals(lower: ArrayLike, upper: ArrayLike, entry: ArrayLike | Non
         ``upper``] periods paid, ``upper`` = inf for a customer still active at ``lower``;
         ``entry`` at most ``lower``. Exact monthly data are (t - 1, t]; yearly data converted
         to months are (12 (y - 1), 12 y] (see :func:`customer_intervals`).
+    weights
+        Customers per row (non-negative finite counts; None: 1 each). Positional after
+        ``entry``, so ``fit_sbg_intervals(*customer_intervals(...))`` works.
 
     Returns
     -------
     SBGFit
         As :func:`fit_sbg_counts`. The likelihood runs over the distinct (lower, upper, entry)
-        triples with their counts (sufficient statistics), so large tables stay fast.
+        triples with their summed weights (sufficient statistics), so large tables stay fast.
     """
-    groups = _interval_groups(lower, upper, entry)
+    groups = _interval_groups(lower, upper, entry, weights)
 
     def negll(z: np.ndarray) -> float:
         return -_interval_log_likelihood(float(np.exp(z[0])), float(np.exp(z[1])), *groups)
@@ -364,14 +437,19 @@ class GeometricFit:
 
 
 def fit_geometric_intervals(
-    lower: ArrayLike, upper: ArrayLike, entry: ArrayLike | None = None
+    lower: ArrayLike,
+    upper: ArrayLike,
+    entry: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
 ) -> GeometricFit:
     """Constant-churn MLE on the data of :func:`fit_sbg_intervals`: S(t) = (1 - c)^t.
 
     With exact periods (upper = lower + 1 for churners) this is churners / periods at risk; with
-    wider intervals it is found numerically (on logit c).
+    wider intervals it is found numerically (on logit c). ``weights`` (customers per row, None:
+    1 each) is positional after ``entry``, so ``fit_geometric_intervals(*customer_intervals(
+    ...))`` works.
     """
-    lo, up, churn_w, cens_lo, cens_w, ent, ent_w = _interval_groups(lower, upper, entry)
+    lo, up, churn_w, cens_lo, cens_w, ent, ent_w = _interval_groups(lower, upper, entry, weights)
     width = up - lo
 
     def ll(c: float) -> float:
@@ -424,6 +502,141 @@ def _fit(negll, customers: float) -> SBGFit:  # type: ignore[no-untyped-def]
     )
 
 
+_FAST_KM_MAX_DURATION = 100_000
+"""Largest whole-number duration (periods) for which :func:`kaplan_meier` counts by bincount."""
+
+_JOINT_TABLE_MAX_BINS = 1 << 18
+"""Largest (entry, duration, churned) table :func:`kaplan_meier` counts in one bincount."""
+
+
+class _Customers(NamedTuple):
+    """Validated customer rows (see :func:`_check_customers`)."""
+
+    t: np.ndarray
+    """Durations: int64 when all are whole numbers, else float64."""
+    event: np.ndarray
+    """Churned, as bool."""
+    e: np.ndarray | None
+    """Entry tenures (int64 when whole, else float64), or None."""
+    w: np.ndarray | None
+    """Weights (float64), or None for one customer per row."""
+    whole: bool
+    """All durations are whole numbers (``t`` is int64)."""
+    max_duration: float
+    max_entry: float
+    """Largest entry (0 without entry)."""
+
+
+def _km_counts_whole(c: _Customers) -> tuple[np.ndarray, ...]:
+    """Kaplan-Meier counts for whole-number durations by bincount: (time, at risk, events,
+    leaving) at the times where positive weight leaves. Checks the entry order (left to the
+    caller by ``_check_customers(..., entry_order=False)``)."""
+    t, event, e, w = c.t, c.event, c.e, c.w
+    size = int(c.max_duration) + 1
+    entered = None
+    if e is None:
+        # One bincount over key 2 t + churned: censored (even) and events (odd) per time.
+        if w is None:
+            pairs = _chunked_bincount(t, event, None, 0, 2 * size).reshape(size, 2)
+        else:
+            key = np.left_shift(t, 1)
+            key += event
+            pairs = np.bincount(key, weights=w, minlength=2 * size).reshape(size, 2)
+    else:
+        size_e = int(c.max_entry) + 1
+        bins = 2 * size * size_e
+        if (
+            w is None
+            and e.dtype.kind == "i"
+            and bins <= min(_JOINT_TABLE_MAX_BINS, max(4 * t.size, 1 << 12))
+        ):
+            # One bincount over (entry, duration, churned), which also checks the entry order.
+            table = _chunked_bincount(t, event, e, 2 * size, bins).reshape(size_e, size, 2)
+            # table[entry, duration]: entry > duration below the diagonal, and for churners
+            # entry >= duration on or below it.
+            if np.tril(table.sum(axis=2), -1).any():
+                raise ValueError(_ENTRY_AFTER_DURATION)
+            if np.tril(table[:, :, 1]).any():
+                raise ValueError(_CHURN_AT_ENTRY)
+            pairs = table.sum(axis=0)
+            entered = table.sum(axis=(1, 2))
+        else:
+            _check_entry_order(t, event, e)
+            key = np.left_shift(t, 1)
+            key += event
+            pairs = np.bincount(key, weights=w, minlength=2 * size).reshape(size, 2)
+            # For whole u, entry >= u exactly when floor(entry) >= u.
+            ei = e if e.dtype.kind == "i" else np.floor(e).astype(np.int64)
+            entered = np.bincount(ei, weights=w, minlength=size)
+    events_all = pairs[:, 1]
+    leaving_all = pairs[:, 0] + events_all
+    # At risk at u: customers with duration >= u, minus those with entry >= u (not yet in).
+    at_risk_all = np.cumsum(leaving_all[::-1])[::-1]
+    if entered is not None:
+        # entry <= duration, so entered is at most size long.
+        not_entered = np.cumsum(entered[::-1])[::-1]
+        at_risk_all[: not_entered.size] -= not_entered
+    rows = np.flatnonzero(leaving_all > 0)
+    return (
+        rows.astype(float),
+        at_risk_all[rows].astype(float),
+        events_all[rows].astype(float),
+        leaving_all[rows].astype(float),
+    )
+
+
+_CHUNK = 1 << 16
+"""Rows per block in :func:`_chunked_bincount` (a 512 kB key buffer stays in cache)."""
+
+
+def _chunked_bincount(
+    t: np.ndarray, event: np.ndarray, e: np.ndarray | None, stride: int, bins: int
+) -> np.ndarray:
+    """Counts of key ``stride`` e + 2 t + event (e taken as 0 when None), built block by block
+    in one reused buffer: no large temporary array (whose page faults cost more than the
+    counting on a million rows)."""
+    n = t.size
+    step = max(_CHUNK, 2 * bins)
+    buffer = np.empty(min(n, step), dtype=np.int64)
+    counts = np.zeros(bins, dtype=np.int64)
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        key = buffer[: stop - start]
+        np.left_shift(t[start:stop], 1, out=key)
+        key += event[start:stop]
+        if e is not None:
+            key += e[start:stop] * stride
+        counts += np.bincount(key, minlength=bins)
+    return counts
+
+
+def _km_counts_general(c: _Customers) -> tuple[np.ndarray, ...]:
+    """Kaplan-Meier counts for any durations, by the sorted distinct times."""
+    t, event, e, w = c.t.astype(float), c.event, c.e, c.w
+    if e is not None:
+        _check_entry_order(c.t, event, e)
+    if w is not None and np.any(w == 0):
+        keep = w > 0
+        t, event, w = t[keep], event[keep], w[keep]
+        e = None if e is None else e[keep]
+    times, index = np.unique(t, return_inverse=True)
+    leaving = np.bincount(index, weights=w, minlength=times.size).astype(float)
+    events = np.bincount(
+        index, weights=event if w is None else np.where(event, w, 0.0), minlength=times.size
+    ).astype(float)
+    at_risk = np.cumsum(leaving[::-1])[::-1]
+    if e is not None:
+        # Minus the weight of customers with entry >= time (not yet in the data).
+        order = np.argsort(e, kind="stable")
+        first = np.searchsorted(e[order], times, side="left")
+        if w is None:
+            at_risk = at_risk - (e.size - first)
+        else:
+            after = np.concatenate((np.cumsum(w[order][::-1])[::-1], [0.0]))
+            at_risk = at_risk - after[first]
+    return times, at_risk, events, leaving
+
+
 _NARROW = 60
 """Intervals up to this many periods get the per-month hazard sum in the likelihood."""
 
@@ -441,10 +654,10 @@ def _check_interval(interval_months: int) -> int:
 
 
 def _interval_groups(
-    lower: ArrayLike, upper: ArrayLike, entry: ArrayLike | None
+    lower: ArrayLike, upper: ArrayLike, entry: ArrayLike | None, weights: ArrayLike | None = None
 ) -> tuple[np.ndarray, ...]:
     """Validate interval data and group it: (event lower, event upper, event counts, censored
-    tenures, censored counts, entry tenures, entry counts)."""
+    tenures, censored counts, entry tenures, entry counts), counts being summed weights."""
     lo = np.asarray(lower, dtype=float)
     up = np.asarray(upper, dtype=float)
     if lo.ndim != 1 or up.ndim != 1 or lo.size != up.size:
@@ -467,18 +680,17 @@ def _interval_groups(
         raise ValueError("upper must exceed lower (churn in (lower, upper])")
     if np.any(en > lo):
         raise ValueError("entry must not exceed lower (a customer enters before leaving)")
-    pairs, churn_w = np.unique(np.stack([lo[finite], up[finite]]), axis=1, return_counts=True)
-    cens_lo, cens_w = np.unique(lo[~finite], return_counts=True)
-    ent, ent_w = np.unique(en, return_counts=True)
-    return (
-        pairs[0],
-        pairs[1],
-        churn_w.astype(float),
-        cens_lo,
-        cens_w.astype(float),
-        ent,
-        ent_w.astype(float),
-    )
+    w = np.ones(lo.size) if weights is None else _check_weights(weights, lo.size, "lower")
+    if weights is not None and np.any(w == 0):
+        keep = w > 0
+        lo, up, en, w, finite = lo[keep], up[keep], en[keep], w[keep], finite[keep]
+    pairs, index = np.unique(np.stack([lo[finite], up[finite]]), axis=1, return_inverse=True)
+    churn_w = np.bincount(index.ravel(), weights=w[finite], minlength=pairs.shape[1])
+    cens_lo, index = np.unique(lo[~finite], return_inverse=True)
+    cens_w = np.bincount(index, weights=w[~finite], minlength=cens_lo.size)
+    ent, index = np.unique(en, return_inverse=True)
+    ent_w = np.bincount(index, weights=w, minlength=ent.size)
+    return pairs[0], pairs[1], churn_w, cens_lo, cens_w, ent, ent_w
 
 
 def _interval_log_likelihood(
@@ -571,9 +783,20 @@ def _check_counts(
 
 
 def _check_customers(
-    durations: ArrayLike, churned: ArrayLike, entry: ArrayLike | None, *, whole_periods: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    t = np.asarray(durations, dtype=float)
+    durations: ArrayLike,
+    churned: ArrayLike,
+    entry: ArrayLike | None,
+    *,
+    whole_periods: bool,
+    weights: ArrayLike | None = None,
+    entry_order: bool = True,
+) -> _Customers:
+    """Validate customer rows in few passes over the data (large tables are the common case).
+
+    ``entry_order=False`` leaves the checks entry <= duration (< for churners) to the caller,
+    which must run :func:`_check_entry_order` or an equivalent (see :func:`_km_counts_whole`).
+    """
+    t = _as_numbers(durations)
     raw = np.asarray(churned)
     if t.ndim != 1 or raw.ndim != 1:
         raise ValueError("durations and churned must be one-dimensional")
@@ -583,31 +806,96 @@ def _check_customers(
         )
     if t.size == 0:
         raise ValueError("durations must hold at least one customer")
-    if not np.all(np.isfinite(t)):
-        raise ValueError("durations must be finite")
-    if np.any(t < 0):
-        raise ValueError("durations must be at least 0")
-    d = raw.astype(float)
-    if not np.all((d == 0) | (d == 1)):
-        raise ValueError("churned must be true/false (or 1/0) per customer")
+    top = _check_range(t, "durations")
+    if raw.dtype == bool:
+        event = raw
+    else:
+        d = raw if raw.dtype.kind in "iuf" else raw.astype(float)
+        event = d == 1
+        # Every non-zero must be a 1 (NaN is non-zero and not 1).
+        if np.count_nonzero(event) != np.count_nonzero(d):
+            raise ValueError("churned must be true/false (or 1/0) per customer")
+    t, whole = _as_whole(t, top)
     if whole_periods:
-        if np.any(t != np.round(t)):
+        if not whole:
             raise ValueError("durations must be whole periods for the sBG fit")
-        if np.any((d == 1) & (t < 1)):
+        if np.any(event & (t < 1)):
             raise ValueError("durations of churned customers must be at least 1 period")
-    if entry is None:
-        return t, d, None
-    e = np.asarray(entry, dtype=float)
-    if e.ndim != 1 or e.size != t.size:
-        raise ValueError(f"entry has {e.size} values but durations has {t.size}; they must match")
-    if not np.all(np.isfinite(e)):
-        raise ValueError("entry must be finite")
-    if np.any(e < 0):
-        raise ValueError("entry must be at least 0")
-    if whole_periods and np.any(e != np.round(e)):
-        raise ValueError("entry must be whole periods for the sBG fit")
+    e = None
+    if entry is not None:
+        e = _as_numbers(entry)
+        if e.ndim != 1 or e.size != t.size:
+            raise ValueError(
+                f"entry has {e.size} values but durations has {t.size}; they must match"
+            )
+        top_entry = _check_range(e, "entry")
+        e, entry_whole = _as_whole(e, top_entry)
+        if whole_periods and not entry_whole:
+            raise ValueError("entry must be whole periods for the sBG fit")
+        if entry_order:
+            _check_entry_order(t, event, e)
+    w = None if weights is None else _check_weights(weights, t.size, "durations")
+    return _Customers(
+        t=t,
+        event=event,
+        e=e,
+        w=w,
+        whole=whole,
+        max_duration=top,
+        max_entry=0.0 if e is None else top_entry,
+    )
+
+
+_ENTRY_AFTER_DURATION = "entry must not exceed durations (a customer enters before leaving)"
+_CHURN_AT_ENTRY = "entry must be below durations for churned customers"
+
+
+def _check_entry_order(t: np.ndarray, event: np.ndarray, e: np.ndarray) -> None:
     if np.any(e > t):
-        raise ValueError("entry must not exceed durations (a customer enters before leaving)")
-    if np.any((d == 1) & (e >= t)):
-        raise ValueError("entry must be below durations for churned customers")
-    return t, d, e
+        raise ValueError(_ENTRY_AFTER_DURATION)
+    if np.any(event & (e >= t)):
+        raise ValueError(_CHURN_AT_ENTRY)
+
+
+def _as_numbers(values: ArrayLike) -> np.ndarray:
+    """int64 for integer input (no copy when already int64), else float64."""
+    a = np.asarray(values)
+    if a.dtype.kind in "iu":
+        return a.astype(np.int64, copy=False)
+    return np.asarray(a, dtype=float)
+
+
+def _check_range(a: np.ndarray, name: str) -> float:
+    """Raise unless ``a`` is finite and non-negative (one min and one max pass); its maximum."""
+    lo, hi = a.min(), a.max()
+    if a.dtype.kind == "f" and not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError(f"{name} must be finite")
+    if lo < 0:
+        raise ValueError(f"{name} must be at least 0")
+    return float(hi)
+
+
+def _as_whole(a: np.ndarray, top: float) -> tuple[np.ndarray, bool]:
+    """``a`` as int64 and True when all its (finite, non-negative) values are whole numbers."""
+    if a.dtype.kind == "i":
+        return a, True
+    if top >= 2.0**53:  # beyond exact int64 conversion; whole but kept as float
+        return a, False
+    ai = a.astype(np.int64)
+    if np.array_equal(ai, a):
+        return ai, True
+    return a, False
+
+
+def _check_weights(weights: ArrayLike, size: int, against: str) -> np.ndarray:
+    """Validate per-row customer counts: one-dimensional, ``size`` long, finite, at least 0,
+    and not all 0."""
+    w = np.asarray(weights, dtype=float)
+    if w.ndim != 1 or w.size != size:
+        raise ValueError(f"weights has {w.size} values but {against} has {size}; they must match")
+    lo, hi = w.min(), w.max()
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo < 0:
+        raise ValueError("weights must be finite counts of at least 0")
+    if hi <= 0:
+        raise ValueError("weights must give at least one customer a positive weight")
+    return w

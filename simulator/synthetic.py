@@ -32,6 +32,7 @@ Journal of Marketing 75(1), 46-59.
 from __future__ import annotations
 
 import datetime
+import io
 
 import numpy as np
 import pandas as pd
@@ -217,6 +218,24 @@ def customers_to_csv(table: pd.DataFrame) -> str:
     for column in ("start_date", "end_date"):
         out[column] = out[column].dt.strftime("%Y-%m-%d")
     return out.to_csv(index=False, lineterminator="\n", float_format="%.2f", na_rep="")
+
+
+def read_customer_table(raw: bytes) -> pd.DataFrame:
+    """Read CSV text written by :func:`customers_to_csv` back into a customer table.
+
+    The inverse of :func:`customers_to_csv` for the sample's own format (not the tolerant upload
+    reader, :func:`simulator.tables.read_table`): ``start_date`` and ``end_date`` parsed as
+    datetimes (NaT when empty), ``customer_id``, ``segment`` and ``acquisition_channel`` as text.
+    """
+    table = pd.read_csv(
+        io.BytesIO(raw),
+        dtype={"customer_id": str, "segment": str, "acquisition_channel": str},
+        keep_default_na=False,
+        na_values={"end_date": [""], "monthly_revenue": [""]},
+    )
+    for column in ("start_date", "end_date"):
+        table[column] = pd.to_datetime(table[column].replace("", None), format="ISO8601")
+    return table
 
 
 def expected_customer_history(segment: Segment, history_months: int) -> pd.DataFrame:

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from simulator import Business, LeverResponse, Segment, ServiceOperations, sample_business
-from simulator.customers import read_customer_table, sample_business_from_table
+from simulator.customers import sample_business_from_table
+from simulator.tables import read_table
 
 SEED = 20240601
 CALIBRATION_KEYS = frozenset(
@@ -33,9 +34,9 @@ imported from the code, so a drift from the specification fails)."""
 ROOT = Path(__file__).resolve().parents[1]
 
 APP_BUSINESS = sample_business_from_table(
-    read_customer_table((ROOT / "sample_data" / "customers.csv").read_bytes())
+    read_table((ROOT / "sample_data" / "customers.csv").read_bytes(), name="customers.csv")
 )
-"""The business the app opens with: the sample business measured from the bundled table."""
+"""The business the app opens with: the sample business calibrated from the bundled table."""
 
 
 def service_operations(**changes: object) -> ServiceOperations:

@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import simulator
+from simulator.assumptions import with_parameter
 from simulator.calibrate import holdout_check
 from simulator.synthetic import customers_to_csv, generate_customers
 from ui import cached, charts, data, text
@@ -52,11 +53,43 @@ def _fit_table(at: AppTest):
 
 
 @pytest.mark.slow
-def test_page_renders_without_a_file_and_states_the_upload_limit():
+def test_without_a_file_the_page_shows_the_sample_calibration_in_use():
     at = _data_page()
     assert at.title[0].value == text.t("data.title")
     assert any(text.t("data.limit", limit=200) == c.value for c in at.caption)
-    assert _fit_table(at) is None
+    assert any(text.t("data.no_file", name="customers.csv") == i.value for i in at.info)
+    fits = _fit_table(at)
+    assert list(fits[text.t("data.fit.segment")]) == ["core", "price-sensitive"]
+    # The app opened calibrated from the sample: the fit shown is the model in use.
+    business = at.session_state["business"]
+    core = cached.sample_calibrated().calibration.segment("core")
+    assert business.segment("core").sbg_alpha == core.fit.alpha
+    assert business.source("segments.core.sbg_alpha") == "data"
+    links = [d.value for d in at.dataframe if text.t("data.links.driver") in d.value.columns]
+    assert set(links[0][text.t("data.links.driver")]) == {
+        text.t("data.link.satisfaction"),
+        text.t("data.link.contacts"),
+    }
+    assert "data_sample_again" not in [b.key for b in at.button]
+
+
+@pytest.mark.slow
+def test_perception_gap_compares_belief_with_scores_and_carries_csat():
+    at = _data_page()
+    scores = cached.sample_calibrated().calibration.satisfaction
+    metric = next(m for m in at.metric if m.label == text.t("data.gap.top_box"))
+    assert metric.value == text.percent(scores.top_box_share)
+    at.slider(key="data_gap_believed").set_value(60).run()
+    metric = next(m for m in at.metric if m.label == text.t("data.gap.top_box"))
+    assert metric.delta == text.t(
+        "data.gap.gap", points=text.number(100 * (0.6 - scores.top_box_share))
+    )
+    at.session_state["business"] = with_parameter(at.session_state["business"], "service.csat", 0.5)
+    at.button(key="data_gap_carry").click().run()
+    assert not at.exception
+    business = at.session_state["business"]
+    assert business.service.csat == scores.satisfied_share
+    assert business.source("service.csat") == "data"
 
 
 @pytest.mark.slow
@@ -137,7 +170,8 @@ def test_km_fit_figure_has_observed_steps_and_fitted_curve_per_segment():
 
 def test_km_fit_figure_conditions_the_fit_on_the_entry_tenure():
     calibration = _calibrated(entry=6.0)
-    fig = charts.km_fit_figure(calibration, entries={"core": 6.0, "price-sensitive": 6.0})
+    assert calibration.segment("core").entry_months == 6
+    fig = charts.km_fit_figure(calibration)
     core = calibration.segment("core")
     fitted = fig.data[1]
     assert fitted.x[0] == 6.0 and fitted.y[0] == pytest.approx(1.0)
@@ -176,11 +210,7 @@ def test_a_constant_churn_segment_shows_no_alpha_beta_and_says_why():
     calibration = simulator.calibrate(records)
     assert calibration.segments[0].constant_churn_fits
     frame = data.fit_frame(
-        cached.Calibrated(
-            calibration=calibration,
-            holdout=holdout_check(records),
-            entries={"all": 0.0},
-        ),
+        cached.Calibrated(calibration=calibration, holdout=holdout_check(records)),
         "EUR",
     )
     row = frame.iloc[0]

@@ -7,11 +7,14 @@ from seeded synthetic customers, including a left-truncated table.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.special import betaln
 
+import simulator.survival as survival
 from simulator.sbg import fit_sbg, sbg_log_likelihood
 from simulator.survival import (
     HOMOGENEITY_LR_THRESHOLD,
@@ -31,11 +34,16 @@ SEED = 20240601
 HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]
 
 
-def lifelines_km(durations, churned, entry=None):
+def lifelines_km(durations, churned, entry=None, weights=None):
     """lifelines' KaplanMeierFitter, fitted (imported here: the import takes seconds)."""
     from lifelines import KaplanMeierFitter
 
-    return KaplanMeierFitter().fit(durations, event_observed=churned, entry=entry)
+    with warnings.catch_warnings():
+        # lifelines warns that fractional weights bias its variance (not compared here).
+        warnings.simplefilter("ignore")
+        return KaplanMeierFitter().fit(
+            durations, event_observed=churned, entry=entry, weights=weights
+        )
 
 
 def lifelines_survival(durations, churned, entry=None) -> pd.Series:
@@ -322,7 +330,8 @@ def test_interval_fit_recovers_parameters_from_yearly_tenure(alpha, beta):
 
 def test_interval_likelihood_with_monthly_intervals_equals_exact_likelihood():
     durations, churned, entry = sbg_customers(0.7, 3.0, 2_000, SEED, truncated=True)
-    lower, upper, e = customer_intervals(durations, churned, entry)
+    lower, upper, e, w = customer_intervals(durations, churned, entry)
+    np.testing.assert_array_equal(w, np.ones(durations.size))
     got = sbg_log_likelihood_intervals(0.7, 3.0, lower, upper, e)
     want = sbg_log_likelihood_counts(0.7, 3.0, *sbg_counts(durations, churned, entry))
     assert got == pytest.approx(want, rel=1e-10)
@@ -372,3 +381,232 @@ def test_fit_sbg_intervals_rejects_invalid_intervals(lower, upper, entry, match)
 def test_interval_months_must_be_a_whole_number_of_at_least_1():
     with pytest.raises(ValueError, match="interval_months"):
         fit_sbg_customers([1, 2], [True, False], interval_months=0)
+
+
+# --- Customer weights (grouped rows) ----------------------------------------------------------
+
+
+def whole_customers(n: int, seed: int, *, top: int = 60):
+    """Whole-period durations 0..top, ~30 % churned, entry below the duration for 40 %, and
+    integer weights 0..4 (some rows of weight 0)."""
+    rng = np.random.default_rng(seed)
+    durations = rng.integers(0, top + 1, n)
+    churned = (rng.random(n) < 0.3) & (durations >= 1)
+    late = rng.random(n) < 0.4
+    entry = np.where(late, np.floor(durations * rng.uniform(0.0, 1.0, n)), 0).astype(np.int64)
+    entry = np.where(churned, np.minimum(entry, durations - 1), entry)
+    weights = rng.integers(0, 5, n)
+    return durations, churned, entry, weights
+
+
+def repeated(weights, *arrays):
+    """Each array with row i repeated weights[i] times."""
+    return tuple(None if a is None else np.repeat(np.asarray(a), weights) for a in arrays)
+
+
+@pytest.mark.parametrize("with_entry", [False, True])
+@pytest.mark.parametrize("fractional", [False, True])
+def test_km_with_integer_weights_equals_repeated_rows(with_entry, fractional):
+    durations, churned, entry, weights = whole_customers(2000, SEED, top=40)
+    if fractional:  # the general (sorting) path
+        durations = durations + 0.25
+        entry = entry + 0.25 * (entry > 0)
+    entry = entry if with_entry else None
+    km = kaplan_meier(durations, churned, entry, weights=weights)
+    ref = kaplan_meier(*repeated(weights, durations, churned, entry))
+    pd.testing.assert_frame_equal(km, ref, check_exact=False, rtol=1e-12, atol=1e-12)
+    assert km["at_risk"].dtype == np.int64
+    # float weights that are whole numbers keep integer counts too
+    km_float = kaplan_meier(durations, churned, entry, weights=weights.astype(float))
+    pd.testing.assert_frame_equal(km_float, ref, check_exact=False, rtol=1e-12, atol=1e-12)
+
+
+def test_km_drops_times_that_only_zero_weight_rows_have():
+    for durations in ([1, 2, 3, 3], [1.5, 2.5, 3.5, 3.5]):
+        km = kaplan_meier(durations, [1, 1, 0, 1], weights=[2, 0, 1, 1])
+        assert km["time"].tolist() == [durations[0], durations[2]]
+        assert km["at_risk"].tolist() == [4, 2]
+        assert km["events"].tolist() == [2, 1]
+        np.testing.assert_allclose(km["survival"], [0.5, 0.25], rtol=0, atol=1e-15)
+
+
+def test_km_with_fractional_weights_has_float_counts_and_scales():
+    durations, churned, entry, weights = whole_customers(500, SEED)
+    km = kaplan_meier(durations, churned, entry, weights=weights * 0.5)
+    ref = kaplan_meier(durations, churned, entry, weights=weights)
+    assert km["at_risk"].dtype == np.float64
+    np.testing.assert_allclose(km["at_risk"], ref["at_risk"] * 0.5, rtol=1e-12)
+    np.testing.assert_allclose(km["survival"], ref["survival"], rtol=0, atol=1e-12)
+    # Greenwood's variance with weighted counts scales as 1 / n
+    np.testing.assert_allclose(km["variance"], ref["variance"] * 2.0, rtol=1e-9)
+
+
+@pytest.mark.parametrize("with_entry", [False, True])
+@pytest.mark.parametrize("weight_kind", ["integer", "fractional"])
+def test_km_with_weights_matches_lifelines_on_whole_periods(with_entry, weight_kind):
+    # The fast (bincount) path. lifelines counts entry <= u as at risk: entry + 0.5 gives our
+    # entry < u on whole periods. Nobody is censored at entry (lifelines cannot take them).
+    durations, churned, entry, weights = whole_customers(3000, SEED + 2)
+    keep = (entry < durations) | ~with_entry
+    durations, churned, entry, weights = durations[keep], churned[keep], entry[keep], weights[keep]
+    if weight_kind == "fractional":
+        # quarters: exact in binary, so lifelines' float sums stay exact (its variance casts the
+        # risk set to uint64 and fails on a -1e-13)
+        weights = weights * np.random.default_rng(SEED).integers(1, 9, weights.size) / 4
+    km = kaplan_meier(durations, churned, entry if with_entry else None, weights=weights)
+    kmf = lifelines_km(durations, churned, entry + 0.5 if with_entry else None, weights)
+    ref = kmf.survival_function_.iloc[:, 0].loc[km["time"]].to_numpy()
+    np.testing.assert_allclose(km["survival"], ref, rtol=0, atol=1e-9)
+    at_risk = kmf.event_table["at_risk"].loc[km["time"]].to_numpy()
+    np.testing.assert_allclose(km["at_risk"], at_risk, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("with_entry", [False, True])
+@pytest.mark.parametrize("weight_kind", ["integer", "fractional"])
+def test_km_with_weights_matches_lifelines_on_continuous_times(with_entry, weight_kind):
+    # The general (sorting) path: no entry time equals an event time.
+    durations, churned, entry = continuous_customers(3000, SEED + 3)
+    rng = np.random.default_rng(SEED)
+    weights = rng.integers(0, 5, durations.size).astype(float)
+    if weight_kind == "fractional":
+        weights = weights * rng.integers(1, 9, weights.size) / 4  # quarters, as above
+    entry = entry if with_entry else None
+    km = kaplan_meier(durations, churned, entry, weights=weights)
+    kmf = lifelines_km(durations, churned, entry, weights)
+    ref = kmf.survival_function_.iloc[:, 0].loc[km["time"]].to_numpy()
+    np.testing.assert_allclose(km["survival"], ref, rtol=0, atol=1e-9)
+    at_risk = kmf.event_table["at_risk"].loc[km["time"]].to_numpy()
+    np.testing.assert_allclose(km["at_risk"], at_risk, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("entry_kind", "weighted"),
+    [("none", False), ("none", True), ("whole", False), ("whole", True), ("fractional", False)],
+)
+def test_km_fast_path_equals_general_path(monkeypatch, entry_kind, weighted):
+    durations, churned, entry, weights = whole_customers(3000, SEED + 4)
+    if entry_kind == "none":
+        entry = None
+    elif entry_kind == "fractional":  # whole durations, fractional entry: floor(entry) counts
+        entry = np.where(entry > 0, entry + 0.5, 0.0)
+        entry = np.where(churned | (entry <= durations), entry, durations)
+    weights = weights if weighted else None
+    fast = kaplan_meier(durations, churned, entry, weights=weights)
+    monkeypatch.setattr(survival, "_FAST_KM_MAX_DURATION", -1)
+    general = kaplan_meier(durations, churned, entry, weights=weights)
+    pd.testing.assert_frame_equal(fast, general, check_exact=False, rtol=1e-12, atol=1e-14)
+
+
+def test_km_fast_path_without_joint_table_equals_joint_table(monkeypatch):
+    durations, churned, entry, _ = whole_customers(3000, SEED + 5)
+    joint = kaplan_meier(durations, churned, entry)
+    monkeypatch.setattr(survival, "_JOINT_TABLE_MAX_BINS", 0)
+    pd.testing.assert_frame_equal(joint, kaplan_meier(durations, churned, entry))
+
+
+@pytest.mark.parametrize(
+    ("durations", "entry", "match"),
+    [
+        ([3, 2], [0, 3], "entry must not exceed durations"),
+        ([3.5, 2], [0, 3], "entry must not exceed durations"),
+        ([3, 2.5], [3, 0], "entry must be below durations for churned"),
+        ([3, 2], [0.0, 2.5], "entry must not exceed durations"),
+    ],
+)
+@pytest.mark.parametrize("weights", [None, [1, 0], [0, 1]])
+def test_km_checks_entry_order_on_every_path(durations, entry, match, weights):
+    # rows of weight 0 are still checked
+    with pytest.raises(ValueError, match=match):
+        kaplan_meier(durations, [1, 0], entry, weights=weights)
+
+
+@pytest.mark.parametrize(
+    ("weights", "match"),
+    [
+        ([1, 1, 1], "weights has 3 values but durations has 2"),
+        ([1, -1], "weights must be finite counts of at least 0"),
+        ([1, np.nan], "weights must be finite counts of at least 0"),
+        ([1, np.inf], "weights must be finite counts of at least 0"),
+        ([0, 0], "weights must give at least one customer a positive weight"),
+        ([[1, 1]], "weights has 2 values but durations has 2"),
+    ],
+)
+def test_weights_are_validated_naming_weights(weights, match):
+    with pytest.raises(ValueError, match=match):
+        kaplan_meier([1, 2], [1, 0], weights=weights)
+    with pytest.raises(ValueError, match=match):
+        fit_sbg_customers([1, 2], [1, 0], weights=weights)
+    with pytest.raises(ValueError, match=match.replace("durations", "lower")):
+        fit_sbg_intervals([0.0, 2.0], [1.0, np.inf], None, weights)
+
+
+def test_sbg_counts_with_integer_weights_equal_repeated_rows():
+    durations, churned, entry, weights = whole_customers(2000, SEED + 6)
+    for e in (entry, None):
+        got = sbg_counts(durations, churned, e, weights=weights)
+        want = sbg_counts(*repeated(weights, durations, churned, e))
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g[: w.size], w)
+            assert not np.any(g[w.size :])  # zero-weight rows may lengthen the arrays
+
+
+@pytest.mark.parametrize("interval_months", [1, 12])
+@pytest.mark.parametrize("with_entry", [False, True])
+def test_fit_sbg_customers_with_integer_weights_equals_repeated_rows(interval_months, with_entry):
+    durations, churned, entry = sbg_customers(0.7, 3.0, 3000, SEED, truncated=with_entry)
+    if interval_months > 1:
+        durations = np.where(churned, 12 * np.ceil(durations / 12), 12 * (durations // 12))
+        entry = np.minimum(entry, np.where(churned, durations - 1, durations))
+    weights = np.random.default_rng(SEED).integers(0, 4, durations.size)
+    entry = entry if with_entry else None
+    fit = fit_sbg_customers(
+        durations, churned, entry, interval_months=interval_months, weights=weights
+    )
+    ref = fit_sbg_customers(
+        *repeated(weights, durations, churned, entry), interval_months=interval_months
+    )
+    assert fit.customers == weights.sum() == ref.customers
+    for got, want in [
+        (fit.alpha, ref.alpha),
+        (fit.beta, ref.beta),
+        (fit.log_likelihood, ref.log_likelihood),
+    ]:
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
+    np.testing.assert_allclose(fit.covariance_log, ref.covariance_log, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("interval_months", [1, 12])
+def test_interval_functions_with_integer_weights_equal_repeated_rows(interval_months):
+    durations, churned, entry, weights = whole_customers(2000, SEED + 7, top=48)
+    got = customer_intervals(
+        durations, churned, entry, interval_months=interval_months, weights=weights
+    )
+    lower, upper, e, w = got
+    np.testing.assert_array_equal(w, weights)
+    plain = customer_intervals(durations, churned, entry, interval_months=interval_months)
+    for g, p in zip(got[:3], plain[:3], strict=True):
+        np.testing.assert_array_equal(g, p)
+    rep = repeated(weights, lower, upper, e)
+    for alpha, beta in [(0.7, 3.0), (2.0, 40.0)]:
+        assert sbg_log_likelihood_intervals(alpha, beta, *got) == pytest.approx(
+            sbg_log_likelihood_intervals(alpha, beta, *rep), rel=1e-12
+        )
+        assert sbg_log_likelihood_intervals(
+            alpha, beta, lower, upper, e, weights=weights
+        ) == pytest.approx(sbg_log_likelihood_intervals(alpha, beta, *rep), rel=1e-12)
+    fit, ref = fit_sbg_intervals(*got), fit_sbg_intervals(*rep)
+    assert fit.alpha == pytest.approx(ref.alpha, rel=1e-12)
+    assert fit.beta == pytest.approx(ref.beta, rel=1e-12)
+    assert fit.log_likelihood == pytest.approx(ref.log_likelihood, rel=1e-12)
+    assert fit.customers == ref.customers == weights.sum()
+    geo, geo_ref = fit_geometric_intervals(*got), fit_geometric_intervals(*rep)
+    assert geo.churn == pytest.approx(geo_ref.churn, rel=1e-12)
+    assert geo.log_likelihood == pytest.approx(geo_ref.log_likelihood, rel=1e-12)
+    assert fit_geometric_intervals(lower, upper, e, weights=weights) == geo
+
+
+def test_geometric_with_weights_is_churners_over_periods_at_risk():
+    durations, churned, entry, weights = whole_customers(2000, SEED + 8)
+    geo = fit_geometric_intervals(*customer_intervals(durations, churned, entry, weights=weights))
+    exposure = weights @ (durations - entry)
+    assert geo.churn == pytest.approx(weights @ churned / exposure, rel=1e-6)

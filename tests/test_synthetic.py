@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 from simulator import sample_business
-from simulator.customers import read_customer_table
 from simulator.sample import HISTORY_MONTHS
 from simulator.synthetic import (
     CUSTOMER_COLUMNS,
@@ -25,6 +24,7 @@ from simulator.synthetic import (
     customers_to_csv,
     expected_customer_history,
     generate_customers,
+    read_customer_table,
     sample_customers,
 )
 

@@ -15,10 +15,11 @@ import streamlit as st
 
 import simulator
 from simulator.assumptions import parameter_table as _parameter_table
-from simulator.calibrate import holdout_check, records_months
-from simulator.customers import read_customer_table, sample_business_from_table, summarize_customers
+from simulator.calibrate import apply_calibration, holdout_check
+from simulator.counts import count_records
+from simulator.customers import sample_counts, summarize_calibration
 from simulator.mapping import ColumnMapping
-from simulator.synthetic import SAMPLE_AS_OF
+from simulator.sample import sample_business
 
 SAMPLE_CUSTOMERS = Path(__file__).resolve().parents[1] / "sample_data" / "customers.csv"
 """The bundled customer table the app opens with (see sample_data/README.md)."""
@@ -26,33 +27,35 @@ SAMPLE_CUSTOMERS = Path(__file__).resolve().parents[1] / "sample_data" / "custom
 
 @dataclass(frozen=True, kw_only=True)
 class Calibrated:
-    """An uploaded table calibrated: per-segment results, holdout check, entry tenures.
-
-    ``entries`` is each segment's smallest whole-month entry tenure: above 0 when the table is
-    left-truncated (nobody shorter was kept), so the fitted curve is shown given survival to it.
-    """
+    """An uploaded table calibrated: per-segment results and the holdout check."""
 
     calibration: simulator.Calibration
     holdout: pd.DataFrame
-    entries: dict[str, float]
 
 
 @st.cache_data(show_spinner=False)
 def sample_table() -> pd.DataFrame:
-    """The bundled customer table, parsed."""
-    return read_customer_table(SAMPLE_CUSTOMERS.read_bytes())
+    """The bundled customer table, read as an upload of it would be."""
+    return simulator.read_table(SAMPLE_CUSTOMERS.read_bytes(), name=SAMPLE_CUSTOMERS.name)
+
+
+@st.cache_data(show_spinner=False)
+def sample_calibrated() -> Calibrated:
+    """The bundled table calibrated with the mapping the Data page proposes for it."""
+    counts = sample_counts(sample_table())
+    return Calibrated(calibration=simulator.calibrate(counts), holdout=holdout_check(counts))
 
 
 @st.cache_data(show_spinner=False)
 def business() -> simulator.Business:
-    """The business the app opens with: the sample business measured from the bundled table."""
-    return sample_business_from_table(sample_table())
+    """The business the app opens with: the sample business calibrated from the bundled table."""
+    return apply_calibration(sample_business(), sample_calibrated().calibration)
 
 
 @st.cache_data(show_spinner=False)
 def sample_summary() -> pd.DataFrame:
     """Per segment of the bundled table: customers, active, churned, tenure, ARPU."""
-    return summarize_customers(sample_table(), as_of=SAMPLE_AS_OF)
+    return summarize_calibration(sample_calibrated().calibration)
 
 
 @st.cache_data(scope="session", max_entries=4, show_spinner=False)
@@ -75,16 +78,16 @@ def upload_problems(raw: bytes, name: str, mapping: ColumnMapping) -> list[simul
 
 @st.cache_data(scope="session", max_entries=8, show_spinner=False)
 def upload_calibration(raw: bytes, name: str, mapping: ColumnMapping) -> Calibrated:
-    """Records, :func:`simulator.calibrate` and its holdout check for the upload.
+    """Records, their counts, :func:`simulator.calibrate` and its holdout check for the upload.
 
     Raises :class:`simulator.DataError` (errors in the table) or ValueError.
     """
     records = simulator.customer_records(upload_table(raw, name), mapping, name=name)
-    months = records_months(records)
+    counts = count_records(records)
+    interval = 12 if mapping.kind == "snapshot" and mapping.tenure_unit == "years" else 1
     return Calibrated(
-        calibration=simulator.calibrate(records),
-        holdout=holdout_check(records),
-        entries=months.groupby("segment", sort=False)["entry"].min().astype(float).to_dict(),
+        calibration=simulator.calibrate(counts, tenure_interval_months=interval),
+        holdout=holdout_check(counts),
     )
 
 

@@ -12,7 +12,7 @@ side-by-side panels laid out by axis domains: about five times faster than ``add
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -503,22 +503,20 @@ def service_figure(scenario_service: pd.DataFrame, baseline_service: pd.DataFram
 def km_fit_figure(
     calibration: Calibration,
     *,
-    entries: Mapping[str, float] | None = None,
     core: str | None = None,
 ) -> go.Figure:
     """Observed (Kaplan-Meier steps) against fitted sBG survival, one colour per segment.
 
-    ``entries`` gives each segment's entry tenure e (months) when the table is left-truncated:
-    the Kaplan-Meier curve then starts at 1 at e, so the fitted curve is shown as S(t) / S(e).
+    A segment's ``entry_months`` e is above 0 when the table is left-truncated: the
+    Kaplan-Meier curve then starts at 1 at e, so the fitted curve is shown as S(t) / S(e).
     Segments without a fit show only their observed steps.
     """
     names = [s.name for s in calibration.segments]
     colors = segment_colors(names, core if core is not None else names[0])
-    entries = entries or {}
-    truncated = any(entries.get(name, 0.0) > 0 for name in names)
+    truncated = any(s.entry_months > 0 for s in calibration.segments)
     data: list[dict] = []
     for segment in calibration.segments:
-        entry = float(entries.get(segment.name, 0.0))
+        entry = float(segment.entry_months)
         km = segment.km[segment.km["time"] > entry]
         times = [entry, *km["time"].tolist()]
         survival = [1.0, *km["survival"].tolist()]
@@ -560,4 +558,44 @@ def km_fit_figure(
         text.t(subtitle),
         xaxis={"title": {"text": text.t("chart.km.tenure")}},
         yaxis={"title": {"text": text.t("chart.km.survival")}, "tickformat": ".0%"},
+    )
+
+
+BAIN_BELIEVED = 0.80
+"""Share of firms believing they deliver a superior experience (Bain & Company 2005)."""
+BAIN_CUSTOMERS = 0.08
+"""Share of those firms' customers who agree (Bain & Company 2005)."""
+
+
+def perception_gap_figure(believed: float, top_box: float) -> go.Figure:
+    """What management believes against what customers say, beside the Bain 2005 finding.
+
+    Two groups of two bars: this firm (``believed``, the share management thinks rates the
+    service excellent, and ``top_box``, the share of customers who do) and the Bain benchmark
+    (80 % of firms believe they are superior; 8 % of their customers agree). Shares are 0-1.
+    """
+    groups = [text.t("chart.gap.yours"), text.t("chart.gap.bain")]
+    bars = (
+        ("chart.gap.management", BASELINE_COLOR, [believed, BAIN_BELIEVED]),
+        ("chart.gap.customers", CORE_COLOR, [top_box, BAIN_CUSTOMERS]),
+    )
+    data = [
+        {
+            "type": "bar",
+            "x": groups,
+            "y": values,
+            "name": text.t(key),
+            "marker": {"color": color},
+            "text": [text.percent(v, 0) for v in values],
+            "textposition": "outside",
+            "hovertemplate": "%{y:.0%}<extra>%{fullData.name}</extra>",
+        }
+        for key, color, values in bars
+    ]
+    return _figure(
+        data,
+        text.t("chart.gap.title"),
+        text.t("chart.gap.subtitle"),
+        barmode="group",
+        yaxis={"tickformat": ".0%", "range": [0, 1.12]},
     )

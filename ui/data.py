@@ -13,8 +13,9 @@ import pandas as pd
 import streamlit as st
 
 import simulator
+from simulator.calibrate import LINKS, with_measured_csat
 from simulator.mapping import ROLES, ColumnMapping, override_mapping
-from ui import render, state, text
+from ui import charts, render, state, text
 from ui.cached import Calibrated
 
 ROLE_PREFIX = "data_role_"
@@ -235,3 +236,138 @@ def use_calibration(
     state.set_business(calibrated)
     st.success(text.t("data.in_use", name=name), icon=":material/check_circle:")
     st.page_link(render.SCENARIO_PAGE, label=text.t("data.go_scenario"), icon=":material/tune:")
+
+
+def _link_use(
+    name: str, segment: simulator.SegmentCalibration, business: simulator.Business
+) -> str:
+    """What the model does with the link ``name`` of ``segment`` once the calibration is used."""
+    if name == "contacts":
+        return text.t("data.link.used.contacts")
+    field = {
+        "satisfaction": "max_service_churn_reduction",
+        "price_change_log": "lasting_price_elasticity",
+    }[name]
+    path = f"segments.{segment.name}.{field}"
+    if path not in business.data_fields:
+        return text.t("data.link.not_used")
+    value = getattr(business.segment(segment.name), field)
+    shown = text.percent(value) if name == "satisfaction" else text.number(value, decimals=2)
+    return text.t(f"data.link.used.{name}", value=shown)
+
+
+def links_frame(calibration: simulator.Calibration, business: simulator.Business) -> pd.DataFrame:
+    """Per segment and driver: hazard ratio per unit, its 90% interval, customers, model use.
+
+    ``business`` is the calibration applied (what the model would use).
+    """
+    rows = []
+    for segment in calibration.segments:
+        for name in LINKS:
+            fit = segment.links.get(name)
+            if fit is None and name not in segment.link_reasons:
+                continue
+            row = {
+                text.t("data.links.segment"): segment.name,
+                text.t("data.links.driver"): text.t(f"data.link.{name}"),
+                text.t("data.links.ratio"): "",
+                text.t("data.links.interval"): "",
+                text.t("data.links.customers"): "",
+                text.t("data.links.use"): "",
+            }
+            if fit is None:
+                row[text.t("data.links.use")] = text.t(
+                    "data.link.unfitted", reason=segment.link_reasons[name]
+                )
+            else:
+                low, high = fit.confidence_interval(0.9)
+                row[text.t("data.links.ratio")] = text.number(fit.hazard_ratio, decimals=3)
+                row[text.t("data.links.interval")] = (
+                    f"{text.number(low, decimals=3)} – {text.number(high, decimals=3)}"
+                )
+                row[text.t("data.links.customers")] = text.number(fit.customers)
+                row[text.t("data.links.use")] = _link_use(name, segment, business)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def links_table(calibration: simulator.Calibration, business: simulator.Business) -> None:
+    """The hazard links, or a hint about which columns would give them."""
+    st.subheader(text.t("data.links_header"))
+    frame = links_frame(calibration, business)
+    if frame.empty:
+        st.caption(text.t("data.links.none"))
+        return
+    st.caption(text.t("data.links_caption"))
+    st.dataframe(frame, hide_index=True, key="data_links_table")
+
+
+def perception_gap(calibration: simulator.Calibration, business: simulator.Business) -> None:
+    """Management's belief against the customers' scores, and the button carrying CSAT over."""
+    st.subheader(text.t("data.gap_header"))
+    st.caption(text.t("data.gap_caption"))
+    scores = calibration.satisfaction
+    if scores is None:
+        st.info(text.t("data.gap.none"), icon=":material/info:")
+        return
+    believed = (
+        st.slider(
+            text.t("data.gap.believed"),
+            min_value=0,
+            max_value=100,
+            value=80,
+            step=1,
+            format="%d%%",
+            key="data_gap_believed",
+            help=text.t("data.gap.believed.help"),
+        )
+        / 100
+    )
+    exposure = sum(s.churned / s.monthly_churn for s in calibration.segments if s.monthly_churn > 0)
+    churners = sum(s.churned for s in calibration.segments)
+    monthly = churners / exposure if exposure > 0 else math.nan
+    scale = text.number(scores.scale_max)
+    left, middle, right = st.columns(3)
+    left.metric(
+        text.t("data.gap.top_box"),
+        text.percent(scores.top_box_share),
+        delta=text.t("data.gap.gap", points=text.number(100 * (believed - scores.top_box_share))),
+        delta_color="off",
+        help=text.t("data.gap.top_box.help", score=text.number(scores.excellent_from), scale=scale),
+    )
+    middle.metric(
+        text.t("data.gap.satisfied"),
+        text.percent(scores.satisfied_share),
+        help=text.t(
+            "data.gap.satisfied.help", score=text.number(scores.satisfied_from), scale=scale
+        ),
+    )
+    right.metric(
+        text.t("data.gap.annual_churn"),
+        _share(1 - (1 - monthly) ** 12 if math.isfinite(monthly) else None),
+        help=text.t("data.gap.annual_churn.help"),
+    )
+    render.chart(charts.perception_gap_figure(believed, scores.top_box_share), key="data_chart_gap")
+    if st.button(
+        text.t("data.gap.carry"),
+        key="data_gap_carry",
+        help=text.t("data.gap.carry.help"),
+        icon=":material/arrow_forward:",
+    ):
+        state.set_business(with_measured_csat(state.business(), scores))
+        st.success(
+            text.t("data.gap.carried", value=text.percent(scores.satisfied_share)),
+            icon=":material/check_circle:",
+        )
+
+
+def results(result: Calibrated, business: simulator.Business) -> None:
+    """Everything the Data page shows about a calibration: fit, curves, drivers, perception gap.
+
+    ``business`` is the business the calibration would be applied to.
+    """
+    fit_table(result, business.currency)
+    render.chart(charts.km_fit_figure(result.calibration, core=business.core), key="data_chart_km")
+    applied = simulator.apply_calibration(business, result.calibration)
+    links_table(result.calibration, applied)
+    perception_gap(result.calibration, applied)

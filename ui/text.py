@@ -452,7 +452,73 @@ STRINGS: dict[str, dict[str, str]] = {
         "data.upload": "Customer table (CSV, text, Excel or Parquet)",
         "data.upload.help": "One row per customer. Files up to {limit} MB.",
         "data.limit": "Files up to {limit} MB; the file stays in this session only.",
-        "data.no_file": "No file yet: the app uses the bundled sample business.",
+        "data.no_file": (
+            "No file yet: every page uses the model calibrated from the bundled sample "
+            "(**{name}**), shown below. Upload your own table to replace it."
+        ),
+        "data.sample_again": "Use the bundled sample again",
+        "data.sample_again.help": "Go back to the model calibrated from the bundled sample.",
+        "data.progress.read": "Reading {name}...",
+        "data.progress.check": "Checking every row...",
+        "data.progress.count": "Counting customers by segment, tenure and churn...",
+        "data.progress.fit": "Fitting the retention model to each segment...",
+        "data.progress.done": "Calibrated.",
+        "data.links_header": "What else drives churn here",
+        "data.links_caption": (
+            "Discrete-time hazard models (complementary log-log, by tenure band): how much the "
+            "monthly churn hazard changes per point of satisfaction, per service contact and per "
+            "unit of log price change. Survey links are confounded with tenure and usage: read "
+            "them as upper bounds unless they come from an experiment."
+        ),
+        "data.links.none": (
+            "Map a satisfaction, service contacts or price before/after column to see what "
+            "drives churn besides tenure."
+        ),
+        "data.links.segment": "Segment",
+        "data.links.driver": "Driver",
+        "data.links.ratio": "Churn hazard ratio per unit",
+        "data.links.interval": "90% interval",
+        "data.links.customers": "Customers",
+        "data.links.use": "Used in the model",
+        "data.link.satisfaction": "Satisfaction (per point)",
+        "data.link.contacts": "Service contacts (per contact)",
+        "data.link.price_change_log": "Price change (elasticity, per log unit)",
+        "data.link.used.satisfaction": "service cuts controllable churn by up to {value}",
+        "data.link.used.price_change_log": "lasting price elasticity {value}",
+        "data.link.used.contacts": "shown only (contacts are driven by first-contact resolution)",
+        "data.link.not_used": "not significant or the wrong sign: the assumption is kept",
+        "data.link.unfitted": "not fitted: {reason}",
+        "data.gap_header": "The perception gap",
+        "data.gap_caption": (
+            "About 80% of firms believe they deliver a superior experience; customers say so of "
+            "about 8% (Bain & Company, Closing the delivery gap, 2005). Compare what management "
+            "believes here with what your customers' scores say."
+        ),
+        "data.gap.none": (
+            "Map a satisfaction column to compare what management believes with what customers say."
+        ),
+        "data.gap.believed": "Share of customers management believes rate the service excellent",
+        "data.gap.believed.help": "Ask the leadership team before you look at the scores.",
+        "data.gap.top_box": "Customers rating it excellent",
+        "data.gap.top_box.help": "Share of scores of {score} or more on a {scale}-point scale.",
+        "data.gap.satisfied": "Customers satisfied (CSAT)",
+        "data.gap.satisfied.help": (
+            "Share of scores of {score} or more on a {scale}-point scale: the CSAT the model uses."
+        ),
+        "data.gap.annual_churn": "Customers lost in a year",
+        "data.gap.annual_churn.help": "1 - (1 - monthly churn)^12 across all segments.",
+        "data.gap.gap": "{points} points below what management believes",
+        "data.gap.carry": "Carry the measured CSAT into the model",
+        "data.gap.carry.help": (
+            "The model's service level (CSAT) becomes the satisfied share measured here."
+        ),
+        "data.gap.carried": "The model now starts from a CSAT of {value}.",
+        "chart.gap.title": "What management believes vs what customers say",
+        "chart.gap.subtitle": "Share rating the service excellent",
+        "chart.gap.yours": "Your firm",
+        "chart.gap.bain": "Bain 2005 (362 firms)",
+        "chart.gap.management": "Management believes",
+        "chart.gap.customers": "Customers say",
         "data.in_use": "Every page now uses the calibration from **{name}**.",
         "data.read_error": "This file cannot be read.",
         "data.table_caption": "{rows} rows and {columns} columns in **{name}**.",

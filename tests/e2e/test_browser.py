@@ -25,7 +25,7 @@ PAGES = [
     ("home", "/", text.t("home.title"), 0),
     ("scenario", "/Scenario", text.t("scenario.title"), 5),
     ("assumptions", "/Assumptions", text.t("assumptions.title"), 0),
-    ("data", "/Data", text.t("data.title"), 0),
+    ("data", "/Data", text.t("data.title"), 2),
 ]
 FIRST_LOAD_MS = 30_000
 

@@ -1,0 +1,191 @@
+"""Customer records aggregated to the sufficient statistics that calibration needs.
+
+Calibration never needs one row per customer: every estimate it makes (Kaplan-Meier, the sBG
+and geometric fits, the cloglog hazard links, ARPU, the active base, acquisitions and referrals)
+is a function of how many customers share a few values. :func:`count_records` aggregates the
+standard customer records (:data:`simulator.records.RECORD_COLUMNS`) in pandas;
+:mod:`simulator.aggregate` computes the same :class:`CustomerCounts` with SQL, inside DuckDB for
+large files or inside a database, so memory stays bounded by the number of distinct groups, not
+customers. :func:`simulator.calibrate.calibrate_counts` reads either.
+
+Whole months. The sBG model counts renewals, so durations are whole months:
+``months = round(tenure_months)`` (half to even), at least 1 for a churner (a churner paid at
+least one month); ``entry = round(entry_months)``, lowered where needed so that it does not
+exceed ``months`` and stays below it for churners, and at least 0. The monthly churn rate uses
+the raw (fractional) exposure ``tenure_months - entry_months``, summed per group.
+
+Calendar months (dated tables) are numbered ``year * 12 + month - 1``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "COUNT_COLUMNS",
+    "COUNT_KEYS",
+    "FLOW_COLUMNS",
+    "CustomerCounts",
+    "count_records",
+    "whole_months",
+]
+
+COUNT_KEYS: tuple[str, ...] = (
+    "segment",
+    "months",
+    "entry",
+    "churned",
+    "satisfaction",
+    "contacts",
+    "price_change_log",
+)
+"""Grouping columns of :attr:`CustomerCounts.counts`: ``segment`` (str), ``months`` and
+``entry`` (int64, whole months), ``churned`` (bool), and the covariates of the hazard links
+(float, NaN when unknown): ``satisfaction`` (score, rounded to 0.01), ``contacts`` (contacts in
+the last 12 months, rounded to 0.01) and ``price_change_log`` (ln(price after / price before),
+rounded to 1e-4)."""
+
+COUNT_COLUMNS: tuple[str, ...] = COUNT_KEYS + (
+    "customers",
+    "exposure_months",
+    "revenue_sum",
+    "revenue_customers",
+)
+"""Columns of :attr:`CustomerCounts.counts`: the keys, then per group ``customers`` (int64),
+``exposure_months`` (float, sum of ``tenure_months - entry_months``), ``revenue_sum`` (float,
+sum of ``monthly_revenue`` where known, currency per month) and ``revenue_customers`` (int64,
+customers with a known revenue)."""
+
+FLOW_COLUMNS: tuple[str, ...] = ("segment", "start_month", "end_month", "referred", "customers")
+"""Columns of :attr:`CustomerCounts.flows` (dated tables): ``start_month`` (int64 calendar
+month), ``end_month`` (float calendar month of the end date, NaN while active), ``referred``
+(float 1/0, NaN without a channel column) and ``customers`` (int64)."""
+
+_ROUNDING = {"satisfaction": 2, "contacts": 2, "price_change_log": 4}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerCounts:
+    """Sufficient statistics of a customer table for :func:`simulator.calibrate.calibrate_counts`.
+
+    Attributes
+    ----------
+    counts
+        One row per distinct :data:`COUNT_KEYS`, columns :data:`COUNT_COLUMNS`, sorted by the keys.
+    flows
+        Dated tables: customers by segment, start month, end month and referral flag
+        (:data:`FLOW_COLUMNS`); empty for a snapshot.
+    as_of_month
+        Calendar month of the as-of date (dated tables), None for a snapshot.
+    """
+
+    counts: pd.DataFrame
+    flows: pd.DataFrame
+    as_of_month: int | None = None
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        """Segment names in order of first appearance in :attr:`counts`."""
+        return tuple(pd.unique(self.counts["segment"]))
+
+    @property
+    def customers(self) -> int:
+        """All customers counted."""
+        return int(self.counts["customers"].sum())
+
+
+def whole_months(
+    tenure_months: np.ndarray, entry_months: np.ndarray, churned: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-month durations and entries (module docstring) from raw months, as int64 arrays."""
+    months = np.rint(tenure_months).astype(np.int64)
+    months = np.where(churned, np.maximum(months, 1), months)
+    entry = np.minimum(np.rint(entry_months).astype(np.int64), months - churned.astype(np.int64))
+    return months, np.maximum(entry, 0)
+
+
+def count_records(records: pd.DataFrame, *, as_of_month: int | None = None) -> CustomerCounts:
+    """Aggregate standard customer records (already checked) to :class:`CustomerCounts`.
+
+    Parameters
+    ----------
+    records
+        Records with at least ``segment``, ``tenure_months``, ``churned``, ``entry_months`` and
+        ``monthly_revenue``; the optional columns ``satisfaction``, ``contacts``,
+        ``price_change_log``, ``start_month``, ``end_month`` and ``referred`` are NaN (or
+        absent) when unknown. Validation is :func:`simulator.calibrate.records_months`' job.
+    as_of_month
+        Calendar month of the as-of date; default the latest start or end month in the
+        records (None when they have no start months: a snapshot).
+
+    Returns
+    -------
+    CustomerCounts
+    """
+    n = len(records)
+    churned = records["churned"].to_numpy(dtype=bool)
+    tenure = records["tenure_months"].to_numpy(dtype=float)
+    entry_raw = records["entry_months"].to_numpy(dtype=float)
+    months, entry = whole_months(tenure, entry_raw, churned)
+
+    def optional(column: str) -> np.ndarray:
+        if column not in records.columns:
+            return np.full(n, np.nan)
+        return records[column].to_numpy(dtype=float)
+
+    revenue = optional("monthly_revenue")
+    known = ~np.isnan(revenue)
+    frame = pd.DataFrame(
+        {
+            "segment": records["segment"].astype(str).to_numpy(),
+            "months": months,
+            "entry": entry,
+            "churned": churned,
+            **{c: np.round(optional(c), _ROUNDING[c]) for c in _ROUNDING},
+            "customers": np.ones(n, dtype=np.int64),
+            "exposure_months": tenure - entry_raw,
+            "revenue_sum": np.where(known, revenue, 0.0),
+            "revenue_customers": known.astype(np.int64),
+        }
+    )
+    counts = (
+        frame.groupby(list(COUNT_KEYS), dropna=False, sort=True)
+        .sum()
+        .reset_index()
+        .loc[:, list(COUNT_COLUMNS)]
+    )
+    start = optional("start_month")
+    dated = "start_month" in records.columns and bool(np.isfinite(start).any())
+    if dated:
+        end = optional("end_month")
+        flows_frame = pd.DataFrame(
+            {
+                "segment": frame["segment"],
+                "start_month": start.astype(np.int64),
+                "end_month": end,
+                "referred": optional("referred"),
+                "customers": frame["customers"],
+            }
+        )
+        flows = (
+            flows_frame.groupby(list(FLOW_COLUMNS[:-1]), dropna=False, sort=True)
+            .sum()
+            .reset_index()
+        )
+        if as_of_month is None:
+            as_of_month = int(np.nanmax(np.concatenate((start, end))))
+    else:
+        flows = pd.DataFrame(
+            {
+                "segment": pd.Series(dtype=str),
+                "start_month": pd.Series(dtype=np.int64),
+                "end_month": pd.Series(dtype=float),
+                "referred": pd.Series(dtype=float),
+                "customers": pd.Series(dtype=np.int64),
+            }
+        )
+        as_of_month = None
+    return CustomerCounts(counts=counts, flows=flows, as_of_month=as_of_month)
