@@ -31,7 +31,8 @@ if upload is None:
     ):
         state.reset_business()
         st.rerun()
-    data.results(cached.sample_calibrated(), cached.business())
+    data.fit_results(cached.sample_calibrated(), cached.business())
+    data.drivers(cached.sample_calibrated(), cached.business())
     st.stop()
 raw, name = upload.getvalue(), upload.name
 digest = hashlib.sha256(raw).hexdigest()
@@ -78,7 +79,7 @@ except ValueError as error:  # simulator.DataError included
     st.error(text.t("data.calibration_error", message=error), icon=":material/error:")
     st.stop()
 
-data.results(result, business)
+data.fit_results(result, business)
 if st.button(
     text.t("data.use"),
     key="data_use",
@@ -87,3 +88,4 @@ if st.button(
     icon=":material/check:",
 ):
     data.use_calibration(business, result.calibration, name)
+data.drivers(result, business)

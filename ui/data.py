@@ -148,8 +148,8 @@ def read_error(error: simulator.DataError) -> None:
     st.dataframe(problems_frame(error.problems), hide_index=True, key="data_read_problems")
 
 
-def _share(value: float | None) -> str:
-    return text.percent(value) if value is not None and math.isfinite(value) else ""
+def _share(value: float | None, digits: int = 1) -> str:
+    return text.percent(value, digits) if value is not None and math.isfinite(value) else ""
 
 
 def _decimals(value: float | None, decimals: int) -> str:
@@ -167,7 +167,7 @@ def fit_frame(result: Calibrated, currency: str) -> pd.DataFrame:
             text.t("data.fit.segment"): [s.name for s in segments],
             text.t("data.fit.customers"): [text.number(s.customers) for s in segments],
             text.t("data.fit.churned"): [text.number(s.churned) for s in segments],
-            text.t("data.fit.monthly_churn"): [_share(s.monthly_churn) for s in segments],
+            text.t("data.fit.monthly_churn"): [_share(s.monthly_churn, 2) for s in segments],
             text.t("data.fit.arpu", currency=text.currency_symbol(currency).strip()): [
                 _decimals(s.arpu, 2) for s in segments
             ],
@@ -361,13 +361,15 @@ def perception_gap(calibration: simulator.Calibration, business: simulator.Busin
         )
 
 
-def results(result: Calibrated, business: simulator.Business) -> None:
-    """Everything the Data page shows about a calibration: fit, curves, drivers, perception gap.
-
-    ``business`` is the business the calibration would be applied to.
-    """
+def fit_results(result: Calibrated, business: simulator.Business) -> None:
+    """The fit table and the observed-vs-fitted retention chart."""
     fit_table(result, business.currency)
     render.chart(charts.km_fit_figure(result.calibration, core=business.core), key="data_chart_km")
+
+
+def drivers(result: Calibrated, business: simulator.Business) -> None:
+    """The churn drivers and the perception gap; ``business`` is the one the calibration
+    would be applied to."""
     applied = simulator.apply_calibration(business, result.calibration)
     links_table(result.calibration, applied)
     perception_gap(result.calibration, applied)

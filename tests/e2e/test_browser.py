@@ -7,12 +7,16 @@ container, so ``full_page=True`` captures no more than the viewport: the viewpor
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import time
 
+import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
 import simulator
+from simulator.synthetic import customers_to_csv, generate_customers
 from ui import text
 
 from ..conftest import APP_BUSINESS
@@ -99,3 +103,61 @@ def test_price_slider_moves_npv_and_redraws_charts(page: Page, app_url: str):
         "7"
     )
     expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def _uploaded_customers() -> tuple[bytes, simulator.Business]:
+    """A customer table of a firm unlike the sample (twice its ARPU, three years of history),
+    and the business the Data page should make of it: the app's business with it applied."""
+    truth = simulator.sample_business()
+    truth = dataclasses.replace(
+        truth,
+        segments=tuple(
+            dataclasses.replace(s, arpu_per_month=2 * s.arpu_per_month) for s in truth.segments
+        ),
+    )
+    table = generate_customers(
+        truth, as_of=datetime.date(2026, 9, 30), history_months=36, rng=np.random.default_rng(11)
+    )
+    raw = customers_to_csv(table).encode()
+    read = simulator.read_table(raw, name="firm.csv")
+    records = simulator.customer_records(read, simulator.propose_mapping(read), name="firm.csv")
+    calibration = simulator.calibrate(simulator.count_records(records))
+    return raw, simulator.apply_calibration(APP_BUSINESS, calibration)
+
+
+def test_an_uploaded_table_calibrates_and_drives_the_scenario_page(
+    page: Page, app_url: str, tmp_path
+):
+    raw, expected = _uploaded_customers()
+    path = tmp_path / "firm.csv"
+    path.write_bytes(raw)
+    page.set_viewport_size(TALL)
+    page.goto(app_url + "/Data")
+    expect(page.get_by_role("heading", name=text.t("data.title"))).to_be_visible(
+        timeout=FIRST_LOAD_MS
+    )
+    wait_for_app_idle(page)
+    page.wait_for_selector("input[type=file]", state="attached")
+    page.locator("input[type=file]").set_input_files(str(path))
+    calibrate = page.locator(".st-key-data_calibrate").get_by_role("button")
+    expect(calibrate).to_be_enabled(timeout=FIRST_LOAD_MS)
+    wait_for_app_idle(page)
+    calibrate.click()
+    use = page.locator(".st-key-data_use").get_by_role("button")
+    expect(use).to_be_visible(timeout=FIRST_LOAD_MS)
+    wait_for_app_idle(page)
+    page.screenshot(path=str(ARTIFACTS / "data-upload.png"))
+    use.click()
+    expect(
+        page.get_by_text(text.t("data.in_use", name="firm.csv").replace("**", ""))
+    ).to_be_visible(timeout=FIRST_LOAD_MS)
+    page.get_by_test_id("stSidebar").get_by_role(
+        "link", name=text.t("nav.scenario"), exact=True
+    ).click()
+    evaluation = simulator.evaluate(expected, simulator.example_scenario())
+    npv = text.money(evaluation.scenario.npv, "EUR", compact=True)
+    assert npv != _npv(0.05), "the upload must change the answer"
+    expect(_npv_card(page)).to_have_text(npv, timeout=FIRST_LOAD_MS)
+    _drawn(page, 5)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "scenario-upload.png"))
