@@ -175,7 +175,10 @@ def _calibrate(
     # Tenure known only in whole years is interval-censored: refit on 12-month intervals
     # (model.md section 8, "Period consistency").
     interval = 12 if mapping.kind == "snapshot" and mapping.tenure_unit == "years" else 1
-    result = calibrate(records, tenure_interval_months=interval)
+    try:
+        result = calibrate(records, tenure_interval_months=interval)
+    except ValueError as exc:
+        raise CommandError(f"{path}: {exc}") from None
     text = json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
     if out is None or str(out) == "-":
         sys.stdout.write(text)

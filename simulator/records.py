@@ -42,12 +42,15 @@ REFERRAL_PATTERN = r"refer|word.?of.?mouth|\bwom\b"
 MIN_SEGMENT_CUSTOMERS = 30
 """Fewer customers than this in a segment draws a warning: too few to fit."""
 
+MAX_TENURE_MONTHS = 1200
+"""Longest tenure accepted (months): a longer one is an error in the data or in its unit."""
+
 ALL_SEGMENTS = "all"
 """Segment of every customer when no segment column is mapped."""
 
 
-def _rows(mask: pd.Series) -> tuple[int, ...]:
-    return file_rows(np.flatnonzero(mask.to_numpy(dtype=bool)))
+def _rows(mask: pd.Series, table: pd.DataFrame) -> tuple[int, ...]:
+    return file_rows(np.flatnonzero(mask.to_numpy(dtype=bool)), table)
 
 
 def default_as_of(table: pd.DataFrame, mapping: ColumnMapping) -> datetime.date | None:
@@ -75,7 +78,7 @@ def validate(
     problems: list[Problem] = []
 
     def add(column, mask_or_rows, message, fix, severity="error"):
-        rows = _rows(mask_or_rows) if isinstance(mask_or_rows, pd.Series) else mask_or_rows
+        rows = _rows(mask_or_rows, table) if isinstance(mask_or_rows, pd.Series) else mask_or_rows
         problems.append(Problem(column, rows, message, fix, severity))
 
     for role, column in mapping.columns().items():
@@ -153,6 +156,15 @@ def validate(
             add(mapping.tenure, raw.isna(), "tenure is empty", "Fill in every customer's tenure")
         if (tenure < 0).any():
             add(mapping.tenure, tenure < 0, "tenure is negative", "Tenure must be 0 or more")
+        months = tenure * (12.0 if mapping.tenure_unit == "years" else 1.0)
+        huge = ~np.isfinite(months) & tenure.notna() | (months > MAX_TENURE_MONTHS)
+        if huge.any():
+            add(
+                mapping.tenure,
+                huge,
+                f"tenure is infinite or above {MAX_TENURE_MONTHS} months (100 years)",
+                "Check the tenure and its unit (months or years)",
+            )
 
     if mapping.kind == "dated" and mapping.start is not None:
         start = to_date(table[mapping.start])
@@ -182,7 +194,14 @@ def validate(
         as_of = as_of or default_as_of(table, mapping)
         if as_of is not None:
             later = start > pd.Timestamp(as_of)
-            if later.any():
+            if later.all():
+                add(
+                    mapping.start,
+                    (),
+                    f"no customer started on or before the as-of date {as_of}",
+                    "Check the as-of date: it must come after the customers' start dates",
+                )
+            elif later.any():
                 add(
                     mapping.start,
                     later,
@@ -233,6 +252,13 @@ def validate(
             )
         if role == "revenue" and (number < 0).any():
             add(column, number < 0, "revenue is negative", "Revenue must be 0 or more")
+        if np.isinf(number).any():
+            add(
+                column,
+                pd.Series(np.isinf(number), index=number.index),
+                f"{role.replace('_', ' ')} is infinite",
+                "Use a finite number, or leave the cell empty",
+            )
         if role.startswith("price") and (number <= 0).any():
             add(
                 column,

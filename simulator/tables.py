@@ -61,9 +61,30 @@ class DataError(ValueError):
         super().__init__(f"{name}: cannot use this table:\n{lines}")
 
 
-def file_rows(positions) -> tuple[int, ...]:
-    """File row numbers (header = 1) of the first few 0-based data positions."""
-    return tuple(int(i) + 2 for i in list(positions)[:MAX_ROWS_SHOWN])
+FIRST_ROW = "first_data_row"
+"""``DataFrame.attrs`` key: file row number (1-based, as a spreadsheet shows it) of data row 0."""
+
+SKIPPED_ROWS = "skipped_rows"
+"""``DataFrame.attrs`` key: file row numbers of blank rows inside the data that were dropped."""
+
+
+def file_rows(positions, table: pd.DataFrame | None = None) -> tuple[int, ...]:
+    """File row numbers (as a spreadsheet shows them) of the first few 0-based data positions.
+
+    ``table`` is the table as :func:`read_table` returned it: its ``attrs`` say where the data
+    start (below blank lines or rows) and which blank rows were dropped; without it the header
+    is row 1 and the data follow without gaps.
+    """
+    attrs = table.attrs if table is not None else {}
+    first = int(attrs.get(FIRST_ROW, 2))
+    skipped = sorted(attrs.get(SKIPPED_ROWS, ()))
+    rows = []
+    for position in list(positions)[:MAX_ROWS_SHOWN]:
+        row = first + int(position)
+        for blank in skipped:
+            row += blank <= row
+        rows.append(row)
+    return tuple(rows)
 
 
 def _fail(name: str, message: str, fix: str) -> DataError:
@@ -133,13 +154,21 @@ def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
 
 def _read_excel(data: bytes, name: str) -> pd.DataFrame:
     try:
-        table = pd.read_excel(io.BytesIO(data), sheet_name=0, engine="openpyxl")
+        cells = pd.read_excel(io.BytesIO(data), sheet_name=0, engine="openpyxl", header=None)
     except Exception as exc:  # zipfile, openpyxl and pandas raise several types
         raise _fail(
             name,
             f"this is not a readable Excel workbook ({type(exc).__name__})",
             "Open it in Excel and save it again as .xlsx, or upload it as CSV",
         ) from exc
+    used = np.flatnonzero(cells.notna().any(axis=1).to_numpy())
+    header = int(used[0]) if used.size else 0  # the first row with anything in it
+    names = [
+        f"Unnamed: {i}" if pd.isna(v) else str(v) for i, v in enumerate(cells.iloc[header])
+    ]
+    table = cells.iloc[header + 1 :].reset_index(drop=True).infer_objects()
+    table.columns = _unique(names)
+    table.attrs[FIRST_ROW] = header + 2
     filled = table.notna().any(axis=1).to_numpy()
     if filled.any():  # drop formatted but empty rows below the data (keep those inside it)
         table = table.iloc[: int(np.flatnonzero(filled)[-1]) + 1]
@@ -196,9 +225,23 @@ def sniff_delimiter(lines: list[str]) -> str | None:
     return None
 
 
+def _unique(names: list[str]) -> list[str]:
+    """Column names made unique as pandas' CSV reader does (``x``, ``x.1``, ...)."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        out.append(name if count == 0 else f"{name}.{count}")
+    return out
+
+
 def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     text = decode_text(data, name)
-    lines = [line for line in text.splitlines() if line.strip()][:50]
+    all_lines = text.splitlines()
+    leading = next((i for i, line in enumerate(all_lines) if line.strip()), len(all_lines))
+    text = "\n".join(all_lines[leading:])
+    lines = [line for line in all_lines if line.strip()][:50]
     if not lines:
         raise _fail(name, "the file is empty", "Upload a table with a header row and customer rows")
     delim = sniff_delimiter(lines)
@@ -207,6 +250,7 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
         "keep_default_na": False,
         "na_values": _MISSING,
         "skipinitialspace": True,
+        "skip_blank_lines": False,
     }
     if delim is None:
         width = {len(line.split()) for line in lines}
@@ -225,4 +269,11 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
             f"the rows do not split into the header's columns ({exc})",
             "Check that every row has as many fields as the header and that quotes are closed",
         ) from exc
-    return table.apply(lambda col: col.str.strip() if pd.api.types.is_string_dtype(col) else col)
+    table = table.apply(lambda col: col.str.strip() if pd.api.types.is_string_dtype(col) else col)
+    blank = (table.isna() | (table == "")).all(axis=1).to_numpy()
+    first = leading + 2
+    if blank.any():
+        table = table[~blank].reset_index(drop=True)
+    table.attrs[FIRST_ROW] = first
+    table.attrs[SKIPPED_ROWS] = tuple(int(first + p) for p in np.flatnonzero(blank))
+    return table

@@ -289,7 +289,7 @@ def _upload_calibrate_use(dataset: Dataset) -> None:
         assert _count(row[text.t("data.fit.churned")]) == want["churned"]
         # Churned per customer-month at risk, computed independently from the raw file.
         assert seg.monthly_churn == pytest.approx(want["monthly_churn"], abs=1e-6)
-        assert row[text.t("data.fit.monthly_churn")] == text.percent(want["monthly_churn"])
+        assert row[text.t("data.fit.monthly_churn")] == text.percent(want["monthly_churn"], 2)
         # Plausible: below the raw churn share (every customer was at risk for over a month)
         # and under 5% a month for these bank/energy customers.
         if want["churned"]:
