@@ -163,9 +163,7 @@ def _read_excel(data: bytes, name: str) -> pd.DataFrame:
         ) from exc
     used = np.flatnonzero(cells.notna().any(axis=1).to_numpy())
     header = int(used[0]) if used.size else 0  # the first row with anything in it
-    names = [
-        f"Unnamed: {i}" if pd.isna(v) else str(v) for i, v in enumerate(cells.iloc[header])
-    ]
+    names = [f"Unnamed: {i}" if pd.isna(v) else str(v) for i, v in enumerate(cells.iloc[header])]
     table = cells.iloc[header + 1 :].reset_index(drop=True).infer_objects()
     table.columns = _unique(names)
     table.attrs[FIRST_ROW] = header + 2

@@ -1,0 +1,201 @@
+"""Calibration at scale, against its peers: Kaplan-Meier vs lifelines, a 1,000,000-customer CSV
+vs pyarrow reading it, a 10,000,000-row Parquet file with its peak memory.
+
+Used by ``benchmarks/bench.py`` (one run, one document); the tables are generated here, in a
+temporary folder, with a fixed seed, in the bundled sample's column layout (``customer_id``,
+``segment``, ``acquisition_channel``, ``start_date``, ``end_date``, ``monthly_revenue``,
+``satisfaction``, ``contacts_last_12_months``).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = 20261123
+AS_OF = np.datetime64("2026-09-30")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScaleResult:
+    """One scale benchmark: our time, the peer's time on the same input, and limits."""
+
+    name: str
+    seconds: float
+    peer: str = ""
+    peer_seconds: float | None = None
+    target: str = ""
+    passed: bool = True
+    peak_mb: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        """Our time over the peer's (below 1: faster than the peer)."""
+        return None if self.peer_seconds is None else self.seconds / self.peer_seconds
+
+
+def customers_table(n: int, rng: np.random.Generator) -> pa.Table:
+    """``n`` customers over eight years up to :data:`AS_OF`, about 75 % of them churned."""
+    start = AS_OF - rng.integers(0, 8 * 365, n).astype("timedelta64[D]")
+    life = rng.geometric(rng.beta(2.0, 40.0, n)) * 30
+    end = start + life.astype("timedelta64[D]")
+    active = end > AS_OF
+    segment = np.where(rng.random(n) < 0.3, "core", "price-sensitive")
+    return pa.table(
+        {
+            "customer_id": pa.array(np.char.add("C", np.arange(n).astype(str))),
+            "segment": pa.array(segment),
+            "acquisition_channel": pa.array(np.where(rng.random(n) < 0.1, "referral", "paid")),
+            "start_date": pa.array(start.astype("datetime64[D]")),
+            "end_date": pa.array(end.astype("datetime64[D]"), mask=active),
+            "monthly_revenue": pa.array(np.round(rng.lognormal(3.5, 0.25, n), 2)),
+            "satisfaction": pa.array(rng.integers(1, 6, n)),
+            "contacts_last_12_months": pa.array(rng.poisson(2.0, n)),
+        }
+    )
+
+
+def best_of(runs: int, call: Callable[[], object]) -> float:
+    """Smallest wall-clock time of ``runs`` calls (seconds): the cost without interference."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def bench_kaplan_meier(n: int = 1_000_000, runs: int = 7) -> ScaleResult:
+    """Our Kaplan-Meier against lifelines' KaplanMeierFitter on the same customers."""
+    from lifelines import KaplanMeierFitter
+
+    from simulator.survival import kaplan_meier
+
+    rng = np.random.default_rng(SEED)
+    months = np.minimum(rng.geometric(0.04, n), 96).astype(np.int64)
+    churned = (months < 96) & (rng.random(n) < 0.7)
+    ours = best_of(runs, lambda: kaplan_meier(months, churned))
+    theirs = best_of(runs, lambda: KaplanMeierFitter().fit(months, event_observed=churned))
+    ratio = theirs / ours
+    return ScaleResult(
+        name=f"Kaplan-Meier, {n:,} customers",
+        seconds=ours,
+        peer="lifelines KaplanMeierFitter.fit",
+        peer_seconds=theirs,
+        target="at least 10x faster than lifelines",
+        passed=ratio >= 10,
+        note=f"{ratio:.1f}x faster; whole-month durations, best of {runs}",
+    )
+
+
+def _calibrate_in_child(path: Path) -> dict[str, float]:
+    """Calibrate ``path`` end to end in a fresh Python (the command line's code path) and
+    return its wall time (s, from the call, after the imports) and peak resident memory (MB)."""
+    code = (
+        "import json, resource, sys, time\n"
+        "import io, contextlib\n"
+        "from simulator.cli import main\n"
+        "out = io.StringIO()\n"
+        "start = time.perf_counter()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    code = main(['calibrate', sys.argv[1]])\n"
+        "seconds = time.perf_counter() - start\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "print(json.dumps({'code': code, 'seconds': seconds, 'peak_mb': peak,"
+        " 'segments': len(json.loads(out.getvalue())['segments'])}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["code"] != 0 or result["segments"] != 2:
+        raise RuntimeError(f"calibrating {path} failed: {done.stderr}")
+    return result
+
+
+def bench_csv(n: int = 1_000_000, runs: int = 3) -> ScaleResult:
+    """``python -m simulator calibrate`` on an ``n``-customer CSV vs pyarrow reading it."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "customers.csv"
+        pa_csv.write_csv(customers_table(n, np.random.default_rng(SEED)), path)
+        size_mb = path.stat().st_size / 2**20
+        theirs = best_of(runs, lambda: pa_csv.read_csv(path))
+        ours = [_calibrate_in_child(path) for _ in range(runs)]
+    best = min(ours, key=lambda r: r["seconds"])
+    ratio = best["seconds"] / theirs
+    return ScaleResult(
+        name=f"Calibrate a {n:,}-customer CSV ({size_mb:.0f} MB) end to end",
+        seconds=best["seconds"],
+        peer="pyarrow.csv.read_csv (read only)",
+        peer_seconds=theirs,
+        target="at most 5 s and at most 3x pyarrow's read",
+        passed=best["seconds"] <= 5 and ratio <= 3,
+        peak_mb=best["peak_mb"],
+        note=(
+            f"{ratio:.1f}x pyarrow's read; `simulator.cli.main(['calibrate', path])` in a fresh "
+            f"process, timed from the call (imports excluded, as for pyarrow), best of {runs}"
+        ),
+    )
+
+
+def bench_parquet(n: int = 10_000_000, runs: int = 2) -> ScaleResult:
+    """``python -m simulator calibrate`` on an ``n``-row Parquet file: time and peak memory."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "customers.parquet"
+        pq.write_table(customers_table(n, np.random.default_rng(SEED)), path)
+        size_mb = path.stat().st_size / 2**20
+        theirs = best_of(runs, lambda: pq.read_table(path))
+        ours = [_calibrate_in_child(path) for _ in range(runs)]
+    best = min(ours, key=lambda r: r["seconds"])
+    peak = max(r["peak_mb"] for r in ours)
+    return ScaleResult(
+        name=f"Calibrate a {n:,}-row Parquet file ({size_mb:.0f} MB) end to end",
+        seconds=best["seconds"],
+        peer="pyarrow.parquet.read_table (read only)",
+        peer_seconds=theirs,
+        target="at most 15 s, peak memory under 2 GB",
+        passed=best["seconds"] <= 15 and peak < 2048,
+        peak_mb=peak,
+        note=f"peak resident memory of the whole process; best of {runs}",
+    )
+
+
+def bench_scale() -> list[ScaleResult]:
+    """Every scale benchmark, in one run."""
+    return [bench_kaplan_meier(), bench_csv(), bench_parquet()]
+
+
+def scale_table(results: list[ScaleResult]) -> str:
+    """Markdown table of the scale results."""
+    lines = [
+        "| benchmark | ours (s) | peer | peer (s) | ours / peer | peak memory | target | verdict |",
+        "|---|---:|---|---:|---:|---:|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.name} | {r.seconds:.3f} | {r.peer} | "
+            f"{'' if r.peer_seconds is None else f'{r.peer_seconds:.3f}'} | "
+            f"{'' if r.ratio is None else f'{r.ratio:.2f}'} | "
+            f"{'' if r.peak_mb is None else f'{r.peak_mb:,.0f} MB'} | {r.target} | "
+            f"{'pass' if r.passed else 'FAIL'} |"
+        )
+    lines.append("")
+    lines.extend(f"- {r.name}: {r.note}." for r in results)
+    return "\n".join(lines)

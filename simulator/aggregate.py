@@ -1,0 +1,1286 @@
+"""Customer tables aggregated in SQL to :class:`simulator.counts.CustomerCounts`.
+
+One SQL formulation of "mapped customer table -> counts" runs in two engines:
+
+* **DuckDB** (in memory, two threads, a memory limit with spilling to a temporary directory)
+  over a CSV/TSV file (DuckDB's dialect sniffer; every cell read as text, like
+  :func:`simulator.tables.read_table`), a Parquet file, or a pandas DataFrame;
+* **a SQL database** through SQLAlchemy (:class:`SqlSource`: a URL and a table or a SELECT
+  query), where the database does the grouping; tested on PostgreSQL.
+
+Only the mapped columns are read and memory stays bounded by the number of distinct groups.
+The semantics are those of :func:`simulator.records.validate`,
+:func:`simulator.records.customer_records` and :func:`simulator.counts.count_records`:
+:func:`check_source` returns the same problems (same column, message, fix and severity) and
+:func:`count_source` the same counts, flows and as-of month, for the same rows.
+
+Differences, documented:
+
+* row numbers of problems (header = row 1) are given for files and DataFrames; a database
+  table has no row order, so its problems have ``rows == ()``;
+* dates as text are read in ISO form (``2024-03-31``, ``2024/03/31``, ``20240331``, with an
+  optional time ``T10:00:00``) and in the other formats of :func:`simulator.mapping.to_date`
+  (``31/03/2024``, ``03/31/2024``, ``31.03.2024``, ``31-03-2024``), the format parsing the
+  most cells winning as there; anything else (year-month only, time-zone offsets) is reported
+  as "not a date" for its column;
+* numbers as text are read like :func:`simulator.mapping.to_number` (currency signs, spaces,
+  thousands separators, decimal commas); where the regular expressions read them (databases,
+  and columns DuckDB's casts cannot read) ``inf`` spelled out counts as not a number;
+* DuckDB strips spaces around text cells (not tabs or no-break spaces, as pandas would);
+  its own casts read plain numbers and ISO dates (a cell they cannot read sends its column
+  through the regular expressions), so spellings such as ``1_000`` or ``02024-01-31`` that
+  DuckDB accepts and pandas does not count as numbers and dates;
+* CSV files are read by DuckDB's sniffer (comma, semicolon, tab, pipe; UTF-8), with
+  :func:`simulator.tables.read_table`'s missing-value spellings; a file with blank lines inside
+  the data may get row numbers that differ from the spreadsheet's;
+* databases: PostgreSQL only (SQLAlchemy URL ``postgresql+psycopg://``); the grouping runs in
+  the database, only the groups come back.
+
+Each call opens its own in-memory DuckDB connection (:data:`THREADS` threads,
+:data:`MEMORY_LIMIT`, spilling to a temporary directory removed afterwards) and reads the source
+a few times: one pass for the checks (by segment), one for duplicate ids, one for the counts.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import pathlib
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from simulator.counts import (
+    COUNT_COLUMNS,
+    COUNT_KEYS,
+    FLOW_COLUMNS,
+    CustomerCounts,
+    whole_months,
+)
+from simulator.mapping import ColumnMapping
+from simulator.records import (
+    ALL_SEGMENTS,
+    MAX_TENURE_MONTHS,
+    MIN_SEGMENT_CUSTOMERS,
+    REFERRAL_PATTERN,
+    validate,
+)
+from simulator.tables import MAX_ROWS_SHOWN, DataError, Problem
+
+__all__ = [
+    "MEMORY_LIMIT",
+    "SqlSource",
+    "check_source",
+    "count_source",
+    "sample_rows",
+    "source_name",
+]
+
+MEMORY_LIMIT = "1GB"
+"""DuckDB's memory limit; beyond it DuckDB spills to a temporary directory."""
+
+THREADS = 2
+"""DuckDB worker threads."""
+
+Progress = Callable[[float, str], None]
+"""``progress(fraction, message)``: fraction done (0 to 1) and what is happening now."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SqlSource:
+    """A customer table in a SQL database, read through SQLAlchemy.
+
+    Attributes
+    ----------
+    url
+        SQLAlchemy URL, e.g. ``postgresql+psycopg://user@/db?host=/run/postgresql``.
+    table
+        A table name (``schema.table`` is split at the dot; each part is quoted) ...
+    query
+        ... or a SELECT query whose rows are the customer table (exactly one of the two).
+    """
+
+    url: str
+    table: str | None = None
+    query: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.table is None) == (self.query is None):
+            raise ValueError("SqlSource needs exactly one of table= and query=")
+
+    def __str__(self) -> str:
+        try:
+            import sqlalchemy
+
+            url = sqlalchemy.make_url(self.url).render_as_string(hide_password=True)
+        except Exception:  # a malformed URL is reported when it is used
+            url = "<database>"
+        return f"{url} {self.table if self.table is not None else 'query'}"
+
+
+Source = str | os.PathLike | pd.DataFrame | SqlSource
+
+_MISSING = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A")  # read_table's
+_WHITESPACE = " \t\n\r\x0b\x0c\xa0"
+_NUMBER = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+_DECIMAL_COMMA = r"^-?[0-9]+,[0-9]+$|^-?[0-9]+$"
+_NUMBER_JUNK = "[\\s$€£'\u00a0]"
+_TIME = r"(?:[T ][0-9]{1,2}(?::[0-9]{2}(?::[0-9]{2}(?:[.][0-9]+)?)?)?)?$"
+# Each format is a few spellings: (pattern without capturing groups, how to split the text into
+# year, month and day), in simulator.mapping.to_date's order; ISO has three spellings. Splitting
+# with split_part/substring instead of capturing groups keeps PostgreSQL's regex engine fast.
+_Split = tuple[str, tuple[int, int, int]] | tuple[None, tuple[tuple[int, int], ...]]
+_DateFormat = tuple[tuple[str, _Split], ...]
+_DATE_FORMATS: tuple[_DateFormat, ...] = (
+    (
+        (r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}" + _TIME, ("-", (1, 2, 3))),
+        (r"^[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}" + _TIME, ("/", (1, 2, 3))),
+        (r"^[0-9]{8}$", (None, ((1, 4), (5, 2), (7, 2)))),
+    ),
+    ((r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$", ("/", (3, 2, 1))),),
+    ((r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$", ("/", (3, 1, 2))),),
+    ((r"^[0-9]{1,2}[.][0-9]{1,2}[.][0-9]{4}$", (".", (3, 2, 1))),),
+    ((r"^[0-9]{8}$", (None, ((1, 4), (5, 2), (7, 2)))),),
+    ((r"^[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}$", ("-", (3, 2, 1))),),
+)
+
+Kind = Literal["text", "number", "float", "bool", "date"]
+_INF = "CAST('Infinity' AS DOUBLE PRECISION)"
+_NUMERIC_ROLES = ("tenure", "revenue", "satisfaction", "contacts", "price_before", "price_after")
+
+
+def _ident(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+class _Dialect:
+    """The few SQL spellings that differ between DuckDB and PostgreSQL."""
+
+    def __init__(self, name: Literal["duckdb", "postgresql"]) -> None:
+        self.name = name
+
+    @property
+    def duck(self) -> bool:
+        return self.name == "duckdb"
+
+    def text(self, x: str) -> str:
+        return f"CAST({x} AS VARCHAR)" if self.duck else f"CAST({x} AS TEXT)"
+
+    def double(self, x: str) -> str:
+        return f"CAST({x} AS DOUBLE PRECISION)"
+
+    def strip(self, x: str) -> str:
+        if self.duck:
+            return f"trim({x})"  # spaces only: trim with a character list is 3x slower
+        chars = " || ".join(f"chr({ord(c)})" for c in _WHITESPACE)
+        return f"btrim({x}, {chars})"
+
+    def test(self, x: str, pattern: str) -> str:
+        """x matches the regular expression (a partial match unless anchored)."""
+        return f"regexp_matches({x}, {_lit(pattern)})" if self.duck else f"({x} ~ {_lit(pattern)})"
+
+    def itest(self, x: str, pattern: str) -> str:
+        """Case-insensitive :meth:`test`."""
+        if self.duck:
+            return f"regexp_matches({x}, {_lit(pattern)}, 'i')"
+        return f"({x} ~* {_lit(pattern.replace(chr(92) + 'b', chr(92) + 'y'))})"
+
+    def group(self, x: str, pattern: str, group: int) -> str:
+        if self.duck:
+            return f"regexp_extract({x}, {_lit(pattern)}, {group})"
+        return f"(regexp_match({x}, {_lit(pattern)}))[{group}]"
+
+    def replace_all(self, x: str, pattern: str, by: str) -> str:
+        return f"regexp_replace({x}, {_lit(pattern)}, {_lit(by)}, 'g')"
+
+    def idiv(self, a: str, b: int) -> str:
+        return f"(({a}) // {b})" if self.duck else f"div({a}, {b})"
+
+    def collate_c(self, x: str) -> str:
+        return x if self.duck else f'{x} COLLATE "C"'
+
+    def rint(self, x: str) -> str:
+        """Round half to even (numpy's rint), portably: PostgreSQL rounds half away from 0."""
+        f = f"floor({x})"
+        return (
+            f"(CASE WHEN ({x}) - {f} > 0.5 THEN {f} + 1 WHEN ({x}) - {f} < 0.5 THEN {f} "
+            f"ELSE {f} + ({f} - 2 * floor({f} / 2)) END)"
+        )
+
+    def round_to(self, x: str, decimals: int) -> str:
+        """numpy's ``np.round(x, decimals)``: rint(x * 10**d) / 10**d."""
+        scale = f"{10**decimals}.0"
+        return f"({self.rint(f'({x}) * {scale}')} / {scale})"
+
+
+def _kind_duckdb(type_name: str) -> Kind:
+    t = type_name.upper()
+    if t in ("FLOAT", "DOUBLE", "REAL") or t.startswith("DECIMAL"):
+        return "float"
+    if t in (
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "HUGEINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+        "UHUGEINT",
+    ):
+        return "number"
+    if t == "BOOLEAN":
+        return "bool"
+    if t == "DATE" or t.startswith("TIMESTAMP"):
+        return "date"
+    return "text"
+
+
+# PostgreSQL type OIDs (psycopg cursor.description type_code).
+_PG_KINDS: dict[int, Kind] = {
+    16: "bool",
+    20: "number",
+    21: "number",
+    23: "number",
+    700: "float",
+    701: "float",
+    1700: "float",
+    1082: "date",
+    1114: "date",
+    1184: "date",
+}
+
+
+class _Session:
+    """A source opened for a few queries: its columns and kinds, and how to query it."""
+
+    dialect: _Dialect
+    name: str
+    columns: dict[str, str]  # column name as the mapping names it (stripped) -> SQL expression
+    kinds: dict[str, Kind]
+    relation: str  # FROM clause with _row (0-based position or NULL) and the columns
+    has_rows: bool
+    strip_text: bool = False  # text cells need stripping (CSV: read_table strips every cell)
+
+    typed: str  # FROM clause of the typed relation (see _Plan)
+
+    def fetch(self, sql: str) -> list[tuple]:
+        raise NotImplementedError
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        raise NotImplementedError
+
+
+class _DuckSession(_Session):
+    def __init__(self, con, name: str) -> None:
+        self.con = con
+        self.dialect = _Dialect("duckdb")
+        self.name = name
+        self.has_rows = True
+
+    def fetch(self, sql: str) -> list[tuple]:
+        return self.con.execute(sql).fetchall()
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        return self.con.execute(sql).df()
+
+
+class _SqlSession(_Session):
+    def __init__(self, conn, name: str) -> None:
+        self.conn = conn
+        self.dialect = _Dialect("postgresql")
+        self.name = name
+        self.has_rows = False
+
+    def fetch(self, sql: str) -> list[tuple]:
+        import sqlalchemy
+
+        return [tuple(r) for r in self.conn.execute(sqlalchemy.text(_escape_colons(sql)))]
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        import sqlalchemy
+
+        result = self.conn.execute(sqlalchemy.text(_escape_colons(sql)))
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def _escape_colons(sql: str) -> str:
+    # sqlalchemy.text treats ":name" as a bind parameter; every value here is a literal.
+    return re.sub(r"(?<!:):(?=[A-Za-z_])", r"\\:", sql)
+
+
+def source_name(source: Source) -> str:
+    """The name used in messages: a file's name, ``table`` for a DataFrame, the database source."""
+    if isinstance(source, SqlSource):
+        return str(source)
+    if isinstance(source, pd.DataFrame):
+        return "table"
+    return pathlib.Path(source).name
+
+
+def _fail(name: str, message: str, fix: str) -> DataError:
+    return DataError(name, [Problem(None, (), message, fix)])
+
+
+def _is_parquet(path: pathlib.Path) -> bool:
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return True
+    with open(path, "rb") as f:
+        return f.read(4) == b"PAR1"
+
+
+@contextmanager
+def _duckdb() -> Iterator:
+    import duckdb
+
+    with tempfile.TemporaryDirectory(prefix="simulator-duckdb-") as tmp:
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute(f"SET threads={THREADS}")
+            con.execute(f"SET memory_limit={_lit(MEMORY_LIMIT)}")
+            con.execute(f"SET temp_directory={_lit(tmp)}")
+            yield con
+        finally:
+            con.close()
+
+
+def _csv_reader(path: pathlib.Path) -> str:
+    missing = ", ".join(_lit(m) for m in _MISSING)
+    return f"read_csv({_lit(str(path))}, all_varchar=true, header=true, nullstr=[{missing}])"
+
+
+@contextmanager
+def _open(
+    source: Source, name: str, wanted: set[str] | None
+) -> Iterator[tuple[_Session, list[str]]]:
+    """Open ``source``; ``wanted`` = columns to read (None: all). Yields (session, all columns)."""
+    if isinstance(source, SqlSource):
+        with _open_sql(source, name, wanted) as opened:
+            yield opened
+        return
+    import duckdb
+
+    with _duckdb() as con:
+        session = _DuckSession(con, name)
+        try:
+            con.execute("SET preserve_insertion_order=false")
+            if isinstance(source, pd.DataFrame):
+                all_columns = [str(c) for c in source.columns]
+                keep = [c for c in source.columns if wanted is None or str(c) in wanted]
+                frame = pd.DataFrame(
+                    {f"c{i}": source[c] for i, c in enumerate(keep)}, copy=False
+                ).reset_index(drop=True)
+                frame.insert(0, "row_", np.arange(len(frame), dtype=np.int64))
+                con.register("source_frame", frame)
+                described = con.execute("DESCRIBE SELECT * FROM source_frame").fetchall()
+                types = {str(r[0]): str(r[1]) for r in described}
+                session.columns = {str(c): f"c{i}" for i, c in enumerate(keep)}
+                session.kinds = {str(c): _kind_duckdb(types[f"c{i}"]) for i, c in enumerate(keep)}
+                cols = "".join(f", c{i}" for i in range(len(keep)))
+                session.relation = f"(SELECT row_ AS _row{cols} FROM source_frame) AS s"
+            else:
+                path = pathlib.Path(source)
+                if not path.is_file():
+                    raise _fail(name, "the file does not exist", "Check the file's path")
+                if _is_parquet(path):
+                    reader = f"read_parquet({_lit(str(path))}, file_row_number=true)"
+                    described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+                    names = {str(r[0]).strip(): str(r[0]) for r in described}
+                    names.pop("file_row_number", None)
+                    types = {str(r[0]).strip(): str(r[1]) for r in described}
+                    all_columns = list(names)
+                    keep = [c for c in all_columns if wanted is None or c in wanted]
+                    session.columns = {c: _ident(names[c]) for c in keep}
+                    session.kinds = {c: _kind_duckdb(types[c]) for c in keep}
+                    cols = ", ".join(f"{_ident(names[c])}" for c in keep)
+                    session.relation = (
+                        f"(SELECT file_row_number AS _row{', ' if cols else ''}{cols} "
+                        f"FROM {reader}) AS s"
+                    )
+                    con.execute("SET preserve_insertion_order=false")
+                else:
+                    reader = _csv_reader(path)
+                    described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+                    names = {str(r[0]).strip(): str(r[0]) for r in described}
+                    all_columns = list(names)
+                    keep = [c for c in all_columns if wanted is None or c in wanted]
+                    session.columns = {c: _ident(names[c]) for c in keep}
+                    session.kinds = dict.fromkeys(keep, "text")
+                    session.strip_text = True
+                    cols = "".join(f", {_ident(names[c])}" for c in keep)
+                    session.relation = (
+                        f"(SELECT ordinality - 1 AS _row{cols} FROM {reader} WITH ORDINALITY) AS s"
+                    )
+        except duckdb.Error as exc:
+            raise _fail(
+                name,
+                f"the file cannot be read as a table ({_first_line(exc)})",
+                "Check that it is a CSV (with a header row) or Parquet file",
+            ) from exc
+        yield session, all_columns
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+@contextmanager
+def _open_sql(
+    source: SqlSource, name: str, wanted: set[str] | None
+) -> Iterator[tuple[_Session, list[str]]]:
+    import sqlalchemy
+
+    fix = "Check the connection URL, the table name or the query"
+    try:
+        engine = sqlalchemy.create_engine(source.url, poolclass=sqlalchemy.pool.NullPool)
+    except Exception as exc:  # bad URL, unknown dialect, missing driver
+        raise _fail(name, f"cannot use the database URL ({_first_line(exc)})", fix) from exc
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        raise _fail(
+            name,
+            f"databases of kind {engine.dialect.name!r} are not supported",
+            "Use a PostgreSQL URL (postgresql+psycopg://...), or export the table as Parquet",
+        )
+    if source.table is not None:
+        inner = ".".join(_ident(p) for p in source.table.split("."))
+    else:
+        inner = f"({source.query.strip().rstrip(';')}) AS q"
+    try:
+        with engine.connect() as conn:
+            session = _SqlSession(conn, name)
+            try:
+                result = conn.execute(
+                    sqlalchemy.text(_escape_colons(f"SELECT * FROM {inner} LIMIT 0"))
+                )
+                description = result.cursor.description
+                result.close()
+            except sqlalchemy.exc.SQLAlchemyError as exc:
+                raise _fail(
+                    name, f"cannot read the table or query ({_first_line(exc.orig or exc)})", fix
+                ) from exc
+            all_columns = [str(col.name) for col in description]
+            kinds = {str(col.name): _PG_KINDS.get(col.type_code, "text") for col in description}
+            keep = [c for c in all_columns if wanted is None or c in wanted]
+            session.columns = {c: _ident(c) for c in keep}
+            session.kinds = {c: kinds[c] for c in keep}
+            cols = ", ".join(_ident(c) for c in keep)
+            session.relation = (
+                f"(SELECT CAST(NULL AS BIGINT) AS _row{', ' if cols else ''}{cols} "
+                f"FROM {inner}) AS s"
+            )
+            try:
+                yield session, all_columns
+            except sqlalchemy.exc.SQLAlchemyError as exc:
+                raise _fail(
+                    name, f"the database could not run the query ({_first_line(exc.orig)})", fix
+                ) from exc
+    except sqlalchemy.exc.SQLAlchemyError as exc:  # connecting
+        raise _fail(
+            name, f"cannot connect to the database ({_first_line(exc.orig or exc)})", fix
+        ) from exc
+    finally:
+        engine.dispose()
+
+
+def sample_rows(source: Source, *, rows: int = 10_000, name: str | None = None) -> pd.DataFrame:
+    """The first rows of a source as a DataFrame, for :func:`simulator.mapping.propose_mapping`.
+
+    Parameters
+    ----------
+    source
+        A CSV or Parquet path, a DataFrame or a :class:`SqlSource`.
+    rows
+        How many rows (at most).
+    name
+        Name in error messages (default :func:`source_name`).
+
+    Returns
+    -------
+    pd.DataFrame
+        CSV cells as text (stripped, read_table's missing spellings as missing), Parquet and
+        database columns with their types.
+
+    Raises
+    ------
+    DataError
+        The source cannot be read.
+    """
+    name = name or source_name(source)
+    if isinstance(source, pd.DataFrame):
+        return source.head(rows)
+    with _open(source, name, None) as (session, _):
+        d = session.dialect
+        cols = ", ".join(
+            f"{d.strip(expr) if session.strip_text else expr} AS {_ident(c)}"
+            for c, expr in session.columns.items()
+        )
+        if d.duck:  # the first rows, without sorting the whole file
+            session.fetch("SET preserve_insertion_order=true")
+            table = session.frame(f"SELECT {cols} FROM {session.relation} LIMIT {int(rows)}")
+        else:
+            table = session.frame(f"SELECT {cols} FROM {session.relation} LIMIT {int(rows)}")
+    if isinstance(source, SqlSource):
+        return table
+    text = [c for c, k in session.kinds.items() if k == "text"]
+    for c in text:
+        table[c] = table[c].astype("str")  # like read_table: pandas' text dtype, NaN missing
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# Typed expressions of the mapped roles
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """The typed relation of the mapped roles (one row per source row), after profiling.
+
+    ``typed`` is a SELECT with columns ``_row`` (0-based position or NULL), ``id`` (stripped
+    text or the number), ``flag`` (normalised churn-flag text), ``<role>_null`` (the raw cell
+    is missing) and ``<role>`` (DOUBLE, NULL when not a number) of the numeric roles,
+    ``start``/``end`` (date keys ``y * 10000 + m * 100 + d``, NULL when not a date),
+    ``segment`` and ``channel`` (text as pandas' ``astype("string")``).
+    """
+
+    roles: set[str]
+    typed: str
+    fast: frozenset[str]  # roles read by DuckDB's casts (re-read by regex where these fail)
+
+
+def _as_text(d: _Dialect, x: str, kind: Kind) -> str:
+    """A value as pandas' ``astype("string")`` spells it (booleans as True/False)."""
+    if kind == "text":
+        return x
+    if kind == "bool":
+        return f"CASE WHEN {x} THEN 'True' WHEN NOT {x} THEN 'False' END"
+    return d.text(x)
+
+
+def _fence(d: _Dialect) -> str:
+    # PostgreSQL flattens subqueries, copying their expressions; OFFSET 0 keeps them computed
+    # once per row.
+    return "" if d.duck else " OFFSET 0"
+
+
+def _key_select(
+    d: _Dialect, inner: str, texts: dict[str, str], fmt: _DateFormat, keep: str, name: str = "k_"
+) -> str:
+    """SELECT of ``keep`` plus date keys of text columns in one format.
+
+    The keys are named ``k_<role>``, or ``<name>`` when ``name`` is not ``"k_"`` (one column).
+    """
+    parts = []
+    for role, text in texts.items():
+        spelling = " ".join(
+            f"WHEN {d.test(text, pattern)} THEN {i}" for i, (pattern, _) in enumerate(fmt)
+        )
+        parts.append(f"{text} AS t_{role}, CASE {spelling} END AS sp_{role}")
+    level1 = f"SELECT {keep}, {', '.join(parts)} FROM {inner}{_fence(d)}"
+    comps = []
+    for role in texts:
+        t = f"t_{role}"
+        for j, part in enumerate(("y", "m", "d")):
+            cases = []
+            for i, (_, (sep, where)) in enumerate(fmt):
+                if sep is None:
+                    start, length = where[j]
+                    piece = f"substring({t}, {start}, {length})"
+                else:
+                    piece = f"split_part({t}, {_lit(sep)}, {where[j]})"
+                    if where[j] == 3 and sep in "-/":  # ISO: the day may be followed by a time
+                        piece = f"split_part(split_part({piece}, ' ', 1), 'T', 1)"
+                cases.append(f"WHEN {i} THEN {piece}")
+            comps.append(f"CAST(CASE sp_{role} {' '.join(cases)} END AS INTEGER) AS {part}_{role}")
+    level2 = f"SELECT {keep}, {', '.join(comps)} FROM ({level1}) AS l1{_fence(d)}"
+    keys = []
+    for role in texts:
+        out = f"k_{role}" if name == "k_" else name
+        y, m, day = f"y_{role}", f"m_{role}", f"d_{role}"
+        keys.append(
+            f"CASE WHEN {y} >= 1 AND {m} BETWEEN 1 AND 12 AND {day} >= 1 "
+            f"AND {day} <= {_days_in(y, m)} THEN {y} * 10000 + {m} * 100 + {day} END AS {out}"
+        )
+    return f"SELECT {keep}, {', '.join(keys)} FROM ({level2}) AS l2{_fence(d)}"
+
+
+def _days_in(y: str, m: str) -> str:
+    leap = f"({y} % 4 = 0 AND ({y} % 100 <> 0 OR {y} % 400 = 0))"
+    return (
+        f"(CASE WHEN {m} = 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END "
+        f"WHEN {m} IN (4, 6, 9, 11) THEN 30 ELSE 31 END)"
+    )
+
+
+def _native_date_key(x: str) -> str:
+    parts = [f"CAST(extract({p} FROM {x}) AS INTEGER)" for p in ("year", "month", "day")]
+    return f"({parts[0]} * 10000 + {parts[1]} * 100 + {parts[2]})"
+
+
+def _plan(session: _Session, mapping: ColumnMapping, slow: frozenset[str] = frozenset()) -> _Plan:
+    """Build the typed relation of the mapped roles.
+
+    DuckDB reads text numbers and dates with its own casts (fast); the roles in ``slow``, and
+    every text number or date in a database, are read by the regular expressions that mirror
+    :func:`simulator.mapping.to_number` and :func:`simulator.mapping.to_date`, after a profile
+    query that picks the decimal mark and the date format of each column.
+    """
+    d = session.dialect
+    raw = {role: session.columns[col] for role, col in mapping.columns().items()}
+    kinds = {role: session.kinds[col] for role, col in mapping.columns().items()}
+    for role, kind in kinds.items():
+        if kind == "float":  # NaN is a missing value, as in pandas
+            raw[role] = f"NULLIF({d.double(raw[role])}, CAST('NaN' AS DOUBLE PRECISION))"
+        elif kind == "text" and session.strip_text:
+            raw[role] = d.strip(raw[role])
+
+    def regex_path(role: str) -> bool:
+        return kinds[role] != "date" and (not d.duck or role in slow)
+
+    def fast_path(role: str) -> bool:
+        return kinds[role] == "text" and d.duck and role not in slow
+
+    text_numbers = [
+        r
+        for r in _NUMERIC_ROLES
+        if r in raw and kinds[r] not in ("number", "float", "bool") and regex_path(r)
+    ]
+    date_texts = {r: f"dt_{r}" for r in ("start", "end") if r in raw and regex_path(r)}
+    # Level 0: raw cells under role names, cleaned number text, date text.
+    level0 = ["_row"] + [f"{expr} AS r_{role}" for role, expr in raw.items()]
+    for role in text_numbers:
+        text = d.strip(_as_text(d, raw[role], kinds[role]))
+        level0.append(f"{d.replace_all(text, _NUMBER_JUNK, '')} AS n_{role}")
+    for role in date_texts:
+        level0.append(f"{d.strip(_as_text(d, raw[role], kinds[role]))} AS dt_{role}")
+    for role in ("start", "end"):
+        if role in raw and kinds[role] == "date":
+            level0.append(f"{_native_date_key(raw[role])} AS {role}_key")
+        elif role in raw and fast_path(role):
+            level0.append(f"try_cast({raw[role]} AS DATE) AS d_{role}")
+    base = f"(SELECT {', '.join(level0)} FROM {session.relation}{_fence(d)}) AS l0"
+
+    comma: dict[str, bool] = {}
+    chosen: dict[str, int] = {}
+    if text_numbers or date_texts:
+        test = "min(CASE WHEN n_{0} IS NULL OR {1} THEN 1 ELSE 0 END)"
+        profile = [test.format(r, d.test(f"n_{r}", _DECIMAL_COMMA)) for r in text_numbers]
+        for role in date_texts:
+            profile += [f"count(r_{role})", f"count(k_{role})"]
+        with_keys = (
+            f"({_key_select(d, base, date_texts, _DATE_FORMATS[0], '*')}) AS p"
+            if date_texts
+            else base
+        )
+        values = list(session.fetch(f"SELECT {', '.join(profile)} FROM {with_keys}")[0])
+        comma = {r: values.pop(0) == 1 for r in text_numbers}
+        for role in date_texts:
+            present, parsed = values.pop(0), values.pop(0)
+            chosen[role] = 0
+            if parsed < present:  # not everywhere ISO: count the other formats
+                best = parsed
+                for i, fmt in enumerate(_DATE_FORMATS[1:], start=1):
+                    sql = _key_select(d, base, {role: f"dt_{role}"}, fmt, "_row")
+                    n = session.fetch(f"SELECT count(k_{role}) FROM ({sql}) AS p")[0][0]
+                    if n > best:
+                        best, chosen[role] = n, i
+
+    cols = ["_row"]
+    for role in _NUMERIC_ROLES:
+        if role not in raw:
+            continue
+        cols.append(f"r_{role} IS NULL AS {role}_null")
+        if role in text_numbers:
+            text = f"replace(n_{role}, ',', {_lit('.' if comma[role] else '')})"
+            cols.append(f"CASE WHEN {d.test(text, _NUMBER)} THEN {d.double(text)} END AS {role}")
+        elif fast_path(role):
+            cols.append(f"try_cast(r_{role} AS DOUBLE) AS {role}")
+        else:
+            cols.append(f"{d.double(f'r_{role}')} AS {role}")
+    if "churned" in raw:
+        text = f"lower({d.strip(_as_text(d, 'r_churned', kinds['churned']))})"
+        cols.append(f"{d.replace_all(text, r'^([+-]?[0-9]+)[.]0+$', chr(92) + '1')} AS flag")
+    if "id" in raw:
+        cols.append(f"{d.strip('r_id') if kinds['id'] == 'text' else 'r_id'} AS id")
+    for role in ("segment", "channel"):
+        if role in raw:
+            cols.append(f"{_as_text(d, f'r_{role}', kinds[role])} AS {role}")
+    if "end" in raw:
+        cols.append("r_end IS NULL AS end_null")
+    if "start" in raw:
+        cols.append("r_start IS NULL AS start_null")
+    for role in ("start", "end"):
+        if role in raw and kinds[role] == "date":
+            cols.append(f"{role}_key")
+        elif role in raw and fast_path(role):
+            parts = [f"{p}(d_{role})" for p in ("year", "month", "day")]
+            cols.append(f"{parts[0]} * 10000 + {parts[1]} * 100 + {parts[2]} AS {role}_key")
+    # Text dates by regular expressions: one nested key select per column, in its format.
+    current = f"(SELECT {', '.join(cols + list(date_texts.values()))} FROM {base}{_fence(d)}) AS c0"
+    carried = [c.rsplit(" AS ", 1)[-1] for c in cols]
+    for i, role in enumerate(date_texts):
+        later = [f"dt_{r}" for r in list(date_texts)[i + 1 :]]
+        fmt = _DATE_FORMATS[chosen[role]]
+        sql = _key_select(
+            d, current, {role: f"dt_{role}"}, fmt, ", ".join(carried + later), f"{role}_key"
+        )
+        current = f"({sql}) AS c{i + 1}"
+        carried.append(f"{role}_key")
+    typed = f"SELECT {', '.join(carried)} FROM {current}"
+    fast = frozenset(
+        r for r in raw if fast_path(r) and (r in _NUMERIC_ROLES or r in ("start", "end"))
+    )
+    return _Plan(set(raw), typed, fast)
+
+
+def _churned_sql(mapping: ColumnMapping) -> str:
+    """Churned by the flag (on the typed relation): a churned spelling, missing = False."""
+    if not mapping.churned_values:
+        return "FALSE"
+    return f"COALESCE(flag IN ({', '.join(map(_lit, mapping.churned_values))}), FALSE)"
+
+
+@dataclass
+class _Facts:
+    """What the checking pass learnt that counting needs."""
+
+    as_of: datetime.date | None = None
+    as_of_key: int | None = None
+    shortest: float | None = None  # shortest tenure (snapshot, in the tenure column's unit)
+
+
+def _date_of(key: int) -> datetime.date:
+    return datetime.date(key // 10000, key // 100 % 100, key % 100)
+
+
+def _structure(columns: list[str], mapping: ColumnMapping, as_of) -> list[Problem]:
+    """Problems of the mapping itself: validate on an empty table with the source's columns.
+
+    Only the mapping's problems are kept (checks of cells may say odd things of no rows).
+    """
+    empty = pd.DataFrame(columns=columns, dtype=object)
+    return [
+        p
+        for p in validate(empty, mapping, as_of=as_of)
+        if p.message.endswith("is not in the file") or " is not mapped" in p.message
+    ]
+
+
+def _conditions(mapping: ColumnMapping, plan: _Plan, as_of_key: int | None) -> dict[str, str]:
+    """Name -> SQL condition (on the typed relation) of every cell check.
+
+    ``as_of_key`` None means the default as-of date, the latest date, which no date exceeds.
+    """
+    roles = plan.roles
+    c: dict[str, str] = {"total": "TRUE"}
+    if "id" in roles:
+        c["id_missing"] = "id IS NULL"
+    churn_flag = checked = None
+    if "churned" in roles:
+        known = set(mapping.churned_values) | set(mapping.active_values)
+        in_known = f"flag IN ({', '.join(map(_lit, sorted(known)))})" if known else "FALSE"
+        unknown = f"(flag IS NOT NULL AND NOT ({in_known}))"
+        c["flag_missing"] = "flag IS NULL"
+        c["flag_unknown"] = unknown
+        churn_flag = _churned_sql(mapping)
+        checked = f"(flag IS NOT NULL AND NOT {unknown})"
+    if "tenure" in roles and mapping.kind == "snapshot":
+        c["tenure_nan"] = "NOT tenure_null AND tenure IS NULL"
+        c["tenure_missing"] = "tenure_null"
+        c["tenure_negative"] = "tenure < 0"
+        scale = 12.0 if mapping.tenure_unit == "years" else 1.0
+        c["tenure_huge"] = f"(abs(tenure) = {_INF} OR tenure * {scale} > {MAX_TENURE_MONTHS})"
+    if mapping.kind == "dated" and "start" in roles:
+        c["start_bad"] = "start_key IS NULL"
+        if "end" in roles:
+            c["end_bad"] = "NOT end_null AND end_key IS NULL"
+            c["end_before"] = "end_key < start_key"
+        if as_of_key is not None:
+            c["start_later"] = f"start_key > {as_of_key}"
+        if "churned" not in roles:
+            end = "end_key" if "end" in roles else "CAST(NULL AS INTEGER)"
+            if as_of_key is None:
+                churn_flag = f"{end} IS NOT NULL"
+                checked = "start_key IS NOT NULL"
+            else:
+                churn_flag = f"COALESCE({end} <= {as_of_key}, FALSE)"
+                checked = (
+                    f"(start_key IS NOT NULL AND NOT COALESCE(start_key > {as_of_key}, FALSE))"
+                )
+    if churn_flag is not None:
+        c["checked"] = checked
+        c["checked_churned"] = f"{checked} AND {churn_flag}"
+    for role in ("revenue", "satisfaction", "contacts", "price_before", "price_after"):
+        if role in roles:
+            c[f"{role}_nan"] = f"NOT {role}_null AND {role} IS NULL"
+            if role == "revenue":
+                c["revenue_negative"] = "revenue < 0"
+            c[f"{role}_infinite"] = f"abs({role}) = {_INF}"
+            if role.startswith("price"):
+                c[f"{role}_nonpositive"] = f"{role} <= 0"
+    for role in plan.fast:
+        if role in ("start", "end"):
+            c[f"fast_{role}"] = f"NOT {role}_null AND {role}_key IS NULL"
+        else:
+            c[f"fast_{role}"] = f"NOT {role}_null AND {role} IS NULL"
+    return c
+
+
+def _check(
+    session: _Session, all_columns: list[str], mapping: ColumnMapping, as_of
+) -> tuple[list[Problem], _Plan | None, _Facts]:
+    """All problems (as records.validate), the typed relation and the facts counting needs."""
+    d = session.dialect
+    problems = _structure(all_columns, mapping, as_of)
+    facts = _Facts()
+    if any(p.message.endswith("is not in the file") for p in problems):
+        return problems, None, facts
+    as_of_key = None if as_of is None else as_of.year * 10000 + as_of.month * 100 + as_of.day
+    slow: frozenset[str] = frozenset()
+    while True:  # at most twice: columns DuckDB's casts cannot read go the regex way
+        plan = _plan(session, mapping, slow)
+        session.typed = f"({plan.typed}{_fence(d)}) AS typed"
+        where = _conditions(mapping, plan, as_of_key)
+        extra = {}
+        roles = plan.roles
+        for role in ("start", "end"):
+            if role in roles and mapping.kind == "dated":
+                extra[f"max_{role}"] = f"max({role}_key)"
+        if "tenure" in roles and mapping.kind == "snapshot":
+            extra["shortest"] = "min(tenure)"
+        # One pass, by segment (few groups): the checks' counts and the segments' sizes.
+        sums = [f"sum(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in where.values()]
+        seg = "COALESCE(segment, 'unknown')" if "segment" in roles else "NULL"
+        by_segment = session.fetch(
+            f"SELECT {', '.join([seg, 'count(*)', 'min(_row)'] + sums + list(extra.values()))} "
+            f"FROM {session.typed} GROUP BY {seg}"
+        )
+        found = {n: sum(int(r[3 + i] or 0) for r in by_segment) for i, n in enumerate(where)}
+        got = {}
+        for i, n in enumerate(extra, start=3 + len(where)):
+            values = [r[i] for r in by_segment if r[i] is not None]
+            got[n] = (min if n == "shortest" else max)(values) if values else None
+        small = (
+            [(r[0], int(r[1]), r[2]) for r in by_segment if r[1] < MIN_SEGMENT_CUSTOMERS]
+            if "segment" in roles
+            else []
+        )
+        failed = frozenset(r for r in plan.fast if found.get(f"fast_{r}"))
+        if not failed:
+            break
+        slow = slow | failed
+    facts.shortest = None if got.get("shortest") is None else float(got["shortest"])
+    if mapping.kind == "dated" and "start" in roles:
+        latest = [v for k, v in got.items() if k.startswith("max_") and v is not None]
+        if as_of is None and latest:
+            as_of = _date_of(int(max(latest)))
+        if as_of is not None:
+            facts.as_of = as_of
+            facts.as_of_key = as_of.year * 10000 + as_of.month * 100 + as_of.day
+    groups = {"dups": _duplicates(session) if "id" in roles else [], "small": small}
+    report = _report(session, mapping, plan, where, found, groups, facts)
+    return problems + report, plan, facts
+
+
+def _duplicates(session: _Session) -> list[tuple]:
+    """Duplicated ids: (id, rows)."""
+    return session.fetch(
+        f"SELECT id, count(*) FROM {session.typed} WHERE id IS NOT NULL "
+        "GROUP BY id HAVING count(*) > 1"
+    )
+
+
+def _report(session, mapping, plan, where, found, groups, facts) -> list[Problem]:
+    """The problems of the checks that found something (row numbers fetched for those only)."""
+    d = session.dialect
+    rel = session.typed
+    roles = plan.roles
+
+    def rows(name: str) -> tuple[int, ...]:
+        if not session.has_rows or not found.get(name):
+            return ()
+        hits = session.fetch(
+            f"SELECT _row FROM {rel} WHERE {where[name]} ORDER BY _row LIMIT {MAX_ROWS_SHOWN}"
+        )
+        return tuple(int(r[0]) + 2 for r in hits)
+
+    problems: list[Problem] = []
+
+    def add(column, name_or_rows, message, fix, severity="error"):
+        if isinstance(name_or_rows, str):
+            if not found.get(name_or_rows):
+                return
+            name_or_rows = rows(name_or_rows)
+        problems.append(Problem(column, name_or_rows, message, fix, severity))
+
+    dups = groups["dups"]
+    small = groups["small"]
+
+    if "id" in roles:
+        add(mapping.id, "id_missing", "customer id is empty", "Give every row a customer id")
+        if dups:
+            dup_rows: tuple[int, ...] = ()
+            if session.has_rows:
+                hits = session.fetch(
+                    f"SELECT _row FROM {rel} WHERE id IN (SELECT id FROM {rel} WHERE id IS NOT "
+                    f"NULL GROUP BY id HAVING count(*) > 1) ORDER BY _row LIMIT {MAX_ROWS_SHOWN}"
+                )
+                dup_rows = tuple(int(r[0]) + 2 for r in hits)
+            add(
+                mapping.id,
+                dup_rows,
+                f"Column {mapping.id} has duplicate entries ({sum(r[1] for r in dups)} rows)",
+                "Keep one row per customer",
+            )
+    if "churned" in roles:
+        add(
+            mapping.churned,
+            "flag_missing",
+            "churned flag is empty",
+            "Fill in whether each customer churned",
+        )
+        if found.get("flag_unknown"):
+            spellings = [
+                r[0]
+                for r in session.fetch(
+                    f"SELECT DISTINCT {d.collate_c('flag')} AS v FROM {rel} "
+                    f"WHERE {where['flag_unknown']} ORDER BY 1 LIMIT {MAX_ROWS_SHOWN}"
+                )
+            ]
+            add(
+                mapping.churned,
+                "flag_unknown",
+                f"churned flag values {spellings} are not mapped to churned or active",
+                "Say which of these values means churned",
+            )
+    if "tenure" in roles and mapping.kind == "snapshot":
+        add(mapping.tenure, "tenure_nan", "tenure is not a number", "Use numbers only, e.g. 12")
+        add(mapping.tenure, "tenure_missing", "tenure is empty", "Fill in every customer's tenure")
+        add(mapping.tenure, "tenure_negative", "tenure is negative", "Tenure must be 0 or more")
+        add(
+            mapping.tenure,
+            "tenure_huge",
+            f"tenure is infinite or above {MAX_TENURE_MONTHS} months (100 years)",
+            "Check the tenure and its unit (months or years)",
+        )
+    if mapping.kind == "dated" and "start" in roles:
+        add(
+            mapping.start,
+            "start_bad",
+            "start date is empty or not a date",
+            "Use dates like 2024-03-31 in every row",
+        )
+        if "end" in roles:
+            add(
+                mapping.end,
+                "end_bad",
+                "end date is not a date",
+                "Use dates like 2024-03-31, or leave it empty while the customer is active",
+            )
+            add(mapping.end, "end_before", "end date is before start date", "Check both dates")
+        if facts.as_of is not None and found.get("start_later") == found["total"]:
+            add(
+                mapping.start,
+                (),
+                f"no customer started on or before the as-of date {facts.as_of}",
+                "Check the as-of date: it must come after the customers' start dates",
+            )
+        elif facts.as_of is not None:
+            add(
+                mapping.start,
+                "start_later",
+                f"start date after the as-of date {facts.as_of}; these customers are left out",
+                "Check the dates or the as-of date",
+                "warning",
+            )
+    if found.get("checked"):
+        if found["checked_churned"] == 0:
+            add(
+                mapping.churned or mapping.end,
+                (),
+                "no customer churned, so churn cannot be estimated",
+                "Include the customers who left (with their end date or churn flag)",
+            )
+        if found["checked_churned"] == found["checked"]:
+            add(
+                mapping.churned or mapping.end,
+                (),
+                "every customer churned: there are no active customers",
+                "Include the customers who are still active",
+            )
+    for role in ("revenue", "satisfaction", "contacts", "price_before", "price_after"):
+        column = getattr(mapping, role)
+        if role not in roles:
+            continue
+        add(
+            column,
+            f"{role}_nan",
+            f"{role} is not a number; these cells are treated as missing",
+            "Use numbers only, e.g. 29.90",
+            "warning",
+        )
+        if role == "revenue":
+            add(column, "revenue_negative", "revenue is negative", "Revenue must be 0 or more")
+        add(
+            column,
+            f"{role}_infinite",
+            f"{role.replace('_', ' ')} is infinite",
+            "Use a finite number, or leave the cell empty",
+        )
+        if role.startswith("price"):
+            add(
+                column,
+                f"{role}_nonpositive",
+                f"{role.replace('_', ' ')} is not above 0; these customers get no price change",
+                "Prices must be above 0",
+                "warning",
+            )
+    if "segment" in roles:
+        small.sort(key=lambda r: (-r[1], r[2] if r[2] is not None else 0, r[0]))
+        for segment, n, _ in small:
+            add(
+                mapping.segment,
+                (),
+                f"segment {str(segment)!r} has only {n} customers, too few to fit (< "
+                f"{MIN_SEGMENT_CUSTOMERS})",
+                "Merge it with a similar segment, or accept a pooled estimate",
+                "warning",
+            )
+    return problems
+
+
+def check_source(
+    source: Source,
+    mapping: ColumnMapping,
+    *,
+    as_of: datetime.date | None = None,
+    name: str | None = None,
+) -> list[Problem]:
+    """Every problem that stops or weakens calibration, computed in SQL (as records.validate).
+
+    Parameters
+    ----------
+    source
+        A CSV or Parquet file path, a DataFrame or a :class:`SqlSource`.
+    mapping
+        The column mapping (column names as the source spells them, stripped of spaces).
+    as_of
+        Observation date of a dated table; default the latest start or end date.
+    name
+        Name in error messages (default :func:`source_name`).
+
+    Returns
+    -------
+    list[Problem]
+        As :func:`simulator.records.validate` gives for the same rows (``rows`` empty for a
+        database source).
+
+    Raises
+    ------
+    DataError
+        The source cannot be read at all (missing file, bad URL, table or query).
+    """
+    name = name or source_name(source)
+    with _open(source, name, set(mapping.columns().values())) as (session, all_columns):
+        return _check(session, all_columns, mapping, as_of)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Counts
+# ---------------------------------------------------------------------------------------------
+
+
+def count_source(
+    source: Source,
+    mapping: ColumnMapping,
+    *,
+    as_of: datetime.date | None = None,
+    left_truncated_at: float | None | Literal["auto"] = "auto",
+    name: str | None = None,
+    progress: Progress | None = None,
+) -> CustomerCounts:
+    """The counts calibration needs, aggregated in SQL from a file, DataFrame or database.
+
+    Equals ``count_records(customer_records(table, mapping, ...))`` for the same rows, with
+    ``as_of_month`` the calendar month (``year * 12 + month - 1``) of the as-of date.
+
+    Parameters
+    ----------
+    source
+        A CSV or Parquet file path, a DataFrame or a :class:`SqlSource`.
+    mapping
+        The column mapping.
+    as_of
+        Observation date of a dated table; default the latest start or end date.
+    left_truncated_at
+        Entry tenure in months, as in :func:`simulator.records.customer_records`.
+    name
+        Name in error messages (default :func:`source_name`).
+    progress
+        Called as ``progress(fraction, message)`` when a stage starts and at the end.
+
+    Returns
+    -------
+    CustomerCounts
+
+    Raises
+    ------
+    DataError
+        The source cannot be read, or :func:`check_source` finds errors (warnings do not stop
+        it).
+    """
+    name = name or source_name(source)
+    report = progress or (lambda fraction, message: None)
+    report(0.0, f"Reading {name}")
+    with _open(source, name, set(mapping.columns().values())) as (session, all_columns):
+        report(0.3, "Checking the table")
+        problems, plan, facts = _check(session, all_columns, mapping, as_of)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise DataError(name, errors)
+        assert plan is not None
+        report(0.6, "Counting customers")
+        counts = _counts(session, mapping, plan, facts, left_truncated_at)
+    report(1.0, "Done")
+    return counts
+
+
+def _counts(
+    session: _Session, mapping: ColumnMapping, plan: _Plan, facts: _Facts, left_truncated_at
+) -> CustomerCounts:
+    """One grouping pass: counts (and flows of a dated table) from the typed relation."""
+    d = session.dialect
+    roles = plan.roles
+    dated = mapping.kind == "dated"
+    if dated:
+        as_of_key = facts.as_of_key
+        end = "end_key" if "end" in roles else "CAST(NULL AS INTEGER)"
+        ended = f"COALESCE({end} <= {as_of_key}, FALSE)"
+        churned = _churned_sql(mapping) if "churned" in roles else ended
+
+        def month(key: str) -> str:
+            return f"({d.idiv(key, 10000)} * 12 + {d.idiv(key, 100)} % 100 - 1)"
+
+        stop_days = _days_in(d.idiv("stop", 10000), f"({d.idiv('stop', 100)} % 100)")
+        anniversary = f"LEAST(start_key % 100, {stop_days})"
+        tenure = (
+            d.double(f"{month('stop')} - {month('start_key')}")
+            + f" - CASE WHEN {anniversary} > stop % 100 THEN 1 ELSE 0 END"
+        )
+        inner = (
+            f"(SELECT *, CASE WHEN {ended} THEN {end} ELSE {as_of_key} END AS stop, "
+            f"{ended} AS ended FROM {session.typed} WHERE start_key <= {as_of_key}{_fence(d)}) "
+            "AS s1"
+        )
+        extra = {
+            "start_month": month("start_key"),
+            "end_month": f"CASE WHEN ended THEN {d.double(month('stop'))} END",
+        }
+    else:
+        scale = 12.0 if mapping.tenure_unit == "years" else 1.0
+        tenure = f"tenure * {scale}"
+        churned = _churned_sql(mapping)
+        inner = session.typed
+        extra = {}
+
+    def number(role: str) -> str:
+        return role if role in roles else "CAST(NULL AS DOUBLE PRECISION)"
+
+    after, before = number("price_after"), number("price_before")
+    price_log = f"CASE WHEN {after} > 0 AND {before} > 0 THEN ln({after} / {before}) END"
+    segment = "COALESCE(segment, 'unknown')" if "segment" in roles else _lit(ALL_SEGMENTS)
+    # One grouping pass over the kept customers, by the values that decide their counts: the
+    # whole months, exposure and referral flags are worked out on the (few) groups below.
+    level1 = {
+        "segment": segment,
+        "churned": churned,
+        "tenure": tenure,
+        "satisfaction": d.round_to(number("satisfaction"), 2),
+        "contacts": d.round_to(number("contacts"), 2),
+        "price_change_log": d.round_to(price_log, 4),
+        **extra,
+        "channel": "channel" if "channel" in roles and dated else "CAST(NULL AS TEXT)",
+    }
+    keys = ", ".join(level1)
+    groups = session.frame(
+        f"SELECT {keys}, count(*) AS customers, COALESCE(sum(revenue), 0.0) AS revenue_sum, "
+        f"count(revenue) AS revenue_customers FROM "
+        f"(SELECT {', '.join(f'{e} AS {k}' for k, e in level1.items())}, "
+        f"{number('revenue')} AS revenue FROM {inner}{_fence(d)}) AS r GROUP BY {keys}"
+    )
+    n = groups["customers"].to_numpy(dtype=np.int64)
+    raw_tenure = groups["tenure"].to_numpy(dtype=float)
+    if left_truncated_at == "auto":
+        shortest = float(raw_tenure.min()) if len(raw_tenure) else 0.0
+        entry_at = shortest - 1.0 if not dated and shortest > 1.0 else 0.0
+    else:
+        entry_at = float(left_truncated_at or 0.0)
+    tenure_clip = np.clip(raw_tenure, 0.0, None)
+    entry_raw = np.minimum(entry_at, tenure_clip)
+    churned_flags = groups["churned"].to_numpy(dtype=bool)
+    months, entry = whole_months(tenure_clip, entry_raw, churned_flags)
+    frame = pd.DataFrame(
+        {
+            "segment": groups["segment"].astype(str).to_numpy(),
+            "months": months,
+            "entry": entry,
+            "churned": churned_flags,
+            **{c: groups[c].to_numpy(dtype=float) for c in COUNT_KEYS[4:]},
+            "customers": n,
+            "exposure_months": n * (tenure_clip - entry_raw),
+            "revenue_sum": groups["revenue_sum"].to_numpy(dtype=float),
+            "revenue_customers": groups["revenue_customers"].to_numpy(dtype=np.int64),
+        }
+    )
+    counts = (
+        frame.groupby(list(COUNT_KEYS), dropna=False, sort=True)
+        .sum()
+        .reset_index()
+        .loc[:, list(COUNT_COLUMNS)]
+    )
+    as_of_month = None
+    if dated and len(counts):
+        channel = groups["channel"]
+        referred = (
+            channel.astype("string").str.contains(REFERRAL_PATTERN, case=False, regex=True)
+            if "channel" in roles
+            else pd.Series(np.nan, index=groups.index)
+        )
+        flows = (
+            pd.DataFrame(
+                {
+                    "segment": frame["segment"],
+                    "start_month": groups["start_month"].to_numpy(dtype=np.int64),
+                    "end_month": groups["end_month"].to_numpy(dtype=float),
+                    "referred": referred.astype(float).to_numpy(),
+                    "customers": n,
+                }
+            )
+            .groupby(list(FLOW_COLUMNS[:-1]), dropna=False, sort=True)
+            .sum()
+            .reset_index()
+        )
+        as_of_month = facts.as_of.year * 12 + facts.as_of.month - 1
+    else:
+        flows = pd.DataFrame(
+            {
+                "segment": pd.Series(dtype=str),
+                "start_month": pd.Series(dtype=np.int64),
+                "end_month": pd.Series(dtype=float),
+                "referred": pd.Series(dtype=float),
+                "customers": pd.Series(dtype=np.int64),
+            }
+        )
+    return CustomerCounts(counts=counts, flows=flows, as_of_month=as_of_month)
