@@ -23,6 +23,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from simulator.aggregate import SqlSource, count_source, sample_rows, source_name
 from simulator.calibrate import calibrate
 from simulator.customers import sample_business_from_table
 from simulator.engine import MONTHLY_COLUMNS, Projection, simulate
@@ -104,7 +105,22 @@ def build_parser() -> argparse.ArgumentParser:
         "customers, churned, ARPU, monthly churn, sBG alpha and beta, and Kaplan-Meier "
         "survival at 12 and 24 months of tenure.",
     )
-    cal.add_argument("data", metavar="DATA", help="customer table: .csv, .xlsx or .parquet")
+    cal.add_argument(
+        "data",
+        metavar="DATA",
+        nargs="?",
+        help="customer table: .csv (or other delimited text), .xlsx or .parquet; omit it with "
+        "--db-url",
+    )
+    cal.add_argument(
+        "--db-url",
+        metavar="URL",
+        help="read the customers from a database instead (SQLAlchemy URL, e.g. "
+        "postgresql+psycopg://user@host/db); the grouping runs in the database",
+    )
+    source = cal.add_mutually_exclusive_group()
+    source.add_argument("--table", metavar="NAME", help="with --db-url: the table to read")
+    source.add_argument("--query", metavar="SQL", help="with --db-url: a SELECT query to read")
     for role in CALIBRATE_ROLES:
         cal.add_argument(f"--{role}", metavar="COL", help=f"column holding the {role}")
     cal.add_argument("--tenure-unit", choices=("months", "years"), help="unit of the tenure column")
@@ -134,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "calibrate":
             columns = {r: getattr(args, r) for r in CALIBRATE_ROLES if getattr(args, r)}
             return _calibrate(
-                Path(args.data),
+                _calibrate_source(args),
                 columns,
                 tenure_unit=args.tenure_unit,
                 as_of=args.as_of,
@@ -150,35 +166,75 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+LARGE_FILE_BYTES = 20 * 2**20
+"""Delimited text and Parquet files above this size are calibrated by :mod:`simulator.aggregate`
+(DuckDB counts the customers; memory stays bounded); smaller files and workbooks are read whole
+by :func:`simulator.tables.read_table`, as on the Data page."""
+
+
+def _calibrate_source(args: argparse.Namespace) -> Path | SqlSource:
+    """The calibrate command's source: a file path or a database table or query."""
+    if args.db_url is None:
+        if args.data is None:
+            raise CommandError("calibrate: give a customer table file, or --db-url with --table")
+        if args.table or args.query:
+            raise CommandError("calibrate: --table and --query go with --db-url")
+        return Path(args.data)
+    if args.data is not None:
+        raise CommandError("calibrate: give either a file or --db-url, not both")
+    if not (args.table or args.query):
+        raise CommandError("calibrate: --db-url needs --table NAME or --query SQL")
+    return SqlSource(url=args.db_url, table=args.table, query=args.query)
+
+
+def _counted(source: Path | SqlSource) -> bool:
+    """True when ``source`` is counted in SQL rather than read whole (:data:`LARGE_FILE_BYTES`)."""
+    if isinstance(source, SqlSource):
+        return True
+    if source.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        return False
+    try:
+        return source.stat().st_size > LARGE_FILE_BYTES
+    except OSError as exc:
+        raise CommandError(f"{source}: cannot read the customer table ({exc.strerror})") from None
+
+
 def _calibrate(
-    path: Path,
+    source: Path | SqlSource,
     columns: dict[str, str],
     *,
     tenure_unit: str | None,
     as_of: datetime.date | None,
     out: Path | None,
 ) -> int:
+    name = source_name(source) if isinstance(source, SqlSource) else source.name
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CommandError(f"{path}: cannot read the customer table ({exc.strerror})") from None
-    try:
-        table = read_table(raw, name=path.name)
-        mapping = override_mapping(
-            table, propose_mapping(table), tenure_unit=tenure_unit, **columns
-        )
-        records = customer_records(table, mapping, as_of=as_of, name=path.name)
+        if _counted(source):
+            table = sample_rows(source, name=name)
+            mapping = override_mapping(
+                table, propose_mapping(table), tenure_unit=tenure_unit, **columns
+            )
+            data = count_source(source, mapping, as_of=as_of, name=name)
+        else:
+            try:
+                raw = source.read_bytes()
+            except OSError as exc:
+                raise CommandError(
+                    f"{source}: cannot read the customer table ({exc.strerror})"
+                ) from None
+            table = read_table(raw, name=name)
+            mapping = override_mapping(
+                table, propose_mapping(table), tenure_unit=tenure_unit, **columns
+            )
+            data = customer_records(table, mapping, as_of=as_of, name=name)
+        # Tenure known only in whole years is interval-censored: refit on 12-month intervals
+        # (model.md section 8, "Period consistency").
+        interval = 12 if mapping.kind == "snapshot" and mapping.tenure_unit == "years" else 1
+        result = calibrate(data, tenure_interval_months=interval)
     except DataError as exc:
         raise CommandError(str(exc)) from None
     except ValueError as exc:
-        raise CommandError(f"{path}: {exc}") from None
-    # Tenure known only in whole years is interval-censored: refit on 12-month intervals
-    # (model.md section 8, "Period consistency").
-    interval = 12 if mapping.kind == "snapshot" and mapping.tenure_unit == "years" else 1
-    try:
-        result = calibrate(records, tenure_interval_months=interval)
-    except ValueError as exc:
-        raise CommandError(f"{path}: {exc}") from None
+        raise CommandError(f"{name}: {exc}") from None
     text = json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
     if out is None or str(out) == "-":
         sys.stdout.write(text)

@@ -109,3 +109,24 @@ def test_the_shared_datasets_calibrate(capsys, name, args, segments, customers, 
     for s in result.values():  # PowerCo's tiny "MISSING" origin has no churner: 0
         assert 0 <= s["monthly_churn"] < 0.1
     assert max(s["monthly_churn"] for s in result.values()) > 0
+
+
+def test_a_large_file_is_counted_in_sql_with_the_same_result(capsys, monkeypatch):
+    # Above LARGE_FILE_BYTES the command counts with DuckDB (simulator.aggregate) instead of
+    # reading the table whole: the bundled sample gives the same JSON either way.
+    import simulator.cli
+
+    sample = str(Path(__file__).resolve().parents[1] / "sample_data" / "customers.csv")
+    code, whole, _ = calibrate(capsys, sample, "--as-of", "2026-09-30")
+    assert code == 0
+    monkeypatch.setattr(simulator.cli, "LARGE_FILE_BYTES", 0)
+    code, counted, err = calibrate(capsys, sample, "--as-of", "2026-09-30")
+    assert code == 0, err
+    assert json.loads(counted) == json.loads(whole)
+
+
+def test_database_options_must_come_together(capsys):
+    code, _, err = calibrate(capsys, "--table", "customers")
+    assert code == 1 and "give a customer table file, or --db-url" in err
+    code, _, err = calibrate(capsys, "--db-url", "postgresql+psycopg://x@/db")
+    assert code == 1 and "--db-url needs --table NAME or --query SQL" in err

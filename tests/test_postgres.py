@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import glob
+import json
 import os
 import pathlib
 import shlex
@@ -190,6 +191,21 @@ def test_typed_columns_and_query(loaded):
     )
     head = sample_rows(SqlSource(url=url, table="bank"), rows=100)
     assert len(head) == 100 and propose_mapping(head).churned == "Attrition_Flag"
+
+
+def test_command_line_calibrates_a_database_table_as_the_same_rows_in_a_csv(loaded, capsys):
+    from simulator.cli import main
+
+    csv_path, _ = loaded["snapshot"]
+    assert main(["calibrate", str(csv_path)]) == 0
+    from_csv = json.loads(capsys.readouterr().out)
+    assert main(["calibrate", "--db-url", loaded["url"], "--table", "bank"]) == 0
+    from_db = json.loads(capsys.readouterr().out)
+    assert from_db == from_csv
+    assert set(from_db["segments"]) == {"Blue", "Gold", "Silver", "unknown"}
+    assert main(["calibrate", "--db-url", loaded["url"], "--table", "no_such_table"]) == 1
+    err = capsys.readouterr().err
+    assert "no_such_table" in err and "Traceback" not in err
 
 
 def test_calibration_equal_from_postgres_and_csv(loaded):
