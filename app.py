@@ -15,7 +15,7 @@ st.markdown(text.t("home.intro"))
 
 st.subheader(text.t("home.data_header"))
 st.markdown(kpis.data_in_use(business))
-if business == cached.business():  # still the sample as measured from the bundled table
+if business == cached.business():  # still the sample as calibrated from the bundled table
     render.sample_summary(cached.sample_summary(), as_of=SAMPLE_AS_OF, currency=business.currency)
 else:
     st.caption(text.t("home.business_changed"))

@@ -72,12 +72,16 @@ if clicked:
     state.set_calibrated_upload(digest, mapping)
 if not ready or state.calibrated_upload() != (digest, mapping):
     st.stop()
+bar = st.progress(0.05, text=text.t("data.progress.count"))
 try:
-    with st.spinner(text.t("data.calibrating")):
-        result = cached.upload_calibration(raw, name, mapping)
+    cached.upload_counts(raw, name, mapping)  # the long part on a large file
+    bar.progress(0.8, text=text.t("data.progress.fit"))
+    result = cached.upload_calibration(raw, name, mapping)
 except ValueError as error:  # simulator.DataError included
+    bar.empty()
     st.error(text.t("data.calibration_error", message=error), icon=":material/error:")
     st.stop()
+bar.empty()
 
 data.fit_results(result, business)
 if st.button(

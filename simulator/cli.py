@@ -32,7 +32,7 @@ from simulator.params import Business
 from simulator.records import customer_records
 from simulator.sample import example_scenario
 from simulator.scenario_file import ScenarioFileError, scenario_from_json, scenario_to_json
-from simulator.tables import DataError, read_table
+from simulator.tables import DataError, counted_in_sql, read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CUSTOMERS = ROOT / "sample_data" / "customers.csv"
@@ -166,12 +166,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-LARGE_FILE_BYTES = 20 * 2**20
-"""Delimited text and Parquet files above this size are calibrated by :mod:`simulator.aggregate`
-(DuckDB counts the customers; memory stays bounded); smaller files and workbooks are read whole
-by :func:`simulator.tables.read_table`, as on the Data page."""
-
-
 def _calibrate_source(args: argparse.Namespace) -> Path | SqlSource:
     """The calibrate command's source: a file path or a database table or query."""
     if args.db_url is None:
@@ -188,13 +182,11 @@ def _calibrate_source(args: argparse.Namespace) -> Path | SqlSource:
 
 
 def _counted(source: Path | SqlSource) -> bool:
-    """True when ``source`` is counted in SQL rather than read whole (:data:`LARGE_FILE_BYTES`)."""
+    """True when ``source`` is counted in SQL rather than read whole."""
     if isinstance(source, SqlSource):
         return True
-    if source.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        return False
     try:
-        return source.stat().st_size > LARGE_FILE_BYTES
+        return counted_in_sql(source.name, source.stat().st_size)
     except OSError as exc:
         raise CommandError(f"{source}: cannot read the customer table ({exc.strerror})") from None
 

@@ -61,6 +61,20 @@ class DataError(ValueError):
         super().__init__(f"{name}: cannot use this table:\n{lines}")
 
 
+LARGE_FILE_BYTES = 20 * 2**20
+"""Delimited text and Parquet files above this size are counted in SQL
+(:mod:`simulator.aggregate`: DuckDB, memory bounded by the groups) rather than read whole by
+:func:`read_table`; workbooks are always read whole. The page and the command line share it."""
+
+
+def counted_in_sql(name: str, size_bytes: int) -> bool:
+    """True when a file called ``name`` of ``size_bytes`` bytes is counted in SQL
+    (:data:`LARGE_FILE_BYTES`), False when :func:`read_table` reads it whole."""
+    if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        return False
+    return size_bytes > LARGE_FILE_BYTES
+
+
 FIRST_ROW = "first_data_row"
 """``DataFrame.attrs`` key: file row number (1-based, as a spreadsheet shows it) of data row 0."""
 

@@ -216,3 +216,18 @@ def test_a_constant_churn_segment_shows_no_alpha_beta_and_says_why():
     row = frame.iloc[0]
     assert row[text.t("data.fit.alpha")] == "" and row[text.t("data.fit.beta")] == ""
     assert row[text.t("data.fit.reason")].startswith("no difference between loyal and fickle")
+
+
+@pytest.mark.slow
+def test_a_large_upload_is_counted_in_sql_with_the_same_fit(monkeypatch):
+    # Above LARGE_FILE_BYTES the page maps a sample of the rows and counts the file with DuckDB
+    # (simulator.aggregate), showing progress: the fit table is the one of the whole-file path.
+    at = _upload(_data_page(), "customers.csv", customers_csv())
+    at.button(key="data_calibrate").click().run()
+    whole = _fit_table(at)
+    monkeypatch.setattr(simulator.tables, "LARGE_FILE_BYTES", 0)
+    at = _upload(_data_page(), "customers.csv", customers_csv())
+    assert at.selectbox(key=data.role_key("start")).value == "start_date"
+    at.button(key="data_calibrate").click().run()
+    assert not at.exception
+    pd.testing.assert_frame_equal(_fit_table(at), whole)

@@ -7,6 +7,8 @@ shared state by accident.
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,12 +16,14 @@ import pandas as pd
 import streamlit as st
 
 import simulator
+from simulator.aggregate import check_source, count_source, sample_rows
 from simulator.assumptions import parameter_table as _parameter_table
 from simulator.calibrate import apply_calibration, holdout_check
 from simulator.counts import count_records
 from simulator.customers import sample_counts, summarize_calibration
 from simulator.mapping import ColumnMapping
 from simulator.sample import sample_business
+from simulator.tables import counted_in_sql
 
 SAMPLE_CUSTOMERS = Path(__file__).resolve().parents[1] / "sample_data" / "customers.csv"
 """The bundled customer table the app opens with (see sample_data/README.md)."""
@@ -58,9 +62,31 @@ def sample_summary() -> pd.DataFrame:
     return summarize_calibration(sample_calibrated().calibration)
 
 
+def upload_is_large(raw: bytes, name: str) -> bool:
+    """True when the upload is counted in SQL (DuckDB) rather than read whole."""
+    return counted_in_sql(name, len(raw))
+
+
+@st.cache_data(scope="session", max_entries=4, show_spinner=False)
+def upload_path(raw: bytes, name: str) -> str:
+    """A large upload written once to a temporary file (named by its digest) for DuckDB."""
+    folder = Path(tempfile.gettempdir()) / "service-gap-uploads"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{hashlib.sha256(raw).hexdigest()}{Path(name).suffix.lower()}"
+    if not path.exists():
+        path.write_bytes(raw)
+    return str(path)
+
+
 @st.cache_data(scope="session", max_entries=4, show_spinner=False)
 def upload_table(raw: bytes, name: str) -> pd.DataFrame:
-    """:func:`simulator.read_table` on an uploaded file (raises :class:`simulator.DataError`)."""
+    """The uploaded table: :func:`simulator.read_table` on the whole file, or, for a large
+    file, its first rows (:func:`simulator.aggregate.sample_rows`), enough to map the columns.
+
+    Raises :class:`simulator.DataError`.
+    """
+    if upload_is_large(raw, name):
+        return sample_rows(Path(upload_path(raw, name)), name=name)
     return simulator.read_table(raw, name=name)
 
 
@@ -72,18 +98,30 @@ def upload_proposal(raw: bytes, name: str) -> ColumnMapping:
 
 @st.cache_data(scope="session", max_entries=16, show_spinner=False)
 def upload_problems(raw: bytes, name: str, mapping: ColumnMapping) -> list[simulator.Problem]:
-    """:func:`simulator.validate`: every error and warning of the upload under ``mapping``."""
+    """Every error and warning of the upload under ``mapping``: :func:`simulator.validate`, or
+    for a large file the same checks in SQL (:func:`simulator.aggregate.check_source`)."""
+    if upload_is_large(raw, name):
+        return check_source(Path(upload_path(raw, name)), mapping, name=name)
     return simulator.validate(upload_table(raw, name), mapping)
 
 
 @st.cache_data(scope="session", max_entries=8, show_spinner=False)
+def upload_counts(raw: bytes, name: str, mapping: ColumnMapping) -> simulator.CustomerCounts:
+    """The upload's counts: records then :func:`simulator.count_records`, or for a large file
+    :func:`simulator.aggregate.count_source` (DuckDB). Raises :class:`simulator.DataError`."""
+    if upload_is_large(raw, name):
+        return count_source(Path(upload_path(raw, name)), mapping, name=name)
+    records = simulator.customer_records(upload_table(raw, name), mapping, name=name)
+    return count_records(records)
+
+
+@st.cache_data(scope="session", max_entries=8, show_spinner=False)
 def upload_calibration(raw: bytes, name: str, mapping: ColumnMapping) -> Calibrated:
-    """Records, their counts, :func:`simulator.calibrate` and its holdout check for the upload.
+    """:func:`simulator.calibrate` of :func:`upload_counts` and its holdout check.
 
     Raises :class:`simulator.DataError` (errors in the table) or ValueError.
     """
-    records = simulator.customer_records(upload_table(raw, name), mapping, name=name)
-    counts = count_records(records)
+    counts = upload_counts(raw, name, mapping)
     interval = 12 if mapping.kind == "snapshot" and mapping.tenure_unit == "years" else 1
     return Calibrated(
         calibration=simulator.calibrate(counts, tenure_interval_months=interval),

@@ -89,13 +89,14 @@ STRINGS: dict[str, dict[str, str]] = {
             "({segment_names}); money in {currency}."
         ),
         "home.sample_file": (
-            "Measured from the bundled customer table `sample_data/customers.csv` "
-            "({customers} customers, as of {as_of}): the active base by tenure, ARPU, paid "
-            "acquisitions and referral rate of each segment. Retention and response parameters "
-            "are assumptions."
+            "Calibrated from the bundled customer table `sample_data/customers.csv` "
+            "({customers} customers, as of {as_of}) as an upload on the Data page would be: "
+            "retention, ARPU, the active base, acquisitions and referrals of each segment, CSAT "
+            "and the satisfaction-to-churn link. Costs and the price and service responses are "
+            "assumptions."
         ),
         "home.business_changed": (
-            "The business in use is no longer the bundled sample as measured: it was calibrated "
+            "The business in use is no longer the bundled sample as calibrated: it was calibrated "
             "on the Data page or edited on the Assumptions page (see Assumptions for what came "
             "from where)."
         ),
@@ -458,11 +459,8 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "data.sample_again": "Use the bundled sample again",
         "data.sample_again.help": "Go back to the model calibrated from the bundled sample.",
-        "data.progress.read": "Reading {name}...",
-        "data.progress.check": "Checking every row...",
         "data.progress.count": "Counting customers by segment, tenure and churn...",
         "data.progress.fit": "Fitting the retention model to each segment...",
-        "data.progress.done": "Calibrated.",
         "data.links_header": "What else drives churn here",
         "data.links_caption": (
             "Discrete-time hazard models (complementary log-log, by tenure band): how much the "
@@ -565,7 +563,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "data.severity.warning": "warning",
         "data.calibrate": "Calibrate",
         "data.calibrate.help": "Fit the retention model to each segment of this table.",
-        "data.calibrating": "Fitting the retention model to each segment...",
         "data.calibration_error": "Calibration failed: {message}",
         "data.fit_header": "What the data say, per segment",
         "data.fit_caption": (
