@@ -84,6 +84,7 @@ except ValueError as error:  # simulator.DataError included
 bar.empty()
 
 data.fit_results(result, business)
+arpu = data.manual_arpu(mapping, business)
 if st.button(
     text.t("data.use"),
     key="data_use",
@@ -91,5 +92,5 @@ if st.button(
     type="primary",
     icon=":material/check:",
 ):
-    data.use_calibration(business, result.calibration, name)
+    data.use_calibration(business, result.calibration, name, arpu)
 data.drivers(result, business)

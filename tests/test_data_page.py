@@ -231,3 +231,17 @@ def test_a_large_upload_is_counted_in_sql_with_the_same_fit(monkeypatch):
     at.button(key="data_calibrate").click().run()
     assert not at.exception
     pd.testing.assert_frame_equal(_fit_table(at), whole)
+
+
+@pytest.mark.slow
+def test_without_a_revenue_column_the_planner_types_the_arpu():
+    table = simulator.read_table(customers_csv(), name="c.csv").drop(columns="monthly_revenue")
+    at = _upload(_data_page(), "norevenue.csv", table.to_csv(index=False).encode())
+    at.button(key="data_calibrate").click().run()
+    at.number_input(key="data_manual_arpu").set_value(55.0).run()
+    at.button(key="data_use").click().run()
+    assert not at.exception
+    business = at.session_state["business"]
+    for segment in business.segments:
+        assert segment.arpu_per_month == 55.0
+        assert business.source(f"segments.{segment.name}.arpu_per_month") == "user"

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import simulator
+from simulator.assumptions import with_parameter
 from simulator.calibrate import LINKS, with_measured_csat
 from simulator.mapping import ROLES, ColumnMapping, override_mapping
 from ui import charts, render, state, text
@@ -224,12 +225,39 @@ def fit_table(result: Calibrated, currency: str) -> None:
         st.warning(line, icon=":material/warning:")
 
 
+def manual_arpu(mapping: ColumnMapping, business: simulator.Business) -> float | None:
+    """Without a revenue column, the ARPU the planner types in (currency per customer-month);
+    None when the table has revenue."""
+    if mapping.revenue is not None:
+        return None
+    st.caption(text.t("data.arpu.caption"))
+    return float(
+        st.number_input(
+            text.t("data.arpu", currency=text.currency_symbol(business.currency).strip()),
+            min_value=0.0,
+            value=float(business.segments[0].arpu_per_month),
+            step=1.0,
+            format="%.2f",
+            key="data_manual_arpu",
+            help=text.t("data.arpu.help"),
+        )
+    )
+
+
 def use_calibration(
-    business: simulator.Business, calibration: simulator.Calibration, name: str
+    business: simulator.Business,
+    calibration: simulator.Calibration,
+    name: str,
+    arpu: float | None = None,
 ) -> None:
-    """Make ``business`` with ``calibration`` applied the business every page uses."""
+    """Make ``business`` with ``calibration`` applied the business every page uses; ``arpu``
+    (typed by hand when the table has no revenue) becomes every segment's ARPU, user-set."""
     try:
         calibrated = simulator.apply_calibration(business, calibration)
+        if arpu is not None:
+            for segment in calibrated.segments:
+                path = f"segments.{segment.name}.arpu_per_month"
+                calibrated = with_parameter(calibrated, path, arpu)
     except ValueError as error:
         st.error(text.t("data.use_error", message=error), icon=":material/error:")
         return

@@ -596,6 +596,12 @@ STRINGS: dict[str, dict[str, str]] = {
             "The fit for {segments} could not be checked on held-out tenures (the data do not "
             "cover the last 12 months of tenure from the start): compare the curves below."
         ),
+        "data.arpu": "Monthly revenue per customer ({currency})",
+        "data.arpu.caption": (
+            "This table has no revenue column: type the average monthly revenue per customer; "
+            "it will be labelled as set by you."
+        ),
+        "data.arpu.help": "Used for every segment; edit it per segment on the Assumptions page.",
         "data.use": "Use this calibration",
         "data.use.help": (
             "Every page then uses these segments, retention and ARPU; everything else stays."
