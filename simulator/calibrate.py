@@ -356,6 +356,8 @@ def holdout_check(data: pd.DataFrame | CustomerCounts, *, holdout_months: int = 
     fitted to that, and its S(t) is compared with the Kaplan-Meier estimate on all the data
     at the holdout tenures t = c + 1, ..., T where the Kaplan-Meier curve reaches (module
     docstring). The holdout is by tenure, so it also works for snapshot tables without dates.
+    When nobody was observed below tenure e0 (left truncation), both curves are taken given
+    survival to e0: the Kaplan-Meier product from e0, and S(t) / S(e0).
 
     Parameters
     ----------
@@ -695,23 +697,27 @@ def _satisfaction(table: pd.DataFrame) -> SatisfactionSummary | None:
     )
 
 
-def _reaches(months: np.ndarray, entry: np.ndarray, t: int) -> bool:
-    """True when some duration is at least t and the risk set is non-empty at every u in 1..t."""
-    if t <= 0:
+def _reaches(months: np.ndarray, entry: np.ndarray, t: int, start: int = 0) -> bool:
+    """True when some duration is at least t and the risk set is non-empty at every u in
+    start + 1 .. t (``start`` 0: the curve is unconditional up to t)."""
+    if t <= start:
         return True
     if months.size == 0 or months.max() < t:
         return False
     # Customers at risk at u: entry < u <= months, i.e. u in [entry + 1, months].
-    start = np.clip(entry + 1, 1, t + 1)
+    first = np.clip(entry + 1, 1, t + 1)
     stop = np.clip(months + 1, 1, t + 1)
-    ok = stop > start
-    diff = np.bincount(start[ok], minlength=t + 2) - np.bincount(stop[ok], minlength=t + 2)
-    return bool(np.all(np.cumsum(diff)[1 : t + 1] > 0))
+    ok = stop > first
+    diff = np.bincount(first[ok], minlength=t + 2) - np.bincount(stop[ok], minlength=t + 2)
+    return bool(np.all(np.cumsum(diff)[start + 1 : t + 1] > 0))
 
 
-def _km_at(km: pd.DataFrame, months: np.ndarray, entry: np.ndarray, t: int) -> float:
-    """Kaplan-Meier S(t) (step function), NaN if the curve does not reach t."""
-    if not _reaches(months, entry, t):
+def _km_at(
+    km: pd.DataFrame, months: np.ndarray, entry: np.ndarray, t: int, start: int = 0
+) -> float:
+    """Kaplan-Meier S(t) (step function; given survival to ``start``), NaN if the curve does not
+    reach t from ``start``."""
+    if not _reaches(months, entry, t, start):
         return math.nan
     before = km[km["time"] <= t]
     return float(before["survival"].iloc[-1]) if not before.empty else 1.0
@@ -748,12 +754,16 @@ def _holdout_segment(name: str, seg: pd.DataFrame, holdout: int) -> dict[str, ob
     fit = fit_sbg_customers(m_fit, d_fit, entry[keep], weights=weights[keep])
     out["sbg_alpha"], out["sbg_beta"] = fit.alpha, fit.beta
     km = kaplan_meier(months, churned, entry, weights=weights)
-    tenures = [t for t in range(cut + 1, last + 1) if _reaches(months, entry, t)]
+    # Left-truncated data (nobody observed below tenure e0): both curves given survival to e0.
+    e0 = int(entry.min())
+    tenures = [t for t in range(cut + 1, last + 1) if _reaches(months, entry, t, e0)]
     if not tenures:
         out["reason"] = "the Kaplan-Meier curve does not reach the holdout tenures"
         return out
-    observed = np.array([_km_at(km, months, entry, t) for t in tenures])
-    projected = np.asarray(sbg_survival(fit.alpha, fit.beta, np.array(tenures, dtype=float)))
+    observed = np.array([_km_at(km, months, entry, t, e0) for t in tenures])
+    projected = np.asarray(
+        sbg_survival(fit.alpha, fit.beta, np.array(tenures, dtype=float))
+    ) / float(sbg_survival(fit.alpha, fit.beta, float(e0)))
     error = np.abs(projected - observed)
     out["holdout_tenures"] = len(tenures)
     out["mean_abs_error"] = float(error.mean())

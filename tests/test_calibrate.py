@@ -425,3 +425,15 @@ def test_churn_modelling_geography_segments_are_moderate_or_constant():
         assert 0.001 < s.monthly_churn < 0.02
         if s.constant_churn_fits:
             assert 0.001 < s.constant_churn < 0.02
+
+
+def test_holdout_check_of_left_truncated_data_compares_curves_given_the_entry_tenure():
+    # Nobody observed below tenure 12 (as in BankChurners): the check still runs, comparing
+    # Kaplan-Meier from tenure 12 with S(t) / S(12) of the early fit.
+    rng = np.random.default_rng(17)
+    data = sbg_records(0.7, 3.8, 40_000, window=48, rng=rng, entry=12)
+    row = holdout_check(data, holdout_months=12).iloc[0]
+    assert row["reason"] is None
+    assert row["fit_through_months"] == 12 + 47 - 12
+    assert row["holdout_tenures"] == 12
+    assert row["mean_abs_error"] < 0.01
