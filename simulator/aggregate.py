@@ -3,8 +3,12 @@
 One SQL formulation of "mapped customer table -> counts" runs in two engines:
 
 * **DuckDB** (in memory, two threads, a memory limit with spilling to a temporary directory)
-  over a CSV/TSV file (DuckDB's dialect sniffer; every cell read as text, like
-  :func:`simulator.tables.read_table`), a Parquet file, or a pandas DataFrame;
+  over a CSV/TSV file, a Parquet file, or a pandas DataFrame. A CSV up to
+  :data:`FAST_CSV_BYTES` is read once by pyarrow (DuckDB's sniffer gives the dialect), only the
+  mapped columns, keeping pyarrow's type where it suits the role (numbers for number roles,
+  dates for date roles) and re-reading any other column as text for the tolerant path below;
+  larger CSVs are streamed by DuckDB with every cell read as text, like
+  :func:`simulator.tables.read_table`;
 * **a SQL database** through SQLAlchemy (:class:`SqlSource`: a URL and a table or a SELECT
   query), where the database does the grouping; tested on PostgreSQL.
 
@@ -37,8 +41,9 @@ Differences, documented:
   the database, only the groups come back.
 
 Each call opens its own in-memory DuckDB connection (:data:`THREADS` threads,
-:data:`MEMORY_LIMIT`, spilling to a temporary directory removed afterwards) and reads the source
-a few times: one pass for the checks (by segment), one for duplicate ids, one for the counts.
+:data:`MEMORY_LIMIT`, spilling to a temporary directory removed afterwards) and passes over the
+source a few times: one for the checks (by segment), one for duplicate ids (hashes first), one
+for the counts and flows together (grouping sets).
 """
 
 from __future__ import annotations
@@ -355,18 +360,125 @@ def _duckdb() -> Iterator:
             con.close()
 
 
+_ARROW_KINDS: dict[str, Kind] = {"string": "text", "int64": "number", "double": "float"}
+
+
+def _arrow_kind(type_) -> Kind | None:
+    """Kind of a column pyarrow's CSV reader typed, None when it is not used as typed."""
+    import pyarrow as pa
+
+    if pa.types.is_date32(type_) or (pa.types.is_timestamp(type_) and type_.tz is None):
+        return "date"
+    return _ARROW_KINDS.get(str(type_))
+
+
+def _read_csv_arrow(con, path: pathlib.Path, wanted: dict[str, Kind]):
+    """The mapped columns of a CSV file read whole by pyarrow (multi-threaded, typed), or None.
+
+    DuckDB's sniffer gives the dialect and the column names. ``wanted`` maps each column (as
+    the mapping names it) to how its roles read it: ``text`` columns are read as text, ``number``
+    and ``date`` columns are typed by pyarrow where every cell is a plain number or an ISO date
+    (time of day allowed, no time zone) and read as text otherwise, so that the checks on typed
+    columns are cheap casts and the tolerant text reading is kept for every other column.
+    Returns (table with ``row_`` and the kept columns, column names, kinds of the kept columns)
+    or None when the file is not for this path (comments, no header, unreadable): the caller
+    then reads it with DuckDB.
+    """
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    missing = ", ".join(_lit(m) for m in _MISSING)
+    try:
+        sniffed = con.execute(
+            "SELECT Delimiter, Quote, Escape, Comment, SkipRows, HasHeader, Columns FROM "
+            f"sniff_csv({_lit(str(path))}, all_varchar=true, header=true, nullstr=[{missing}])"
+        ).fetchall()[0]
+    except duckdb.Error:
+        return None
+    delimiter, quote, escape, comment, skip, header, described = sniffed
+    quote, escape, comment = (None if v == "(empty)" else v for v in (quote, escape, comment))
+    if comment or not header or len(delimiter) != 1 or len(quote or '"') != 1:
+        return None
+    quote = quote or '"'
+    if escape not in (None, quote) and len(escape) != 1:
+        return None
+    raw_names = [str(c["name"]) for c in described]
+    names = {n.strip(): n for n in raw_names}
+    all_columns = list(names)
+    keep = [c for c in all_columns if c in wanted]
+    parse = pa_csv.ParseOptions(
+        delimiter=delimiter,
+        quote_char=quote,
+        double_quote=escape in (None, quote),
+        escape_char=False if escape in (None, quote) else escape,
+        newlines_in_values=True,
+    )
+    read = pa_csv.ReadOptions(column_names=raw_names, skip_rows=int(skip) + 1)
+    as_text = {c for c in keep if wanted[c] == "text"}
+    for _ in range(2):  # a second read when a column's inferred type does not suit its role
+        convert = pa_csv.ConvertOptions(
+            include_columns=[names[c] for c in keep],
+            column_types={names[c]: pa.string() for c in as_text},
+            null_values=list(_MISSING),
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        )
+        try:
+            table = pa_csv.read_csv(path, read, parse, convert)
+        except (pa.ArrowException, OSError):
+            return None
+        kinds: dict[str, Kind] = {}
+        retry = set()
+        for i, c in enumerate(keep):
+            column = table.column(i)
+            if pa.types.is_null(column.type):  # every cell missing
+                table = table.set_column(i, names[c], column.cast(pa.string()))
+                column = table.column(i)
+            kind = _arrow_kind(column.type)
+            if kind == "text" or (kind is not None and (kind == "date") == (wanted[c] == "date")):
+                kinds[c] = kind
+            else:
+                retry.add(c)
+        if not retry:
+            break
+        as_text |= retry
+    else:
+        return None
+    table = table.rename_columns([f"c{i}" for i in range(len(keep))])
+    table = table.append_column("row_", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    return table, all_columns, {c: kinds[c] for c in keep}
+
+
 def _csv_reader(path: pathlib.Path) -> str:
     missing = ", ".join(_lit(m) for m in _MISSING)
     return f"read_csv({_lit(str(path))}, all_varchar=true, header=true, nullstr=[{missing}])"
 
 
+FAST_CSV_BYTES = 512 * 2**20
+"""CSV files up to this size are read whole, typed, by pyarrow (:func:`_read_csv_arrow`);
+larger ones are streamed by DuckDB (memory bounded), every cell as text."""
+
+
+def _wanted(mapping: ColumnMapping) -> dict[str, Kind]:
+    """Mapped column -> how its roles read it: ``number``, ``date`` or ``text`` (any other)."""
+    out: dict[str, Kind] = {}
+    for role, column in mapping.columns().items():
+        kind: Kind = (
+            "number" if role in _NUMERIC_ROLES else "date" if role in ("start", "end") else "text"
+        )
+        out[column] = kind if out.get(column, kind) == kind else "text"
+    return out
+
+
 @contextmanager
 def _open(
-    source: Source, name: str, wanted: set[str] | None
+    source: Source, name: str, wanted: set[str] | dict[str, Kind] | None
 ) -> Iterator[tuple[_Session, list[str]]]:
-    """Open ``source``; ``wanted`` = columns to read (None: all). Yields (session, all columns)."""
+    """Open ``source``; ``wanted`` = columns to read (None: all; a dict: with how their roles
+    read them, which lets a CSV file be read typed). Yields (session, all columns)."""
     if isinstance(source, SqlSource):
-        with _open_sql(source, name, wanted) as opened:
+        with _open_sql(source, name, None if wanted is None else set(wanted)) as opened:
             yield opened
         return
     import duckdb
@@ -409,6 +521,18 @@ def _open(
                         f"FROM {reader}) AS s"
                     )
                     con.execute("SET preserve_insertion_order=false")
+                elif (
+                    isinstance(wanted, dict)
+                    and path.stat().st_size <= FAST_CSV_BYTES
+                    and (typed := _read_csv_arrow(con, path, wanted)) is not None
+                ):
+                    table, all_columns, kinds = typed
+                    con.register("source_arrow", table)
+                    session.columns = {c: f"c{i}" for i, c in enumerate(kinds)}
+                    session.kinds = kinds
+                    session.strip_text = True
+                    cols = "".join(f", c{i}" for i in range(len(kinds)))
+                    session.relation = f"(SELECT row_ AS _row{cols} FROM source_arrow) AS s"
                 else:
                     reader = _csv_reader(path)
                     described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
@@ -896,6 +1020,17 @@ def _check(
 
 def _duplicates(session: _Session) -> list[tuple]:
     """Duplicated ids: (id, rows)."""
+    if isinstance(session, _DuckSession):
+        # Sorting 64-bit hashes is cheaper than grouping the ids (nearly all distinct): no equal
+        # hashes, no duplicates; else the grouping finds them.
+        hashes = np.asarray(
+            session.con.execute(
+                f"SELECT hash(id) AS h FROM {session.typed} WHERE id IS NOT NULL"
+            ).fetchnumpy()["h"]
+        )
+        hashes.sort()
+        if not (hashes[1:] == hashes[:-1]).any():
+            return []
     return session.fetch(
         f"SELECT id, count(*) FROM {session.typed} WHERE id IS NOT NULL "
         "GROUP BY id HAVING count(*) > 1"
@@ -1093,7 +1228,7 @@ def check_source(
         The source cannot be read at all (missing file, bad URL, table or query).
     """
     name = name or source_name(source)
-    with _open(source, name, set(mapping.columns().values())) as (session, all_columns):
+    with _open(source, name, _wanted(mapping)) as (session, all_columns):
         return _check(session, all_columns, mapping, as_of)[0]
 
 
@@ -1144,7 +1279,7 @@ def count_source(
     name = name or source_name(source)
     report = progress or (lambda fraction, message: None)
     report(0.0, f"Reading {name}")
-    with _open(source, name, set(mapping.columns().values())) as (session, all_columns):
+    with _open(source, name, _wanted(mapping)) as (session, all_columns):
         report(0.3, "Checking the table")
         problems, plan, facts = _check(session, all_columns, mapping, as_of)
         errors = [p for p in problems if p.severity == "error"]
@@ -1214,12 +1349,25 @@ def _counts(
         "channel": "channel" if "channel" in roles and dated else "CAST(NULL AS TEXT)",
     }
     keys = ", ".join(level1)
-    groups = session.frame(
-        f"SELECT {keys}, count(*) AS customers, COALESCE(sum(revenue), 0.0) AS revenue_sum, "
-        f"count(revenue) AS revenue_customers FROM "
+    if dated:
+        # Two groupings in one pass: by what decides the counts, and by what decides the flows
+        # (grouping by both at once would make nearly one group per customer).
+        by = (
+            "GROUPING SETS ((segment, churned, tenure, satisfaction, contacts, "
+            "price_change_log), (segment, start_month, end_month, channel))"
+        )
+        flag = "GROUPING(start_month)"
+    else:
+        by, flag = keys, "1"
+    both = session.frame(
+        f"SELECT {keys}, {flag} AS for_counts, count(*) AS customers, "
+        f"COALESCE(sum(revenue), 0.0) AS revenue_sum, count(revenue) AS revenue_customers FROM "
         f"(SELECT {', '.join(f'{e} AS {k}' for k, e in level1.items())}, "
-        f"{number('revenue')} AS revenue FROM {inner}{_fence(d)}) AS r GROUP BY {keys}"
+        f"{number('revenue')} AS revenue FROM {inner}{_fence(d)}) AS r GROUP BY {by}"
     )
+    for_counts = both["for_counts"].to_numpy(dtype=np.int64) == 1
+    groups = both[for_counts].reset_index(drop=True)
+    flow_groups = both[~for_counts].reset_index(drop=True)
     n = groups["customers"].to_numpy(dtype=np.int64)
     raw_tenure = groups["tenure"].to_numpy(dtype=float)
     if left_truncated_at == "auto":
@@ -1252,20 +1400,20 @@ def _counts(
     )
     as_of_month = None
     if dated and len(counts):
-        channel = groups["channel"]
+        channel = flow_groups["channel"]
         referred = (
             channel.astype("string").str.contains(REFERRAL_PATTERN, case=False, regex=True)
             if "channel" in roles
-            else pd.Series(np.nan, index=groups.index)
+            else pd.Series(np.nan, index=flow_groups.index)
         )
         flows = (
             pd.DataFrame(
                 {
-                    "segment": frame["segment"],
-                    "start_month": groups["start_month"].to_numpy(dtype=np.int64),
-                    "end_month": groups["end_month"].to_numpy(dtype=float),
+                    "segment": flow_groups["segment"].astype(str).to_numpy(),
+                    "start_month": flow_groups["start_month"].to_numpy(dtype=np.int64),
+                    "end_month": flow_groups["end_month"].to_numpy(dtype=float),
                     "referred": referred.astype(float).to_numpy(),
-                    "customers": n,
+                    "customers": flow_groups["customers"].to_numpy(dtype=np.int64),
                 }
             )
             .groupby(list(FLOW_COLUMNS[:-1]), dropna=False, sort=True)

@@ -362,3 +362,51 @@ def test_nan_floats_are_missing(tmp_path):
     parquet = tmp_path / "nan.parquet"
     complete.to_parquet(parquet)
     assert_counts_equal(count_source(parquet, mapping), reference(complete, mapping))
+
+
+# --- Typed CSV reading (pyarrow) -----------------------------------------------------------
+
+
+def test_typed_csv_read_matches_pandas_and_falls_back_per_column(tmp_path, monkeypatch):
+    """Clean columns are read typed by pyarrow; a column with a bad cell is read as text (the
+    tolerant path) with the same counts and problems as the pandas path."""
+    import simulator.aggregate as aggregate
+
+    seen: list[dict] = []
+    read = aggregate._read_csv_arrow
+
+    def spy(*args):
+        typed = read(*args)
+        seen.append(None if typed is None else typed[2])
+        return typed
+
+    monkeypatch.setattr(aggregate, "_read_csv_arrow", spy)
+    clean = dated_rows(3000)
+    path, table = write(tmp_path, "clean.csv", clean)
+    want = reference(table, DATED)
+    assert_counts_equal(count_source(path, DATED), want)
+    assert check_source(path, DATED) == validate(table, DATED)
+    assert seen[-1] == {
+        "id": "text",
+        "start": "date",
+        "end": "date",
+        "revenue": "float",
+        "segment": "text",
+        "sat": "number",
+        "contacts": "number",
+    }
+    # A bad cell far down a mapped number column and a bad date: those columns go the text way.
+    bad = dated_rows(3000, revenue={2900: "lots"}, end={2950: "2023-02-30"})
+    path, table = write(tmp_path, "bad.csv", bad)
+    assert check_source(path, DATED) == validate(table, DATED)
+    assert seen[-1]["revenue"] == "text" and seen[-1]["end"] == "text"
+    assert seen[-1]["start"] == "date"
+    with pytest.raises(DataError) as raised:  # the impossible end date is an error
+        count_source(path, DATED)
+    assert key(raised.value.problems) == key(
+        [p for p in validate(table, DATED) if p.severity == "error"]
+    )
+    only_revenue = dated_rows(3000, revenue={2900: "lots"})
+    path, table = write(tmp_path, "warn.csv", only_revenue)
+    assert_counts_equal(count_source(path, DATED), reference(table, DATED))
+    assert check_source(path, DATED) == validate(table, DATED)
