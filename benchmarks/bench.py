@@ -132,7 +132,7 @@ def bench_core(runs: int, eval_runs: int) -> list[Result]:
             note=f"{eval_runs} runs; no own target",
         ),
         _result(
-            "read `sample_data/customers.csv` and measure the business (once per process)",
+            "read `sample_data/customers.csv` and calibrate the business (once per process)",
             load,
             note="1 run, cold",
         ),
@@ -296,7 +296,7 @@ compare runs made on one machine at low load. The unit tests assert no timings.
 - **`simulate`**: one deterministic projection of the example scenario (+5 % price, 45,000 a
   month of service spend) for two segments over 120 months with the full tenure distribution of
   the existing base: the sample business of `simulator/sample.py` (its expected base) and the
-  business the app uses, measured from `sample_data/customers.csv` (96 tenures).
+  business the app uses, calibrated from `sample_data/customers.csv` (96 tenures).
 - **`evaluate`**: the scenario, its no-change baseline and the break-even elasticity root finding
   (a handful of further horizon-only simulations, bracketed by the
   scenario itself): what the Scenario page computes on a cache miss.
