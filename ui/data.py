@@ -183,7 +183,10 @@ def fit_frame(result: Calibrated, currency: str) -> pd.DataFrame:
             ],
             text.t("data.fit.km12"): [_share(s.km_survival_12) for s in segments],
             text.t("data.fit.km24"): [_share(s.km_survival_24) for s in segments],
-            text.t("data.fit.holdout"): [_share(holdout.get(s.name)) for s in segments],
+            # A segment without a fit of its own uses the assumed retention: no holdout error.
+            text.t("data.fit.holdout"): [
+                _share(holdout.get(s.name)) if s.fitted else "" for s in segments
+            ],
             text.t("data.fit.reason"): [
                 s.reason
                 or (
@@ -201,8 +204,8 @@ def fit_warnings(result: Calibrated) -> list[str]:
     """Plain warnings: segments without a fit, and fits whose holdout error is above 5%."""
     unfitted = [s.name for s in result.calibration.segments if s.fit is None]
     errors = result.holdout.set_index("segment")["mean_abs_error"]
-    poor = [str(name) for name, error in errors.items() if error > HOLDOUT_LIMIT]
     fitted = {s.name for s in result.calibration.segments if s.fit is not None}
+    poor = [str(name) for name, error in errors.items() if name in fitted and error > HOLDOUT_LIMIT]
     unchecked = [str(n) for n, error in errors.items() if n in fitted and not error >= 0]
     lines = []
     if unfitted:
