@@ -135,14 +135,23 @@ def _calibrate_in_child(path: Path) -> dict[str, float]:
     return result
 
 
+def _file_runs(
+    n: int, runs: int, file_name: str, write: Callable, read: Callable
+) -> tuple[float, float, list[dict[str, float]]]:
+    """Write ``n`` customers with ``write(table, path)``, then time ``read(path)`` (the peer) and
+    our calibration of the same file: (size in MB, peer's best seconds, our runs)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / file_name
+        write(customers_table(n, np.random.default_rng(SEED)), path)
+        size_mb = path.stat().st_size / 2**20
+        theirs = best_of(runs, lambda: read(path))
+        ours = [_calibrate_in_child(path) for _ in range(runs)]
+    return size_mb, theirs, ours
+
+
 def bench_csv(n: int = 1_000_000, runs: int = 3) -> ScaleResult:
     """``python -m simulator calibrate`` on an ``n``-customer CSV vs pyarrow reading it."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "customers.csv"
-        pa_csv.write_csv(customers_table(n, np.random.default_rng(SEED)), path)
-        size_mb = path.stat().st_size / 2**20
-        theirs = best_of(runs, lambda: pa_csv.read_csv(path))
-        ours = [_calibrate_in_child(path) for _ in range(runs)]
+    size_mb, theirs, ours = _file_runs(n, runs, "customers.csv", pa_csv.write_csv, pa_csv.read_csv)
     best = min(ours, key=lambda r: r["seconds"])
     ratio = best["seconds"] / theirs
     return ScaleResult(
@@ -162,12 +171,7 @@ def bench_csv(n: int = 1_000_000, runs: int = 3) -> ScaleResult:
 
 def bench_parquet(n: int = 10_000_000, runs: int = 2) -> ScaleResult:
     """``python -m simulator calibrate`` on an ``n``-row Parquet file: time and peak memory."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "customers.parquet"
-        pq.write_table(customers_table(n, np.random.default_rng(SEED)), path)
-        size_mb = path.stat().st_size / 2**20
-        theirs = best_of(runs, lambda: pq.read_table(path))
-        ours = [_calibrate_in_child(path) for _ in range(runs)]
+    size_mb, theirs, ours = _file_runs(n, runs, "customers.parquet", pq.write_table, pq.read_table)
     best = min(ours, key=lambda r: r["seconds"])
     peak = max(r["peak_mb"] for r in ours)
     return ScaleResult(

@@ -48,6 +48,7 @@ for the counts and flows together (grouping sets).
 
 from __future__ import annotations
 
+import abc
 import datetime
 import os
 import pathlib
@@ -267,7 +268,7 @@ _PG_KINDS: dict[int, Kind] = {
 }
 
 
-class _Session:
+class _Session(abc.ABC):
     """A source opened for a few queries: its columns and kinds, and how to query it."""
 
     dialect: _Dialect
@@ -280,11 +281,13 @@ class _Session:
 
     typed: str  # FROM clause of the typed relation (see _Plan)
 
+    @abc.abstractmethod
     def fetch(self, sql: str) -> list[tuple]:
-        raise NotImplementedError
+        """The rows ``sql`` returns."""
 
+    @abc.abstractmethod
     def frame(self, sql: str) -> pd.DataFrame:
-        raise NotImplementedError
+        """What ``sql`` returns, as a DataFrame."""
 
 
 class _DuckSession(_Session):
