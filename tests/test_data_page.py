@@ -111,6 +111,8 @@ def test_upload_calibrate_and_use_the_calibration_on_every_page():
     at.switch_page(SCENARIO).run()
     assert not at.exception
     business = at.session_state["business"]
+    assert business.name == text.t("data.business_name", name="customers.csv")
+    assert any(business.name in c.value for c in at.caption)  # the page says whose numbers
     assert "segments.core.sbg_alpha" in business.data_fields
     assert "segments.price-sensitive.sbg_beta" in business.data_fields
     at.switch_page(ASSUMPTIONS).run()

@@ -256,7 +256,10 @@ def use_calibration(
     """Make ``business`` with ``calibration`` applied the business every page uses; ``arpu``
     (typed by hand when the table has no revenue) becomes every segment's ARPU, user-set."""
     try:
-        calibrated = simulator.apply_calibration(business, calibration)
+        calibrated = replace(
+            simulator.apply_calibration(business, calibration),
+            name=text.t("data.business_name", name=name),
+        )
         if arpu is not None:
             for segment in calibrated.segments:
                 path = f"segments.{segment.name}.arpu_per_month"

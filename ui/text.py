@@ -518,6 +518,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "chart.gap.management": "Management believes",
         "chart.gap.customers": "Customers say",
         "data.in_use": "Every page now uses the calibration from **{name}**.",
+        "data.business_name": "Calibrated from {name}",
         "data.read_error": "This file cannot be read.",
         "data.table_caption": "{rows} rows and {columns} columns in **{name}**.",
         "data.mapping_header": "Which column is which",
