@@ -516,7 +516,13 @@ def _segment_changes(
     if cal.fit is not None and cal.constant_churn_fits and 0 < cal.constant_churn < 1:
         changes["constant_monthly_churn"] = cal.constant_churn
     elif cal.fit is not None:
-        changes.update(sbg_alpha=cal.fit.alpha, sbg_beta=cal.fit.beta, constant_monthly_churn=None)
+        (var_a, cov), (_, var_b) = cal.fit.covariance_log
+        changes.update(
+            sbg_alpha=cal.fit.alpha,
+            sbg_beta=cal.fit.beta,
+            sbg_log_covariance=(var_a, cov, var_b),
+            constant_monthly_churn=None,
+        )
     if cal.arpu is not None:
         changes["arpu_per_month"] = cal.arpu
     changes["base_customers_by_tenure"] = cal.active_by_tenure

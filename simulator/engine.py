@@ -29,7 +29,7 @@ import pandas as pd
 
 from simulator.finance import monthly_discount_rate
 from simulator.params import Business, Scenario, Segment
-from simulator.price import lasting_price_term, reference_price_gaps, shock_coefficient
+from simulator.price import SEGMENT_HAZARD_FIELDS, hazard_paths, shock_coefficient
 from simulator.sbg import log_survival_ratio, residual_discounted_exposure
 from simulator.service import quality_index
 
@@ -219,36 +219,21 @@ def _segment_flows(
     ops = business.service
     dq = service["quality_index"].to_numpy()
     m = scenario.price_change_month
-    # Price paths: list-price factor, fee, and the churn-relevant index (fees weigh more).
-    phase = np.clip((months - m + 1) / scenario.phase_in_months, 0.0, 1.0)
-    factor = 1.0 + scenario.price_change * phase
-    fee = np.where(months >= m, scenario.monthly_fee, 0.0)
-    index = factor + business.fee_salience * fee / seg.arpu_per_month
-    final_index = (
-        1.0
-        + scenario.price_change
-        + business.fee_salience * scenario.monthly_fee / (seg.arpu_per_month)
+    hazard = hazard_paths(
+        scenario,
+        dq,
+        price_change=scenario.price_change,
+        monthly_fee=scenario.monthly_fee,
+        fee_salience=business.fee_salience,
+        **{name: getattr(seg, name) for name in SEGMENT_HAZARD_FIELDS},
     )
-    announced = np.where(months >= scenario.notice_month, final_index, 1.0)
-    gaps = reference_price_gaps(announced, seg.shock_half_life_months, seg.price_threshold)
-    moderation = np.exp(-seg.satisfaction_moderation * dq)
-    lasting = seg.lasting_price_elasticity * lasting_price_term(
-        index, seg.decrease_response_ratio, seg.price_threshold, moderation
-    )
-    shock = shock_coefficient(seg) * moderation * gaps if scenario.changes_price else 0.0 * gaps
-    service_term = -seg.service_churn_coefficient * dq
-    u = seg.uncontrollable_churn_share
-    log_phi = math.log(seg.referred_churn_multiplier)
+    factor, fee = hazard.factor, hazard.fee
+    kappa = shock_coefficient(seg)
 
     def multiplier(grandfathered: bool, shocked: bool, referred: bool, with_shock=True):
-        log_c = service_term.copy()
-        if not grandfathered:
-            log_c += lasting
-            if shocked and with_shock:
-                log_c += shock
-        if referred:
-            log_c += log_phi
-        return u + (1.0 - u) * np.exp(log_c)
+        return hazard.multiplier(
+            kappa, grandfathered=grandfathered, shocked=shocked and with_shock, referred=referred
+        )
 
     # Existing base: all share one multiplier path; cohort n starts with exposure n.
     base_gf = scenario.grandfather_existing

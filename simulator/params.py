@@ -67,6 +67,10 @@ class Segment:
     sbg_alpha, sbg_beta
         Shifted-beta-geometric parameters of the per-month churn probability theta ~ Beta(alpha,
         beta) (Fader & Hardie 2007). Ignored when ``constant_monthly_churn`` is set.
+    sbg_log_covariance
+        Uncertainty of the fit: ``(var ln alpha, cov(ln alpha, ln beta), var ln beta)`` from the
+        inverse Hessian of the calibration, or empty when the values are not estimated. Monte
+        Carlo draws (ln alpha, ln beta) jointly from it (model.md section 5.1).
     constant_monthly_churn
         If set, every customer churns with this probability each month (geometric model).
     base_customers_by_tenure
@@ -105,6 +109,7 @@ class Segment:
     variable_cost_per_month: float
     sbg_alpha: float = 1.0
     sbg_beta: float = 1.0
+    sbg_log_covariance: tuple[float, ...] = ()
     constant_monthly_churn: float | None = None
     base_customers_by_tenure: tuple[float, ...] = ()
     paid_acquisitions_per_month: float = 0.0
@@ -126,8 +131,26 @@ class Segment:
         object.__setattr__(
             self, "base_customers_by_tenure", tuple(float(n) for n in self.base_customers_by_tenure)
         )
+        object.__setattr__(
+            self, "sbg_log_covariance", tuple(float(v) for v in self.sbg_log_covariance)
+        )
         _finite(o, self)
         _check(bool(self.name.strip()), o, "name", self.name, "a non-empty label")
+        cov = self.sbg_log_covariance
+        _check(
+            cov == ()
+            or (
+                len(cov) == 3
+                and all(math.isfinite(v) for v in cov)
+                and cov[0] >= 0
+                and cov[2] >= 0
+                and cov[1] ** 2 <= cov[0] * cov[2] * (1 + 1e-9)
+            ),
+            o,
+            "sbg_log_covariance",
+            cov,
+            "empty or (var ln alpha, covariance, var ln beta), a valid covariance",
+        )
         _check(self.arpu_per_month > 0, o, "arpu_per_month", self.arpu_per_month, "above 0")
         _check(
             self.variable_cost_per_month >= 0,

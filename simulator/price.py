@@ -21,38 +21,145 @@ Kalyanaram, G., Winer, R. (1995); Tversky, A., Kahneman, D. (1991); Homburg, C. 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 
-from simulator.params import Segment
+from simulator.params import Scenario, Segment
 from simulator.sbg import log_survival_ratio
 
 
 def reference_price_gaps(
-    announced_index: ArrayLike, half_life_months: float, threshold: float = 0.0
+    announced_index: ArrayLike, half_life_months: ArrayLike, threshold: ArrayLike = 0.0
 ) -> np.ndarray:
     """Shock gaps g_t for a customer whose reference price starts at today's price (index 1).
 
     Parameters
     ----------
     announced_index
-        Price index the customer knows of in each month (1 = today's price).
+        Price index the customer knows of in each month (1 = today's price), months on the last
+        axis; leading axes (e.g. Monte Carlo draws) are computed side by side.
     half_life_months
-        Half-life h of the reference-price adaptation.
+        Half-life h of the reference-price adaptation: a number, or one per leading index
+        (shape ``announced_index.shape[:-1] + (1,)``).
     threshold
-        tau, in log-price units.
+        tau, in log-price units; a number or shaped like ``half_life_months``.
     """
     announced = np.asarray(announced_index, dtype=float)
-    lam = 0.5 ** (1.0 / half_life_months)
+    lam = 0.5 ** (1.0 / np.asarray(half_life_months, dtype=float))
+    lam = np.broadcast_to(lam, announced.shape[:-1] + (1,))[..., 0]
+    tau = np.broadcast_to(np.asarray(threshold, dtype=float), announced.shape[:-1] + (1,))[..., 0]
     gaps = np.empty_like(announced)
-    ref = 1.0
-    for t, price in enumerate(announced):
-        gaps[t] = max(0.0, math.log(price / ref) - threshold)
+    ref = np.ones(announced.shape[:-1])
+    for t in range(announced.shape[-1]):
+        price = announced[..., t]
+        gaps[..., t] = np.maximum(0.0, np.log(price / ref) - tau)
         ref = lam * ref + (1.0 - lam) * price
     return gaps
+
+
+SEGMENT_HAZARD_FIELDS: tuple[str, ...] = (
+    "arpu_per_month",
+    "lasting_price_elasticity",
+    "shock_half_life_months",
+    "decrease_response_ratio",
+    "price_threshold",
+    "satisfaction_moderation",
+    "max_service_churn_reduction",
+    "uncontrollable_churn_share",
+    "referred_churn_multiplier",
+)
+"""The :class:`simulator.params.Segment` fields :func:`hazard_paths` takes, by name."""
+
+
+@dataclass(frozen=True)
+class HazardPaths:
+    """Month-by-month ingredients of a segment's hazard multipliers (model.md 2.4-2.5, 3.4).
+
+    Arrays have months on the last axis; leading axes (draws) broadcast. ``factor`` and ``fee``
+    are what a customer on the new price pays (list-price factor, currency a month);
+    ``lasting``, ``shock`` (per unit of kappa) and ``service`` are log-hazard terms; ``u`` and
+    ``log_phi`` the uncontrollable churn share and ln phi_ref.
+    """
+
+    factor: np.ndarray
+    fee: np.ndarray
+    lasting: np.ndarray
+    shock_per_kappa: np.ndarray
+    service: np.ndarray
+    u: ArrayLike
+    log_phi: ArrayLike
+
+    def multiplier(
+        self, kappa: ArrayLike, *, grandfathered: bool, shocked: bool, referred: bool
+    ) -> np.ndarray:
+        """c_t = u + (1 - u) exp(service + [lasting + [kappa shock]] + [ln phi_ref]).
+
+        Grandfathered customers keep today's price (no price terms); ``shocked`` customers
+        knew today's price, so the notice shock reaches them.
+        """
+        log_c = np.array(self.service, dtype=float, copy=True)
+        if not grandfathered:
+            log_c = log_c + self.lasting
+            if shocked:
+                log_c = log_c + np.asarray(kappa) * self.shock_per_kappa
+        if referred:
+            log_c = log_c + self.log_phi
+        return self.u + (1.0 - np.asarray(self.u)) * np.exp(log_c)
+
+
+def hazard_paths(
+    scenario: Scenario,
+    dq: np.ndarray,
+    *,
+    price_change: ArrayLike,
+    monthly_fee: ArrayLike,
+    fee_salience: ArrayLike,
+    arpu_per_month: ArrayLike,
+    lasting_price_elasticity: ArrayLike,
+    shock_half_life_months: ArrayLike,
+    decrease_response_ratio: ArrayLike,
+    price_threshold: ArrayLike,
+    satisfaction_moderation: ArrayLike,
+    max_service_churn_reduction: ArrayLike,
+    uncontrollable_churn_share: ArrayLike,
+    referred_churn_multiplier: ArrayLike,
+) -> HazardPaths:
+    """Price paths and log-hazard terms of one segment under ``scenario``.
+
+    The timing settings (change month, notice, phase-in) come from ``scenario``; the price
+    change, fee and every segment parameter are given explicitly so that they may be numbers
+    (one run) or (draws, 1) columns (many runs at once). ``dq`` is the quality index by month.
+    The notice shock enters per unit of kappa and only when the price or fee changes.
+    """
+    months = np.arange(1, scenario.horizon_months + 1)
+    m = scenario.price_change_month
+    phase = np.clip((months - m + 1) / scenario.phase_in_months, 0.0, 1.0)
+    factor = 1.0 + np.asarray(price_change) * phase
+    fee = np.where(months >= m, monthly_fee, 0.0)
+    index = factor + np.asarray(fee_salience) * fee / arpu_per_month
+    final_index = (
+        1.0 + np.asarray(price_change) + np.asarray(fee_salience) * monthly_fee / arpu_per_month
+    )
+    announced = np.where(months >= scenario.notice_month, final_index, 1.0)
+    gaps = reference_price_gaps(announced, shock_half_life_months, price_threshold)
+    moderation = np.exp(-np.asarray(satisfaction_moderation) * dq)
+    lasting = np.asarray(lasting_price_elasticity) * lasting_price_term(
+        index, decrease_response_ratio, price_threshold, moderation
+    )
+    changes = (np.asarray(price_change) != 0) | (np.asarray(monthly_fee) != 0)
+    return HazardPaths(
+        factor=factor,
+        fee=fee,
+        lasting=lasting,
+        shock_per_kappa=changes * moderation * gaps,
+        service=np.log1p(-np.asarray(max_service_churn_reduction)) * dq,
+        u=uncontrollable_churn_share,
+        log_phi=np.log(referred_churn_multiplier),
+    )
 
 
 def lasting_price_term(

@@ -17,26 +17,28 @@ from numpy.typing import ArrayLike
 from simulator.params import LEVERS, Scenario, ServiceOperations
 
 
-def ramp(spend_per_month: ArrayLike, half_life_months: float) -> np.ndarray:
+def ramp(spend_per_month: ArrayLike, half_life_months: ArrayLike) -> np.ndarray:
     """Effective spend after first-order carryover (adstock), month by month.
 
     E_t = rho E_{t-1} + (1 - rho) I_t with E_0 = 0 and rho = 0.5 ** (1 / h): sustained spend I
     reaches I / 2 after h months and 3 I / 4 after 2 h months, and decays at the same rate once
-    spending stops.
+    spending stops. Months run along the last axis of ``spend_per_month``; ``half_life_months``
+    is a number or one value per leading index (shape ``spend.shape[:-1] + (1,)``).
     """
     spend = np.asarray(spend_per_month, dtype=float)
-    if half_life_months <= 0:
+    half_life = np.asarray(half_life_months, dtype=float)
+    if np.any(half_life <= 0):
         raise ValueError("half_life_months must be above 0")
-    rho = 0.5 ** (1.0 / half_life_months)
+    rho = np.broadcast_to(0.5 ** (1.0 / half_life), spend.shape[:-1] + (1,))[..., 0]
     out = np.empty_like(spend)
-    level = 0.0
-    for t, amount in enumerate(spend):
-        level = rho * level + (1.0 - rho) * amount
-        out[t] = level
+    level = np.zeros(spend.shape[:-1])
+    for t in range(spend.shape[-1]):
+        level = rho * level + (1.0 - rho) * spend[..., t]
+        out[..., t] = level
     return out
 
 
-def hill(x: ArrayLike, half_effect: float, exponent: float) -> np.ndarray:
+def hill(x: ArrayLike, half_effect: ArrayLike, exponent: ArrayLike) -> np.ndarray:
     """Hill (ADBUDG) response x**n / (x50**n + x**n) in [0, 1); 0.5 at x = x50."""
     x = np.maximum(np.asarray(x, dtype=float), 0.0)
     ratio = (x / half_effect) ** exponent

@@ -13,7 +13,8 @@ from simulator.params import LEVERS
 from .conftest import APP_BUSINESS, two_segment_business
 
 SOURCES = {"data", "assumption", "user", "setting"}
-NOT_PARAMETERS = {"name"}  # labels, not numbers a result depends on
+# labels, and the uncertainty of an estimate (shown with the Monte Carlo priors, not as a value)
+NOT_PARAMETERS = {"name", "sbg_log_covariance"}
 
 
 def field_names(cls) -> set[str]:
