@@ -52,6 +52,7 @@ WORKERS = 2
 """Threads over chunks (numpy releases the GIL in its array loops)."""
 
 _LOG_CUT = 18.0  # nodes whose density is below e^-18 of the peak for every exposure are cut
+_SAME_PATH = 1e-13  # relative difference of multipliers below which two paths are the same
 _MONTH_BLOCK = 4  # months of survival factors computed together
 _REFERENCE_PRICE_RISE = math.log(1.1)  # the +10 % increase the notice-month shock is stated for
 
@@ -388,7 +389,9 @@ def _joins(
     paths: dict[tuple[bool, bool, bool], np.ndarray], horizon: int
 ) -> dict[int, list[tuple[tuple[bool, bool, bool], tuple[bool, bool, bool]]]]:
     """Month index t -> (pool, pool it joins) for pools of the same price (grandfathered or
-    not) whose multiplier paths are identical from month t + 1 to the horizon."""
+    not) whose multiplier paths agree to :data:`_SAME_PATH` from month t + 1 to the horizon
+    (a notice shock fades geometrically, so the shocked and unshocked paths meet only to
+    rounding)."""
     joins: dict[int, list] = {}
     keys = sorted(paths)
     merged: set = set()
@@ -396,7 +399,7 @@ def _joins(
         for other in keys[i + 1 :]:
             if other in merged or key in merged or key[0] != other[0] or key[2] != other[2]:
                 continue
-            same = np.all(paths[key] == paths[other], axis=0)
+            same = np.all(np.abs(paths[key] - paths[other]) <= _SAME_PATH * paths[key], axis=0)
             differs = np.flatnonzero(~same)
             start = 0 if differs.size == 0 else int(differs[-1]) + 1
             if start < horizon:
