@@ -55,6 +55,7 @@ import pathlib
 import re
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
@@ -278,6 +279,8 @@ class _Session(abc.ABC):
     relation: str  # FROM clause with _row (0-based position or NULL) and the columns
     has_rows: bool
     strip_text: bool = False  # text cells need stripping (CSV: read_table strips every cell)
+    stripped: bool = False  # ... and the text columns were stripped once, when read
+    date_keys: dict[str, str] = {}  # column -> its date keys (y * 10000 + m * 100 + d), if read
 
     typed: str  # FROM clause of the typed relation (see _Plan)
 
@@ -383,6 +386,9 @@ def _read_csv_arrow(con, path: pathlib.Path, wanted: dict[str, Kind]):
     and ``date`` columns are typed by pyarrow where every cell is a plain number or an ISO date
     (time of day allowed, no time zone) and read as text otherwise, so that the checks on typed
     columns are cheap casts and the tolerant text reading is kept for every other column.
+    Text columns come back stripped as :meth:`_Dialect.strip` strips (:func:`_strip_arrow`) and
+    each date column ``c<i>`` with its date keys ``k<i>`` (:func:`_date_key_arrow`), computed
+    once here instead of in every query.
     Returns (table with ``row_`` and the kept columns, column names, kinds of the kept columns)
     or None when the file is not for this path (comments, no header, unreadable): the caller
     then reads it with DuckDB.
@@ -449,8 +455,47 @@ def _read_csv_arrow(con, path: pathlib.Path, wanted: dict[str, Kind]):
     else:
         return None
     table = table.rename_columns([f"c{i}" for i in range(len(keep))])
+    # Once here rather than in every query: text stripped, date keys (pyarrow's kernels are
+    # single-threaded and release the GIL: the columns are done side by side).
+    jobs = {i: kinds[c] for i, c in enumerate(keep) if kinds[c] in ("text", "date")}
+    work = {"text": _strip_arrow, "date": _date_key_arrow}
+    with ThreadPoolExecutor(THREADS) as pool:
+        done = dict(
+            zip(jobs, pool.map(lambda i: work[jobs[i]](table.column(i)), jobs), strict=True)
+        )
+    for i, kind in jobs.items():
+        if kind == "text":
+            table = table.set_column(i, f"c{i}", done[i])
     table = table.append_column("row_", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    for i, kind in jobs.items():
+        if kind == "date":
+            table = table.append_column(f"k{i}", done[i])
     return table, all_columns, {c: kinds[c] for c in keep}
+
+
+_DUCKDB_SPACES = "".join(
+    map(chr, (0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000))
+)
+"""What DuckDB's ``trim`` strips from both ends: Unicode's space separators (category Zs)."""
+
+
+def _strip_arrow(column):
+    """A pyarrow text column stripped as DuckDB's ``trim`` (:meth:`_Dialect.strip`) strips."""
+    import pyarrow.compute as pc
+
+    if pc.all(pc.string_is_ascii(column)).as_py() is not False:  # the only ASCII Zs is " "
+        return pc.ascii_trim(column, " ")
+    return pc.utf8_trim(column, _DUCKDB_SPACES)
+
+
+def _date_key_arrow(column):
+    """Date keys ``y * 10000 + m * 100 + d`` of a pyarrow date or timestamp column, as
+    :func:`_native_date_key` computes them in SQL (int32, null where the date is)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    year, month, day = (f(column).cast(pa.int32()) for f in (pc.year, pc.month, pc.day))
+    return pc.add(pc.add(pc.multiply(year, 10000), pc.multiply(month, 100)), day)
 
 
 def _csv_reader(path: pathlib.Path) -> str:
@@ -533,8 +578,12 @@ def _open(
                     con.register("source_arrow", table)
                     session.columns = {c: f"c{i}" for i, c in enumerate(kinds)}
                     session.kinds = kinds
-                    session.strip_text = True
+                    session.strip_text = session.stripped = True
+                    session.date_keys = {
+                        c: f"k{i}" for i, c in enumerate(kinds) if kinds[c] == "date"
+                    }
                     cols = "".join(f", c{i}" for i in range(len(kinds)))
+                    cols += "".join(f", {k}" for k in session.date_keys.values())
                     session.relation = f"(SELECT row_ AS _row{cols} FROM source_arrow) AS s"
                 else:
                     reader = _csv_reader(path)
@@ -767,11 +816,20 @@ def _plan(session: _Session, mapping: ColumnMapping, slow: frozenset[str] = froz
     d = session.dialect
     raw = {role: session.columns[col] for role, col in mapping.columns().items()}
     kinds = {role: session.kinds[col] for role, col in mapping.columns().items()}
+    date_keys = {
+        role: session.date_keys[col]
+        for role, col in mapping.columns().items()
+        if col in session.date_keys
+    }
     for role, kind in kinds.items():
         if kind == "float":  # NaN is a missing value, as in pandas
             raw[role] = f"NULLIF({d.double(raw[role])}, CAST('NaN' AS DOUBLE PRECISION))"
-        elif kind == "text" and session.strip_text:
+        elif kind == "text" and session.strip_text and not session.stripped:
             raw[role] = d.strip(raw[role])
+
+    def strip(x: str, kind: Kind) -> str:
+        """``x`` (a cell of this kind, as text) stripped; text cells stripped when read are."""
+        return x if kind == "text" and session.stripped else d.strip(_as_text(d, x, kind))
 
     def regex_path(role: str) -> bool:
         return kinds[role] != "date" and (not d.duck or role in slow)
@@ -788,13 +846,14 @@ def _plan(session: _Session, mapping: ColumnMapping, slow: frozenset[str] = froz
     # Level 0: raw cells under role names, cleaned number text, date text.
     level0 = ["_row"] + [f"{expr} AS r_{role}" for role, expr in raw.items()]
     for role in text_numbers:
-        text = d.strip(_as_text(d, raw[role], kinds[role]))
+        text = strip(raw[role], kinds[role])
         level0.append(f"{d.replace_all(text, _NUMBER_JUNK, '')} AS n_{role}")
     for role in date_texts:
-        level0.append(f"{d.strip(_as_text(d, raw[role], kinds[role]))} AS dt_{role}")
+        level0.append(f"{strip(raw[role], kinds[role])} AS dt_{role}")
     for role in ("start", "end"):
         if role in raw and kinds[role] == "date":
-            level0.append(f"{_native_date_key(raw[role])} AS {role}_key")
+            key = date_keys.get(role) or _native_date_key(raw[role])
+            level0.append(f"{key} AS {role}_key")
         elif role in raw and fast_path(role):
             level0.append(f"try_cast({raw[role]} AS DATE) AS d_{role}")
     base = f"(SELECT {', '.join(level0)} FROM {session.relation}{_fence(d)}) AS l0"
@@ -837,10 +896,10 @@ def _plan(session: _Session, mapping: ColumnMapping, slow: frozenset[str] = froz
         else:
             cols.append(f"{d.double(f'r_{role}')} AS {role}")
     if "churned" in raw:
-        text = f"lower({d.strip(_as_text(d, 'r_churned', kinds['churned']))})"
+        text = f"lower({strip('r_churned', kinds['churned'])})"
         cols.append(f"{d.replace_all(text, r'^([+-]?[0-9]+)[.]0+$', chr(92) + '1')} AS flag")
     if "id" in raw:
-        cols.append(f"{d.strip('r_id') if kinds['id'] == 'text' else 'r_id'} AS id")
+        cols.append(f"{strip('r_id', 'text') if kinds['id'] == 'text' else 'r_id'} AS id")
     for role in ("segment", "channel"):
         if role in raw:
             cols.append(f"{_as_text(d, f'r_{role}', kinds[role])} AS {role}")
@@ -886,6 +945,7 @@ class _Facts:
     as_of: datetime.date | None = None
     as_of_key: int | None = None
     shortest: float | None = None  # shortest tenure (snapshot, in the tenure column's unit)
+    segments: tuple[str, ...] | None = None  # every COALESCE(segment, 'unknown') of the rows
 
 
 def _date_of(key: int) -> datetime.date:
@@ -1009,6 +1069,8 @@ def _check(
             break
         slow = slow | failed
     facts.shortest = None if got.get("shortest") is None else float(got["shortest"])
+    if "segment" in roles:
+        facts.segments = tuple(str(r[0]) for r in by_segment)
     if mapping.kind == "dated" and "start" in roles:
         latest = [v for k, v in got.items() if k.startswith("max_") and v is not None]
         if as_of is None and latest:
@@ -1295,6 +1357,10 @@ def count_source(
     return counts
 
 
+_SEGMENT_CODES = 256
+"""Up to this many segments, the counting pass groups by a segment's number, not its text."""
+
+
 def _counts(
     session: _Session, mapping: ColumnMapping, plan: _Plan, facts: _Facts, left_truncated_at
 ) -> CustomerCounts:
@@ -1339,6 +1405,20 @@ def _counts(
     after, before = number("price_after"), number("price_before")
     price_log = f"CASE WHEN {after} > 0 AND {before} > 0 THEN ln({after} / {before}) END"
     segment = "COALESCE(segment, 'unknown')" if "segment" in roles else _lit(ALL_SEGMENTS)
+    # Grouping by text is the costly part of the pass: DuckDB groups by the segment's position
+    # in the (few) segments the checking pass found, mapped back to the text below.
+    names = facts.segments if d.duck and "segment" in roles else None
+    if names is not None and 0 < len(names) <= _SEGMENT_CODES:
+        cases = " ".join(f"WHEN {_lit(v)} THEN {i}" for i, v in enumerate(names))
+        segment = f"CASE {segment} {cases} END"
+    else:
+        names = None
+
+    def segments(frame: pd.DataFrame) -> np.ndarray:
+        if names is None:
+            return frame["segment"].astype(str).to_numpy()
+        return np.asarray(names, dtype=object)[frame["segment"].to_numpy(dtype=np.int64)]
+
     # One grouping pass over the kept customers, by the values that decide their counts: the
     # whole months, exposure and referral flags are worked out on the (few) groups below.
     level1 = {
@@ -1384,7 +1464,7 @@ def _counts(
     months, entry = whole_months(tenure_clip, entry_raw, churned_flags)
     frame = pd.DataFrame(
         {
-            "segment": groups["segment"].astype(str).to_numpy(),
+            "segment": segments(groups),
             "months": months,
             "entry": entry,
             "churned": churned_flags,
@@ -1412,7 +1492,7 @@ def _counts(
         flows = (
             pd.DataFrame(
                 {
-                    "segment": flow_groups["segment"].astype(str).to_numpy(),
+                    "segment": segments(flow_groups),
                     "start_month": flow_groups["start_month"].to_numpy(dtype=np.int64),
                     "end_month": flow_groups["end_month"].to_numpy(dtype=float),
                     "referred": referred.astype(float).to_numpy(),
