@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 import simulator
+from simulator import uncertainty as simulator_uncertainty
 from simulator.aggregate import check_source, count_source, sample_rows
 from simulator.assumptions import parameter_table as _parameter_table
 from simulator.calibrate import apply_calibration, holdout_check
@@ -24,6 +25,7 @@ from simulator.customers import sample_counts, summarize_calibration
 from simulator.mapping import ColumnMapping
 from simulator.sample import sample_business
 from simulator.tables import counted_in_sql
+from ui import text
 
 SAMPLE_CUSTOMERS = Path(__file__).resolve().parents[1] / "sample_data" / "customers.csv"
 """The bundled customer table the app opens with (see sample_data/README.md)."""
@@ -135,7 +137,131 @@ def evaluate(business: simulator.Business, scenario: simulator.Scenario) -> simu
     return simulator.evaluate(business, scenario)
 
 
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Uncertainty:
+    """A Monte Carlo run with what the Uncertainty page derives from it."""
+
+    mc: simulator_uncertainty.MonteCarlo
+    fan: pd.DataFrame
+    ranks: pd.DataFrame
+
+
+_UNCERTAINTY_RUNS = "uncertainty_runs"  # session memo: (business, scenario, draws, seed) -> run
+_UNCERTAINTY_KEEP = 4
+
+
+def monte_carlo(
+    business: simulator.Business, scenario: simulator.Scenario, *, draws: int, seed: int
+) -> Uncertainty:
+    """:func:`simulator.uncertainty.monte_carlo` with a progress bar, memoised per session.
+
+    Not ``st.cache_data``: a cached function cannot drive a progress bar created outside it.
+    The last few runs are kept in ``st.session_state``, so a rerun that changes nothing (or
+    goes back to a recent choice) computes nothing.
+    """
+    runs: dict = st.session_state.setdefault(_UNCERTAINTY_RUNS, {})
+    key = (business, scenario, int(draws), int(seed))
+    if key not in runs:
+        label = text.t("unc.running", draws=text.number(draws))
+        bar = st.progress(0.0, text=label)
+        mc = simulator_uncertainty.monte_carlo(
+            business,
+            scenario,
+            draws=int(draws),
+            seed=int(seed),
+            on_progress=lambda done: bar.progress(done, text=label),
+        )
+        bar.empty()
+        while len(runs) >= _UNCERTAINTY_KEEP:
+            runs.pop(next(iter(runs)))
+        runs[key] = Uncertainty(
+            mc=mc, fan=mc.fan(), ranks=simulator_uncertainty.rank_correlations(mc)
+        )
+    return runs[key]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def tornado(business: simulator.Business, scenario: simulator.Scenario) -> pd.DataFrame:
+    """:func:`simulator.uncertainty.tornado`: one-at-a-time swings of the value added."""
+    return simulator_uncertainty.tornado(business, scenario)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def elasticity_exceedance(
+    business: simulator.Business, scenario: simulator.Scenario
+) -> pd.DataFrame:
+    """:func:`simulator.uncertainty.elasticity_exceedance` (empty unless prices rise)."""
+    return simulator_uncertainty.elasticity_exceedance(business, scenario)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def parameter_table(business: simulator.Business, scenario: simulator.Scenario) -> pd.DataFrame:
     """:func:`simulator.assumptions.parameter_table`: every parameter in use."""
     return _parameter_table(business, scenario)
+
+
+# --- Explore page: grids and goal seek (simulator.explore, simulator.goal_seek) ---------------
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def npv_grid(
+    business: simulator.Business,
+    scenario: simulator.Scenario,
+    price_changes: tuple[float, ...],
+    budgets: tuple[float, ...],
+) -> pd.DataFrame:
+    """:func:`simulator.explore.npv_grid` over the given axes."""
+    from simulator.explore import npv_grid as _npv_grid
+
+    return _npv_grid(business, scenario, price_changes=price_changes, budgets=budgets)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def probability_grid(
+    business: simulator.Business,
+    scenario: simulator.Scenario,
+    price_changes: tuple[float, ...],
+    budgets: tuple[float, ...],
+    draws: int,
+    seed: int,
+) -> pd.DataFrame:
+    """:func:`simulator.explore.probability_grid` (the page calls it per block of cells, so a
+    progress bar can move between blocks; the draws are the same in every block)."""
+    from simulator.explore import probability_grid as _probability_grid
+
+    return _probability_grid(
+        business, scenario, price_changes=price_changes, budgets=budgets, draws=draws, seed=seed
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def largest_price_increase(
+    business: simulator.Business, scenario: simulator.Scenario, max_price_change: float
+):
+    """:func:`simulator.goal_seek.largest_price_increase` (returns a GoalSeek)."""
+    from simulator.goal_seek import largest_price_increase as _seek
+
+    return _seek(business, scenario, max_price_change=max_price_change)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def smallest_service_budget(
+    business: simulator.Business, scenario: simulator.Scenario, max_budget_per_month: float
+):
+    """:func:`simulator.goal_seek.smallest_service_budget` (returns a GoalSeek)."""
+    from simulator.goal_seek import smallest_service_budget as _seek
+
+    return _seek(business, scenario, max_budget_per_month=max_budget_per_month)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def price_increase_for_core_loss(
+    business: simulator.Business,
+    scenario: simulator.Scenario,
+    max_core_loss: float,
+    max_price_change: float,
+):
+    """:func:`simulator.goal_seek.price_increase_for_core_loss` (returns a GoalSeek)."""
+    from simulator.goal_seek import price_increase_for_core_loss as _seek
+
+    return _seek(business, scenario, max_core_loss=max_core_loss, max_price_change=max_price_change)

@@ -18,9 +18,13 @@ HOME = "app.py"
 SCENARIO_PAGE = "pages/1_Scenario.py"
 ASSUMPTIONS_PAGE = "pages/2_Assumptions.py"
 DATA_PAGE = "pages/3_Data.py"
+UNCERTAINTY_PAGE = "pages/4_Uncertainty.py"
+EXPLORE_PAGE = "pages/5_Explore.py"
 PAGES = (
     (HOME, "nav.home", ":material/home:"),
     (SCENARIO_PAGE, "nav.scenario", ":material/tune:"),
+    (UNCERTAINTY_PAGE, "nav.uncertainty", ":material/ssid_chart:"),
+    (EXPLORE_PAGE, "nav.explore", ":material/grid_on:"),
     (ASSUMPTIONS_PAGE, "nav.assumptions", ":material/fact_check:"),
     (DATA_PAGE, "nav.data", ":material/upload_file:"),
 )

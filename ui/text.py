@@ -619,6 +619,281 @@ STRINGS: dict[str, dict[str, str]] = {
         "chart.km.fitted": "{segment}: fitted sBG",
         "chart.km.tenure": "Tenure (months)",
         "chart.km.survival": "Share still active",
+        # Explore page (price x service budget heatmap and goal seek)
+        "nav.explore": "Explore",
+        "nav.explore.help": (
+            "Every price change and service budget at once, and the decisions that just break even."
+        ),
+        "home.link.explore": "Explore price and budget together; find the break-even",
+        "explore.title": "Explore price and service budget",
+        "explore.caption": (
+            "**{business}**. Every other setting as on the Scenario page: {scenario}"
+        ),
+        "explore.back": "Change the plan on the Scenario page",
+        "explore.max_price": "Largest price change explored (%)",
+        "explore.max_price.help": (
+            "The heatmap and the price questions look from -10% up to this price change."
+        ),
+        "explore.probability": "Chance of beating doing nothing",
+        "explore.probability.help": (
+            "Instead of the NPV difference at the assumed values, the share of plausible "
+            "values of the uncertain assumptions (Monte Carlo draws) in which the plan's NPV "
+            "is above doing nothing's. Slower: computed on a coarser grid."
+        ),
+        "explore.draws": "Monte Carlo draws per cell",
+        "explore.draws.help": (
+            "More draws give a steadier probability (its error is at most ±{error} with "
+            "{draws} draws) but take longer."
+        ),
+        "explore.progress": "Simulating {draws} draws in each of {cells} cells…",
+        "explore.heatmap_caption": (
+            "Each cell is this plan with one price change (across) and one total monthly "
+            "service budget (up), spread over the levers as in the plan. Colour: the NPV over "
+            "{period} (without terminal value) minus doing nothing's: green adds value, red "
+            "loses it. The dashed line is the break-even: on it the plan is worth exactly as "
+            "much as doing nothing."
+        ),
+        "explore.probability_caption": (
+            "Colour: the probability that the plan's NPV over {period} (without terminal "
+            "value) beats doing nothing, over {draws} draws of the uncertain assumptions, the "
+            "same draws in every cell. Dark green: almost sure to pay; dark red: almost sure "
+            "not to; white: a coin toss. The dashed break-even line is at the assumed values."
+        ),
+        "explore.goal_header": "Questions the heatmap answers",
+        "explore.goal_caption": (
+            "Each answer is found by root finding on the model and checked by running it "
+            "again at the answer; it is marked on the heatmap."
+        ),
+        "explore.core_limit": "Largest acceptable loss of core customers (%)",
+        "explore.core_limit.help": (
+            "Core customers lost at the end of the horizon, as a share of those doing nothing "
+            "would keep."
+        ),
+        "explore.q.price": "**How far can prices rise?**",
+        "explore.q.budget": "**What service budget keeps our customers?**",
+        "explore.q.core": "**How far can prices rise without losing too many core customers?**",
+        "explore.a.price.found": (
+            "With a service budget of {budget} a month, prices can rise by up to **{price}** "
+            "before the plan is worth less than doing nothing over {period}."
+        ),
+        "explore.a.price.at_limit": (
+            "With a service budget of {budget} a month, even a **{price}** price rise, the "
+            "largest explored, is still worth more than doing nothing over {period}. Explore "
+            "a wider range to find the limit."
+        ),
+        "explore.a.price.never": (
+            "With a service budget of {budget} a month, no price rise up to {price} makes the "
+            "plan worth as much as doing nothing over {period}."
+        ),
+        "explore.a.budget.found": (
+            "With this plan's {price} price change, spending at least **{budget} a month** on "
+            "service keeps as many customers after {period} as doing nothing."
+        ),
+        "explore.a.budget.at_limit": (
+            "With this plan's {price} price change, **no service budget is needed**: it keeps "
+            "at least as many customers after {period} as doing nothing."
+        ),
+        "explore.a.budget.never": (
+            "With this plan's {price} price change, no service budget up to {budget} a month "
+            "keeps as many customers after {period} as doing nothing."
+        ),
+        "explore.a.core.found": (
+            "To lose no more than {limit} of core customers after {period}, keep the price "
+            "rise at or below **{price}** (with a service budget of {budget} a month)."
+        ),
+        "explore.a.core.at_limit": (
+            "Even a **{price}** price rise, the largest explored, loses only {loss} of core "
+            "customers after {period}, within the {limit} limit (with a service budget of "
+            "{budget} a month)."
+        ),
+        "explore.a.core.never": (
+            "Even without a price rise, this plan loses more than {limit} of core customers "
+            "after {period} (with a service budget of {budget} a month)."
+        ),
+        "explore.error": "This question could not be answered: {message}",
+        "chart.explore.title": "NPV against doing nothing, by price change and service budget",
+        "chart.explore.title_probability": (
+            "Probability of beating doing nothing, by price change and service budget"
+        ),
+        "chart.explore.subtitle": "Over {period}, without terminal value; {currency}",
+        "chart.explore.subtitle_probability": "Over {period}; {draws} draws per cell",
+        "chart.explore.price": "Price change",
+        "chart.explore.budget": "Monthly service budget ({currency})",
+        "chart.explore.delta": "NPV vs doing nothing",
+        "chart.explore.probability": "Chance of beating doing nothing",
+        "chart.explore.hover": (
+            "Price change {price}<br>Service budget {budget} a month<br>{label}: {value}"
+        ),
+        "chart.explore.frontier": "Break-even (worth the same as doing nothing)",
+        "chart.explore.plan": "This plan",
+        "chart.explore.mark.price": "Largest price rise that still pays",
+        "chart.explore.mark.budget": "Smallest budget that keeps customers",
+        "chart.explore.mark.core": "Largest price rise within the core-loss limit",
+        # Uncertainty page (Monte Carlo, tornado, rank correlations)
+        "nav.uncertainty": "Uncertainty",
+        "nav.uncertainty.help": (
+            "How sure can we be? Thousands of plausible futures for the current scenario."
+        ),
+        "home.link.uncertainty": "See how sure the answer is",
+        "unc.title": "How sure can we be?",
+        "unc.intro": (
+            "Many numbers behind the scenario are estimates. This page draws each of them from "
+            "its plausible range thousands of times (each draw is one plausible future), runs "
+            "the scenario and doing nothing in every future, and counts how often the plan "
+            "comes out ahead."
+        ),
+        "unc.scenario": "Scenario (set on the Scenario page): {scenario}",
+        "unc.back": "Change the scenario",
+        "unc.draws": "Plausible futures to simulate",
+        "unc.draws.help": (
+            "More futures give steadier numbers but take longer: 2,000 pins the chance of "
+            "beating doing nothing to about ±1 point, 5,000 to about ±0.7 points."
+        ),
+        "unc.seed": "Random seed",
+        "unc.seed.help": (
+            "The same seed always gives the same futures (and the same numbers as the command "
+            "line); change it to see how much the answers move by chance."
+        ),
+        "unc.loss": "Loss larger than ({symbol})",
+        "unc.loss.help": (
+            "The chance card below counts the futures where the plan loses more than this much "
+            "value (NPV over the horizon) compared with doing nothing."
+        ),
+        "unc.running": "Simulating {draws} plausible futures…",
+        "unc.no_change": (
+            "The scenario changes nothing (no price change, fee or service budget), so every "
+            "plausible future is exactly the same as doing nothing. Set a change on the "
+            "Scenario page to see how sure its result is."
+        ),
+        "unc.failed": (
+            "The simulation could not run: {message} Check the numbers on the Assumptions page "
+            "or set the scenario again on the Scenario page."
+        ),
+        "unc.headline": "The answer in one breath",
+        "unc.sentence.all": "In virtually every plausible future this plan beats doing nothing",
+        "unc.sentence.none": "In almost no plausible future does this plan beat doing nothing",
+        "unc.sentence.some": "In about {n} of 10 plausible futures this plan beats doing nothing",
+        "unc.sentence.value": (
+            " over {period}. The middle estimate is {median}, and in 8 of 10 futures the "
+            "difference lies between {low} and {high}."
+        ),
+        "unc.sentence.loss": " The chance of losing more than {amount} is {probability}.",
+        "unc.sentence.payback": " It pays back within {period} in {share} of futures.",
+        "unc.sentence.never_pays_back": " It does not pay back within {period} in any future.",
+        "unc.kpi.beat": "Chance it beats doing nothing",
+        "unc.kpi.beat.help": (
+            "Share of plausible futures in which the plan's NPV over the horizon is higher than "
+            "doing nothing's. Sampling error ±{se} (one standard error, {draws} futures)."
+        ),
+        "unc.kpi.median": "Middle estimate of value added",
+        "unc.kpi.median.help": (
+            "Median difference in NPV over {period}, plan minus doing nothing: half the futures "
+            "do better, half worse."
+        ),
+        "unc.kpi.interval": "8 in 10 futures between",
+        "unc.kpi.interval.value": "{low} to {high}",
+        "unc.kpi.interval.help": (
+            "10th and 90th percentiles of the NPV difference: one future in ten is below the "
+            "first number, one in ten above the second."
+        ),
+        "unc.kpi.loss": "Chance of losing more than {amount}",
+        "unc.kpi.loss.help": (
+            "Share of futures where the plan's NPV is more than {amount} below doing nothing's. "
+            "Set the amount above."
+        ),
+        "unc.kpi.payback": "Chance it pays back within {period}",
+        "unc.kpi.payback.help": (
+            "Share of futures where the cumulative cash-flow difference turns positive and "
+            "stays positive by the horizon."
+        ),
+        "unc.precision": (
+            "{draws} plausible futures, seed {seed}: the chance above is accurate to about "
+            "±{se}. The same seed always gives the same numbers."
+        ),
+        "unc.fan_header": "How the futures spread out over time",
+        "unc.fan_caption": (
+            "Dark band: the middle half of futures; light band: 9 in 10 futures; solid line: "
+            "the middle future. Left: the plan, with doing nothing dashed. Right: the plan "
+            "minus doing nothing, future by future."
+        ),
+        "unc.tab.customers": "Active customers",
+        "unc.tab.revenue": "Revenue",
+        "unc.tab.cumulative_cash_flow": "Cumulative cash flow",
+        "unc.fan.customers.title": "Active customers",
+        "unc.fan.customers.y": "Customers",
+        "unc.fan.revenue.title": "Revenue per month",
+        "unc.fan.revenue.y": "Revenue ({symbol})",
+        "unc.fan.cumulative_cash_flow.title": "Cumulative cash flow",
+        "unc.fan.cumulative_cash_flow.y": "Cumulative cash flow ({symbol})",
+        "unc.fan.subtitle": "The plan across plausible futures; doing nothing dashed",
+        "unc.fan.difference.title": "{measure}: plan minus doing nothing",
+        "unc.fan.difference.subtitle": "Above zero the plan is ahead",
+        "unc.fan.band90": "9 in 10 futures",
+        "unc.fan.band50": "Middle half of futures",
+        "unc.fan.median": "Middle future (plan)",
+        "unc.fan.median_difference": "Middle future (difference)",
+        "unc.fan.baseline": "Middle future (doing nothing)",
+        "unc.value_header": "Value added across futures",
+        "unc.hist.title": "Value added by the plan, across futures",
+        "unc.hist.subtitle": "NPV over {period}, plan minus doing nothing; each bar is a range",
+        "unc.hist.x": "Value added ({symbol})",
+        "unc.hist.y": "Share of futures",
+        "unc.hist.gain": "Plan ahead",
+        "unc.hist.loss": "Plan behind",
+        "unc.hist.zero": "No difference",
+        "unc.hist.median": "Middle: {amount}",
+        "unc.payback.title": "When does it pay back?",
+        "unc.payback.subtitle": "Share of futures paid back by each month",
+        "unc.payback.y": "Share of futures paid back",
+        "unc.payback.line": "Paid back by this month",
+        "unc.elasticity_header": "How much price sensitivity can the plan take?",
+        "unc.elasticity.found": (
+            "The price increase still adds value as long as customers are no more than "
+            "{scale} times as price-sensitive as assumed. Under our assumptions, the chance "
+            "that they are more sensitive than that is shown per segment."
+        ),
+        "unc.elasticity.never_pays": (
+            "The price increase loses value even if no customer reacts to it lastingly."
+        ),
+        "unc.elasticity.always_pays": (
+            "The price increase adds value even if customers are {scale} times as "
+            "price-sensitive as assumed."
+        ),
+        "unc.elasticity.segment": "Segment",
+        "unc.elasticity.assumed": "Assumed price sensitivity (elasticity)",
+        "unc.elasticity.breakeven": "Break-even price sensitivity",
+        "unc.elasticity.probability": "Chance the true value is higher",
+        "unc.drivers_header": "What drives the answer",
+        "unc.drivers_caption": (
+            "Left: each estimate moved alone from its low (10th percentile) to its high (90th "
+            "percentile) value, everything else at its central value; longest bars matter "
+            "most. Right: how closely each estimate moves with the value added across all "
+            "futures (rank correlation, -1 to 1)."
+        ),
+        "unc.tornado.title": "What moves the value added most",
+        "unc.tornado.subtitle": "Value added when one estimate is low or high; the line is central",
+        "unc.tornado.x": "Value added ({symbol})",
+        "unc.tornado.low": "Estimate low (10th percentile)",
+        "unc.tornado.high": "Estimate high (90th percentile)",
+        "unc.tornado.setting_low": "Setting lower",
+        "unc.tornado.setting_high": "Setting higher",
+        "unc.tornado.hover": "{label}: {value}",
+        "unc.rank.title": "Which estimates go with better outcomes",
+        "unc.rank.subtitle": "Rank correlation with value added across futures",
+        "unc.rank.x": "Rank correlation",
+        "unc.rank.positive": "Higher estimate, more value",
+        "unc.rank.negative": "Higher estimate, less value",
+        "unc.param.sbg": "Baseline retention (sBG fit) ({segment})",
+        "unc.param.sbg_alpha": "Retention shape alpha (sBG) ({segment})",
+        "unc.param.sbg_beta": "Retention shape beta (sBG) ({segment})",
+        "unc.param.failure": "Service programme fails (no effect)",
+        "unc.param.setting": "{label} (scenario setting)",
+        "unc.sources": (
+            "The ranges behind these futures are **assumptions, not data** for {assumptions} of "
+            "the {total} uncertain estimates; {data} are calibrated from data, {user} set by "
+            "you. Replace assumptions with your own data on the Data page or edit them on the "
+            "Assumptions page."
+        ),
         # misc
         "unit.minutes": "{value} min",
         "value.yes": "yes",
