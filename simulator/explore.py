@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from simulator.batch import simulate_draws
+from simulator.batch import beats, simulate_draws
 from simulator.params import LEVERS, Business, Scenario
 from simulator.priors import draw_parameters
 
@@ -235,7 +235,7 @@ def probability_grid(
             service_works=np.tile(parameters.service_works, cells),
         )
         delta = run.npv.reshape(cells, draws) - baseline
-        probability[start:stop] = (delta > 0).mean(axis=1)
+        probability[start:stop] = beats(delta, baseline).mean(axis=1)
         if on_progress is not None:
             on_progress(stop / price.size)
     return pd.DataFrame(

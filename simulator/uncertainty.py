@@ -41,7 +41,7 @@ import pandas as pd
 from scipy.special import ndtr
 from scipy.stats import rankdata
 
-from simulator.batch import BatchProjection, simulate_draws
+from simulator.batch import BatchProjection, beats, simulate_draws
 from simulator.evaluate import BREAKEVEN_SCALE_MAX, breakeven_elasticity
 from simulator.params import Business, Scenario
 from simulator.priors import (
@@ -56,7 +56,7 @@ DEFAULT_DRAWS = 2000
 """Monte Carlo draws N by default: the standard error of P(beat) is at most sqrt(0.25 / N),
 1.1 points at N = 2,000 (model.md 5.2)."""
 
-BLOCK_DRAWS = 512
+BLOCK_DRAWS = 2500
 """Draws projected per block between two progress reports."""
 
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -140,8 +140,9 @@ class MonteCarlo:
 
     @property
     def probability_beats_baseline(self) -> float:
-        """P(delta NPV > 0): share of draws where the scenario's NPV is strictly higher."""
-        return float(np.mean(self.delta_npv > 0))
+        """P(delta NPV > 0): share of draws where the scenario's NPV is higher (by more than
+        rounding, :func:`simulator.batch.beats`)."""
+        return float(np.mean(beats(self.delta_npv, self.baseline.npv)))
 
     @property
     def standard_error(self) -> float:
