@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))  # run as a script: make `simulator` and `ui` impo
 
 import simulator  # noqa: E402
 from benchmarks.scale import ScaleResult, bench_scale, scale_table  # noqa: E402
+from benchmarks.uncertainty import bench_monte_carlo, bench_uncertainty_page  # noqa: E402
 from simulator import evaluate, example_scenario, sample_business, simulate  # noqa: E402
 from simulator.cli import sample_business_from_file  # noqa: E402
 
@@ -313,6 +314,13 @@ compare runs made on one machine at low load. The unit tests assert no timings.
   the run every millisecond, `time.sleep(0.001)`, while the script runs in another thread and
   shares the GIL with it.)
 
+- **Uncertainty** (`benchmarks/uncertainty.py`, issue 4), on the business the app opens with
+  (calibrated from `sample_data/customers.csv`, 96 tenures per segment): a Monte Carlo of
+  10,000 draws over 120 months, scenario and its baseline on the same draws, the Latin-hypercube
+  sampling included (and, for scale, one batch projection of the scenario alone); the Explore
+  page's 21 x 21 grid of the NPV difference; and the Uncertainty page's run after the price
+  slider moved on the Scenario page, at its default 2,000 draws (AppTest, as above).
+
 - **Calibration at scale** (`benchmarks/scale.py`, issue 3), each against a peer measured in
   the same run on the same input, best of a few runs: Kaplan-Meier on 1,000,000 customers
   (whole-month durations, right censoring) against lifelines' `KaplanMeierFitter.fit`; the
@@ -350,6 +358,11 @@ def main(argv: list[str] | None = None) -> int:
         "--no-scale", action="store_true", help="skip the calibration-at-scale benchmarks"
     )
     parser.add_argument(
+        "--no-uncertainty",
+        action="store_true",
+        help="skip the Monte Carlo, heatmap and Uncertainty-page benchmarks",
+    )
+    parser.add_argument(
         "--write", action="store_true", help=f"also rewrite {DOC.relative_to(ROOT)}"
     )
     args = parser.parse_args(argv)
@@ -360,6 +373,10 @@ def main(argv: list[str] | None = None) -> int:
             results += bench_page(args.reruns, args.hits)
         else:
             print(f"({SCENARIO_PAGE} not found: page rerun skipped)", file=sys.stderr)
+    if not args.no_uncertainty:
+        results += bench_monte_carlo(_result)
+        if not args.no_app:
+            results += bench_uncertainty_page(_result)
     scale = [] if args.no_scale else bench_scale()
     info["Load average at end (1/5/15 min)"] = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     print(table(results))

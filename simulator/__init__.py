@@ -13,6 +13,8 @@ Retention: :func:`sbg_survival`, :func:`fit_sbg`, :func:`discounted_expected_lif
 :func:`discounted_expected_residual_lifetime`.
 Calibration: :func:`count_records` -> :class:`CustomerCounts` (the sufficient statistics);
 :func:`calibrate` (records or counts) -> :class:`Calibration`; :func:`apply_calibration`.
+Uncertainty: :func:`monte_carlo` -> :class:`MonteCarlo` (scenario and baseline on the same
+seeded draws); :func:`tornado`; many draws at once: :func:`simulator.batch.simulate_draws`.
 Money: :func:`breakeven_volume_change` and the helpers in :mod:`simulator.finance`.
 Files: :func:`scenario_to_json`, :func:`scenario_from_json`.
 Uploads: :func:`read_table` -> DataFrame; :func:`propose_mapping` -> :class:`ColumnMapping`;
@@ -46,6 +48,7 @@ from simulator.sbg import (
 from simulator.scenario_file import ScenarioFileError, scenario_from_json, scenario_to_json
 from simulator.survival import fit_sbg_counts, fit_sbg_customers, kaplan_meier
 from simulator.tables import DataError, Problem, read_table
+from simulator.uncertainty import MonteCarlo, monte_carlo, tornado
 
 __all__ = [
     "LEVERS",
@@ -59,6 +62,7 @@ __all__ = [
     "DataError",
     "Evaluation",
     "LeverResponse",
+    "MonteCarlo",
     "ParameterError",
     "Problem",
     "Projection",
@@ -81,6 +85,7 @@ __all__ = [
     "fit_sbg_counts",
     "fit_sbg_customers",
     "kaplan_meier",
+    "monte_carlo",
     "propose_mapping",
     "read_table",
     "sample_business",
@@ -88,5 +93,6 @@ __all__ = [
     "scenario_from_json",
     "scenario_to_json",
     "simulate",
+    "tornado",
     "validate",
 ]
