@@ -7,13 +7,27 @@ need a business with particular parameters; fixtures give the common ones.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from simulator import Business, LeverResponse, Segment, ServiceOperations, sample_business
+from simulator import (
+    Business,
+    LeverResponse,
+    Segment,
+    ServiceOperations,
+    apply_calibration,
+    calibrate,
+    count_records,
+    customer_records,
+    propose_mapping,
+    sample_business,
+)
 from simulator.customers import sample_business_from_table
+from simulator.synthetic import customers_to_csv, generate_customers
 from simulator.tables import read_table
 
 SEED = 20240601
@@ -37,6 +51,27 @@ APP_BUSINESS = sample_business_from_table(
     read_table((ROOT / "sample_data" / "customers.csv").read_bytes(), name="customers.csv")
 )
 """The business the app opens with: the sample business calibrated from the bundled table."""
+
+
+def uploaded_firm() -> tuple[bytes, Business]:
+    """A customer table of a firm unlike the sample (twice its ARPU, three years of history),
+    as CSV bytes, and the business the Data page makes of it: the app's business with the
+    calibration applied."""
+    truth = sample_business()
+    truth = dataclasses.replace(
+        truth,
+        segments=tuple(
+            dataclasses.replace(s, arpu_per_month=2 * s.arpu_per_month) for s in truth.segments
+        ),
+    )
+    table = generate_customers(
+        truth, as_of=datetime.date(2026, 9, 30), history_months=36, rng=np.random.default_rng(11)
+    )
+    raw = customers_to_csv(table).encode()
+    read = read_table(raw, name="firm.csv")
+    records = customer_records(read, propose_mapping(read), name="firm.csv")
+    calibration = calibrate(count_records(records))
+    return raw, apply_calibration(APP_BUSINESS, calibration)
 
 
 def service_operations(**changes: object) -> ServiceOperations:

@@ -4,7 +4,6 @@ figure object, and the goal-seek sentences for every status."""
 from __future__ import annotations
 
 import dataclasses
-import datetime
 from functools import cache
 from pathlib import Path
 
@@ -20,10 +19,9 @@ from simulator.goal_seek import (
     price_increase_for_core_loss,
     smallest_service_budget,
 )
-from simulator.synthetic import customers_to_csv, generate_customers
 from ui import explore, text
 
-from .conftest import APP_BUSINESS
+from .conftest import APP_BUSINESS, uploaded_firm
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 EXPLORE = "pages/5_Explore.py"
@@ -67,21 +65,7 @@ def _expected_sentences(
 def calibrated_business() -> simulator.Business:
     """An uploaded table of a firm unlike the sample (twice its ARPU), calibrated as the Data
     page does it and applied to the app's business."""
-    truth = simulator.sample_business()
-    truth = dataclasses.replace(
-        truth,
-        segments=tuple(
-            dataclasses.replace(s, arpu_per_month=2 * s.arpu_per_month) for s in truth.segments
-        ),
-    )
-    table = generate_customers(
-        truth, as_of=datetime.date(2026, 9, 30), history_months=36, rng=np.random.default_rng(11)
-    )
-    raw = customers_to_csv(table).encode()
-    read = simulator.read_table(raw, name="firm.csv")
-    records = simulator.customer_records(read, simulator.propose_mapping(read), name="firm.csv")
-    calibration = simulator.calibrate(simulator.count_records(records))
-    business = simulator.apply_calibration(APP_BUSINESS, calibration)
+    _, business = uploaded_firm()
     return dataclasses.replace(business, name=text.t("data.business_name", name="firm.csv"))
 
 

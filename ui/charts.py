@@ -42,7 +42,7 @@ def segment_colors(segments: Sequence[str], core: str) -> dict[str, str]:
     return {name: CORE_COLOR if name == core else next(others) for name in segments}
 
 
-def _figure(
+def figure(
     data: list[dict],
     title: str,
     subtitle: str,
@@ -51,6 +51,8 @@ def _figure(
     top: int = 80,
     **layout: object,
 ) -> go.Figure:
+    """A Plotly figure in the app's style: title and subtitle at the top left, legend at the
+    bottom, the locale's number separators; ``layout`` entries replace the defaults."""
     base = {
         "title": {
             "text": title,
@@ -78,11 +80,13 @@ def _figure(
     return go.Figure(data=data, layout=base | layout)
 
 
-def _month_axis(**extra: object) -> dict:
+def month_axis(**extra: object) -> dict:
+    """An x axis of months from 0, titled in the page's language."""
     return {"title": {"text": text.t("chart.month")}, "rangemode": "tozero", **extra}
 
 
-def _vline(x: float, *, xref: str = "x", yref: str = "y domain") -> dict:
+def vline(x: float, *, xref: str = "x", yref: str = "y domain") -> dict:
+    """A thin vertical marker line at ``x`` (a Plotly shape)."""
     return {
         "type": "line",
         "xref": xref,
@@ -95,7 +99,8 @@ def _vline(x: float, *, xref: str = "x", yref: str = "y domain") -> dict:
     }
 
 
-def _hline(y: float, *, xref: str = "x domain", yref: str = "y") -> dict:
+def hline(y: float, *, xref: str = "x domain", yref: str = "y") -> dict:
+    """A thin horizontal marker line at ``y`` (a Plotly shape)."""
     return {
         "type": "line",
         "xref": xref,
@@ -115,7 +120,7 @@ def _month_marks(price_change_month: int | None, notice_month: int | None) -> di
         # At the bottom, so the label never overlaps "New price" a month later.
         marks.append((notice_month, "chart.notice", 0))
     return {
-        "shapes": [_vline(month) for month, _, _ in marks],
+        "shapes": [vline(month) for month, _, _ in marks],
         "annotations": [
             {
                 "text": text.t(key),
@@ -174,11 +179,11 @@ def customers_figure(
                     "hovertemplate": "%{y:,.0f}",
                 }
             )
-    return _figure(
+    return figure(
         data,
         text.t("chart.customers.title"),
         text.t("chart.customers.subtitle"),
-        xaxis=_month_axis(),
+        xaxis=month_axis(),
         yaxis={"title": {"text": text.t("chart.customers.y")}, "tickformat": ",.0f"},
         **_month_marks(price_change_month, notice_month),
     )
@@ -206,11 +211,11 @@ def revenue_figure(
                     "hovertemplate": f"{symbol}%{{y:,.0f}}",
                 }
             )
-    return _figure(
+    return figure(
         data,
         text.t("chart.revenue.title"),
         text.t("chart.revenue.subtitle"),
-        xaxis=_month_axis(),
+        xaxis=month_axis(),
         yaxis={"title": {"text": text.t("chart.revenue.y", symbol=symbol)}, "tickformat": "~s"},
         **_month_marks(price_change_month, None),
     )
@@ -250,11 +255,11 @@ def cash_flow_figure(
             "hovertemplate": f"{symbol}%{{y:,.0f}}",
         }
     )
-    shapes = [_hline(0)]
+    shapes = [hline(0)]
     if payback_month is not None:
         label = text.t("chart.cash.payback", month=payback_month)
         y = float(cumulative.loc[payback_month])
-        shapes.append(_vline(payback_month))
+        shapes.append(vline(payback_month))
         data.append(
             {
                 "type": "scatter",
@@ -288,11 +293,11 @@ def cash_flow_figure(
             "y": 0.98,
             "showarrow": False,
         }
-    return _figure(
+    return figure(
         data,
         text.t("chart.cash.title"),
         text.t("chart.cash.subtitle"),
-        xaxis=_month_axis(),
+        xaxis=month_axis(),
         yaxis={"title": {"text": text.t("chart.cash.y", symbol=symbol)}, "tickformat": "~s"},
         shapes=shapes,
         annotations=[note | {"font": {"color": MARKER_COLOR}}],
@@ -425,8 +430,8 @@ def who_leaves_figure(segments: pd.DataFrame, *, core: str, currency: str) -> go
             "range": _padded_range(segments[column]),
         }
         annotations.append(_panel_title(text.t(title), domain))
-        shapes.append(_hline(0, xref=f"{x} domain", yref=y))
-    return _figure(
+        shapes.append(hline(0, xref=f"{x} domain", yref=y))
+    return figure(
         data,
         text.t("chart.who.title"),
         text.t("chart.who.subtitle"),
@@ -486,10 +491,10 @@ def service_figure(scenario_service: pd.DataFrame, baseline_service: pd.DataFram
                     "hovertemplate": f"%{{y:{hover_format}}}",
                 }
             )
-        layout[xaxis] = _month_axis(domain=domain, anchor=y)
+        layout[xaxis] = month_axis(domain=domain, anchor=y)
         layout[yaxis] = {"anchor": x, "tickformat": axis_format}
         annotations.append(_panel_title(text.t(title), domain))
-    return _figure(
+    return figure(
         data,
         text.t("chart.service.title"),
         text.t("chart.service.subtitle"),
@@ -552,7 +557,7 @@ def km_fit_figure(
             }
         )
     subtitle = "chart.km.subtitle_truncated" if truncated else "chart.km.subtitle"
-    return _figure(
+    return figure(
         data,
         text.t("chart.km.title"),
         text.t(subtitle),
@@ -592,7 +597,7 @@ def perception_gap_figure(believed: float, top_box: float) -> go.Figure:
         }
         for key, color, values in bars
     ]
-    return _figure(
+    return figure(
         data,
         text.t("chart.gap.title"),
         text.t("chart.gap.subtitle"),

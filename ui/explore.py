@@ -21,6 +21,7 @@ import simulator
 from simulator.explore import breakeven_frontier, default_budgets, default_price_changes
 from simulator.goal_seek import GoalSeek
 from ui import cached, text
+from ui.charts import figure
 
 LOWEST_PRICE_CHANGE = -0.10
 """Left edge of the price axis (fraction), unless the plan's own price change is lower."""
@@ -344,44 +345,28 @@ def heatmap_figure(
     for key, (x, y) in points.items():
         label, marker, color, size = MARKS[key]
         data.append(_marker(text.t(label), x, y, marker, color, size))
-    layout = {
-        "title": {
-            "text": title,
-            "subtitle": {"text": subtitle},
-            "x": 0,
-            "xanchor": "left",
-            "yref": "container",
-            "y": 0.98,
-            "yanchor": "top",
-        },
-        "height": 560,
-        "margin": {"l": 10, "r": 10, "t": 80, "b": 10},
-        "xaxis": {
+    return figure(
+        data,
+        title,
+        subtitle,
+        height=560,
+        # Room for the legend under the axis title.
+        margin={"l": 10, "r": 10, "t": 80, "b": 90},
+        xaxis={
             "title": {"text": text.t("chart.explore.price")},
             "tickformat": "+.0%",
             "range": _edges(prices),
             "zeroline": False,
         },
-        "yaxis": {
+        yaxis={
             "title": {"text": text.t("chart.explore.budget", currency=symbol)},
             "tickprefix": symbol,
             "tickformat": "~s",
             "range": _edges(budgets),
             "zeroline": False,
         },
-        "legend": {
-            "orientation": "h",
-            "yref": "container",
-            "y": 0,
-            "yanchor": "bottom",
-            "x": 0,
-            "xanchor": "left",
-        },
-        "hovermode": "closest",
-        "separators": text.plotly_separators(),
-    }
-    layout["margin"]["b"] = 90  # room for the legend under the axis title
-    return go.Figure(data=data, layout=layout)
+        hovermode="closest",
+    )
 
 
 def _edges(values: Sequence[float]) -> list[float]:

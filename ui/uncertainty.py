@@ -23,10 +23,10 @@ from ui.charts import (
     GAIN_FILL,
     HEIGHT,
     SCENARIO_COLOR,
-    _figure,
-    _hline,
-    _month_axis,
-    _vline,
+    figure,
+    hline,
+    month_axis,
+    vline,
 )
 from ui.kpis import Kpi
 
@@ -255,11 +255,11 @@ def fan_figure(fan: pd.DataFrame, measure: str, *, currency: str) -> go.Figure:
             "hovertemplate": _hover(measure, symbol),
         },
     ]
-    return _figure(
+    return figure(
         data,
         text.t(f"unc.fan.{measure}.title"),
         text.t("unc.fan.subtitle"),
-        xaxis=_month_axis(),
+        xaxis=month_axis(),
         yaxis=_y_axis(measure, symbol),
     )
 
@@ -279,13 +279,13 @@ def difference_figure(fan: pd.DataFrame, measure: str, *, currency: str) -> go.F
             "hovertemplate": _hover(measure, symbol),
         }
     ]
-    return _figure(
+    return figure(
         data,
         text.t("unc.fan.difference.title", measure=text.t(f"unc.tab.{measure}")),
         text.t("unc.fan.difference.subtitle"),
-        xaxis=_month_axis(),
+        xaxis=month_axis(),
         yaxis=_y_axis(measure, symbol),
-        shapes=[_hline(0.0)],
+        shapes=[hline(0.0)],
     )
 
 
@@ -345,8 +345,8 @@ def histogram_figure(mc: MonteCarlo, *, currency: str) -> go.Figure:
             "bgcolor": LABEL_BACKGROUND,
         },
     ]
-    zero = _vline(0.0) | {"line": {"color": "#222222", "width": 2}}
-    return _figure(
+    zero = vline(0.0) | {"line": {"color": "#222222", "width": 2}}
+    return figure(
         data,
         text.t("unc.hist.title"),
         text.t("unc.hist.subtitle", period=text.period(mc.horizon_months)),
@@ -354,7 +354,7 @@ def histogram_figure(mc: MonteCarlo, *, currency: str) -> go.Figure:
         yaxis={"title": {"text": text.t("unc.hist.y")}, "tickformat": ".0%"},
         bargap=0,
         hovermode="closest",
-        shapes=[zero, _vline(median)],
+        shapes=[zero, vline(median)],
         annotations=annotations,
     )
 
@@ -375,11 +375,11 @@ def payback_figure(mc: MonteCarlo) -> go.Figure:
             "hovertemplate": "%{y:.0%}",
         }
     ]
-    return _figure(
+    return figure(
         data,
         text.t("unc.payback.title"),
         text.t("unc.payback.subtitle"),
-        xaxis=_month_axis(),
+        xaxis=month_axis(),
         yaxis={
             "title": {"text": text.t("unc.payback.y")},
             "tickformat": ".0%",
@@ -430,7 +430,7 @@ def tornado_figure(tornado: pd.DataFrame, *, currency: str, top: int = TOP_DRIVE
             }
         )
     height = max(HEIGHT, 130 + 30 * len(rows))
-    return _figure(
+    return figure(
         data,
         text.t("unc.tornado.title"),
         text.t("unc.tornado.subtitle"),
@@ -439,7 +439,7 @@ def tornado_figure(tornado: pd.DataFrame, *, currency: str, top: int = TOP_DRIVE
         hovermode="closest",
         xaxis={"title": {"text": text.t("unc.tornado.x", symbol=symbol)}, "tickformat": "~s"},
         yaxis={"automargin": True},
-        shapes=[_vline(central) | {"line": {"color": "#222222", "width": 2}}],
+        shapes=[vline(central) | {"line": {"color": "#222222", "width": 2}}],
     )
 
 
@@ -464,7 +464,7 @@ def rank_figure(ranks: pd.DataFrame, *, top: int = TOP_DRIVERS) -> go.Figure:
         )
     ]
     height = max(HEIGHT, 130 + 30 * len(rows))
-    return _figure(
+    return figure(
         data,
         text.t("unc.rank.title"),
         text.t("unc.rank.subtitle"),

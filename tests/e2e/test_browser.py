@@ -7,19 +7,15 @@ container, so ``full_page=True`` captures no more than the viewport: the viewpor
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
 import time
 
-import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
 import simulator
-from simulator.synthetic import customers_to_csv, generate_customers
 from ui import text
 
-from ..conftest import APP_BUSINESS
+from ..conftest import APP_BUSINESS, uploaded_firm
 from .conftest import ARTIFACTS, wait_for_app_idle
 
 pytestmark = pytest.mark.e2e
@@ -105,30 +101,10 @@ def test_price_slider_moves_npv_and_redraws_charts(page: Page, app_url: str):
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
-def _uploaded_customers() -> tuple[bytes, simulator.Business]:
-    """A customer table of a firm unlike the sample (twice its ARPU, three years of history),
-    and the business the Data page should make of it: the app's business with it applied."""
-    truth = simulator.sample_business()
-    truth = dataclasses.replace(
-        truth,
-        segments=tuple(
-            dataclasses.replace(s, arpu_per_month=2 * s.arpu_per_month) for s in truth.segments
-        ),
-    )
-    table = generate_customers(
-        truth, as_of=datetime.date(2026, 9, 30), history_months=36, rng=np.random.default_rng(11)
-    )
-    raw = customers_to_csv(table).encode()
-    read = simulator.read_table(raw, name="firm.csv")
-    records = simulator.customer_records(read, simulator.propose_mapping(read), name="firm.csv")
-    calibration = simulator.calibrate(simulator.count_records(records))
-    return raw, simulator.apply_calibration(APP_BUSINESS, calibration)
-
-
 def test_an_uploaded_table_calibrates_and_drives_the_scenario_page(
     page: Page, app_url: str, tmp_path
 ):
-    raw, expected = _uploaded_customers()
+    raw, expected = uploaded_firm()
     path = tmp_path / "firm.csv"
     path.write_bytes(raw)
     page.set_viewport_size(TALL)
