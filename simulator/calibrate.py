@@ -393,7 +393,10 @@ def apply_calibration(business: Business, calibration: Calibration) -> Business:
       fits as well (``constant_churn_fits``), ``constant_monthly_churn`` set to the geometric
       MLE (the template's alpha and beta are kept but unused); ``arpu_per_month`` when
       the data had revenue; ``base_customers_by_tenure`` (the active base by tenure);
-      ``paid_acquisitions_per_month`` and ``referral_rate_per_month`` when measured;
+      ``paid_acquisitions_per_month`` and ``referral_rate_per_month`` when measured (paid
+      acquisitions not measured, e.g. in a table without start dates, are the template's scaled
+      by the segment's active base over the template segment's: the template's acquisitions per
+      active customer, still labelled an assumption);
       ``lasting_price_elasticity`` from the price link and ``max_service_churn_reduction``
       from the satisfaction link when those are significant (:data:`LINK_LEVEL`) and point the
       expected way (:func:`service_churn_reduction`). Every other field is kept.
@@ -429,7 +432,13 @@ def apply_calibration(business: Business, calibration: Calibration) -> Business:
     for cal in calibration.segments:
         base = by_name.get(cal.name, replace(first, name=cal.name))
         changes = _segment_changes(base, cal, calibration.satisfaction, business)
-        segments.append(replace(base, **changes))
+        segment = replace(base, **changes)
+        if "paid_acquisitions_per_month" not in changes and base.base_customers > 0:
+            # Not measured (no start dates): keep the template's new customers per active
+            # customer, not its count, or a segment of 15 customers would gain hundreds a month.
+            scaled = base.paid_acquisitions_per_month * segment.base_customers / base.base_customers
+            segment = replace(segment, paid_acquisitions_per_month=scaled)
+        segments.append(segment)
         measured.extend(f"segments.{cal.name}.{name}" for name in changes)
     kept = {s.name for s in segments}
 

@@ -369,6 +369,19 @@ def test_apply_calibration_adds_new_segments_and_drops_absent_ones():
     assert business.source("segments.tiny.sbg_alpha") == "assumption"
     assert business.source("segments.tiny.base_customers_by_tenure") == "data"
     assert business.source("segments.students.arpu_per_month") == "assumption"
+    # Without start dates acquisitions are not measured: each segment keeps the template's
+    # new customers per active customer, so five customers do not gain hundreds a month.
+    for name in ("core", "students", "tiny"):
+        template_segment = template.segment(name) if name == "core" else first
+        per_customer = template_segment.paid_acquisitions_per_month / (
+            template_segment.base_customers
+        )
+        segment = business.segment(name)
+        assert segment.paid_acquisitions_per_month == pytest.approx(
+            per_customer * segment.base_customers, rel=1e-12
+        )
+        assert business.source(f"segments.{name}.paid_acquisitions_per_month") == "assumption"
+    assert tiny.paid_acquisitions_per_month < 1.0
     assert not any("price-sensitive" in p for p in business.data_fields)
     assert business.core == "core"
     simulator.simulate(business, simulator.example_scenario())
