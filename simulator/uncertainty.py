@@ -114,6 +114,9 @@ class MonteCarlo:
     draws, seed, spread
         Number of draws N, Latin-hypercube seed and prior width (see
         :func:`simulator.priors.draw_parameters`).
+    business, baseline_scenario
+        What was projected: the business and the no-change scenario of the baseline (the key
+        under which :func:`monte_carlo` may reuse this run's baseline).
     parameters
         The parameter draws both runs used (common random numbers).
     scenario, baseline
@@ -127,6 +130,8 @@ class MonteCarlo:
     draws: int
     seed: int
     spread: float
+    business: Business
+    baseline_scenario: Scenario
     parameters: ParameterDraws
     scenario: BatchProjection
     baseline: BatchProjection
@@ -274,6 +279,7 @@ def monte_carlo(
     seed: int = 0,
     spread: float = 1.0,
     on_progress: ProgressCallback | None = None,
+    reuse: MonteCarlo | None = None,
 ) -> MonteCarlo:
     """Project ``scenario`` and its no-change baseline for ``draws`` parameter draws.
 
@@ -290,25 +296,42 @@ def monte_carlo(
         Width of every prior, 0-1 (0: every draw is the business's current values).
     on_progress
         Called with the fraction done (0-1) after each block of :data:`BLOCK_DRAWS` draws.
+    reuse
+        An earlier run whose draws and baseline are taken over when they are the ones this
+        run would compute (same business, draws, seed, spread and no-change scenario: another
+        price or budget at the same horizon and discount rate); ignored otherwise. The result
+        is identical, and only the scenario is projected.
 
     Returns
     -------
     MonteCarlo
     """
-    parameters = draw_parameters(business, draws, seed=seed, spread=spread)
     baseline_scenario = scenario.without_changes()
+    same = reuse is not None and (
+        (reuse.draws, reuse.seed, reuse.spread, reuse.baseline_scenario)
+        == (draws, seed, spread, baseline_scenario)
+        and reuse.business == business
+    )
+    parameters = (
+        reuse.parameters if same else draw_parameters(business, draws, seed=seed, spread=spread)
+    )
     scn_parts, base_parts = [], []
     for start in range(0, draws, BLOCK_DRAWS):
-        block = _rows(parameters, start, min(start + BLOCK_DRAWS, draws))
-        base_parts.append(_project(business, baseline_scenario, block))
+        stop = min(start + BLOCK_DRAWS, draws)
+        block = _rows(parameters, start, stop)
+        if not same:
+            base_parts.append(_project(business, baseline_scenario, block))
         scn_parts.append(_project(business, scenario, block))
         if on_progress is not None:
-            on_progress(min(start + BLOCK_DRAWS, draws) / draws)
-    scn, base = _concatenate(scn_parts), _concatenate(base_parts)
+            on_progress(stop / draws)
+    scn = _concatenate(scn_parts)
+    base = reuse.baseline if same else _concatenate(base_parts)
     return MonteCarlo(
         draws=draws,
         seed=seed,
         spread=spread,
+        business=business,
+        baseline_scenario=baseline_scenario,
         parameters=parameters,
         scenario=scn,
         baseline=base,

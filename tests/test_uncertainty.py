@@ -13,6 +13,7 @@ from scipy.stats import spearmanr
 import simulator
 from simulator import uncertainty
 from simulator.evaluate import payback_month
+from simulator.params import Scenario
 from simulator.priors import FAILURE_PATH, uncertain_parameters
 
 from .conftest import APP_BUSINESS
@@ -308,3 +309,31 @@ def test_elasticity_exceedance_is_empty_without_a_price_increase():
     frame = uncertainty.elasticity_exceedance(APP_BUSINESS, scenario)
     assert frame.empty and frame.attrs["status"] == "no_increase"
     assert isinstance(frame, pd.DataFrame)
+
+
+def test_a_later_run_reuses_the_baseline_only_when_it_is_the_same(monkeypatch):
+    business, scenario = APP_BUSINESS, replace(simulator.example_scenario(), horizon_months=24)
+    first = uncertainty.monte_carlo(business, scenario, draws=300, seed=4)
+    other = scenario.with_changes(price_change=0.12, people_spend_per_month=0.0)
+    fresh = uncertainty.monte_carlo(business, other, draws=300, seed=4)
+    projected: list[Scenario] = []
+    real = uncertainty.simulate_draws
+
+    def counting(b, s, *args, **kwargs):
+        projected.append(s)
+        return real(b, s, *args, **kwargs)
+
+    monkeypatch.setattr(uncertainty, "simulate_draws", counting)
+    reused = uncertainty.monte_carlo(business, other, draws=300, seed=4, reuse=first)
+    assert projected == [other]  # the baseline was taken over, not projected again
+    np.testing.assert_array_equal(reused.delta_npv, fresh.delta_npv)
+    assert reused.probability_beats_baseline == fresh.probability_beats_baseline
+    # Another seed, horizon or business: the earlier run does not fit and is ignored.
+    for kwargs, scn, biz in (
+        ({"seed": 5}, other, business),
+        ({"seed": 4}, other.with_changes(horizon_months=36), business),
+        ({"seed": 4}, other, simulator.sample_business()),
+    ):
+        projected.clear()
+        uncertainty.monte_carlo(biz, scn, draws=300, reuse=first, **kwargs)
+        assert len(projected) == 2

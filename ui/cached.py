@@ -164,12 +164,16 @@ def monte_carlo(
     if key not in runs:
         label = text.t("unc.running", draws=text.number(draws))
         bar = st.progress(0.0, text=label)
+        # The latest run's baseline serves when only the price or budget changed (the core
+        # checks that business, draws, seed, horizon and discount rate are the same).
+        earlier = next((run.mc for run in reversed(runs.values())), None)
         mc = simulator_uncertainty.monte_carlo(
             business,
             scenario,
             draws=int(draws),
             seed=int(seed),
             on_progress=lambda done: bar.progress(done, text=label),
+            reuse=earlier,
         )
         bar.empty()
         while len(runs) >= _UNCERTAINTY_KEEP:
