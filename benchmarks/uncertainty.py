@@ -107,7 +107,8 @@ def bench_uncertainty_page(result, reruns: int = 8) -> list:
             (np.array(wall), np.array(cpu)),
             target_ms=1500.0,
             note=f"AppTest: move `{PRICE_SLIDER}` on the Scenario page, then time the "
-            f"Uncertainty page's run (Monte Carlo of scenario and baseline, fan charts, "
-            f"tornado, histogram); {reruns} distinct values, 60 months",
+            f"Uncertainty page's run (the scenario's Monte Carlo, its baseline taken over from "
+            f"the previous move as the page does; fan charts, tornado, histogram); {reruns} "
+            f"distinct values, 60 months",
         )
     ]
