@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from ui import cached, charts, inputs, kpis, render, state, text
+from ui import cached, charts, inputs, kpis, render, share, state, text
 
 render.page_setup("nav.scenario")
 business = state.business()
 scenario, problem = inputs.scenario_controls(state.scenario(), business.currency)
 state.set_scenario(scenario)
+share.share_link(scenario)
 evaluation = cached.evaluate(business, scenario)
 table = cached.parameter_table(business, scenario)
 core, currency = business.core, business.currency

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from simulator.params import (
@@ -185,3 +186,161 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, tuple | list):
         return [_plain(v) for v in obj]
     return obj
+
+
+# --- share links: the scenario (never the business or any customer data) as URL parameters ---
+
+QUERY_KEYS: dict[str, str] = {
+    "price_change": "price",
+    "monthly_fee": "fee",
+    "price_change_month": "month",
+    "notice_months": "notice",
+    "phase_in_months": "phase",
+    "grandfather_existing": "grandfather",
+    "tools_spend_per_month": "tools",
+    "training_spend_per_month": "training",
+    "incentives_spend_per_month": "incentives",
+    "people_spend_per_month": "people",
+    "horizon_months": "horizon",
+    "annual_discount_rate": "rate",
+}
+"""Scenario field -> its short URL parameter in a share link."""
+
+_QUERY_LABELS: dict[str, str] = {
+    "price_change": "price change as a fraction, 0.05 = +5 %",
+    "monthly_fee": "new monthly fee",
+    "price_change_month": "month the new price applies",
+    "notice_months": "months of notice",
+    "phase_in_months": "phase-in months",
+    "grandfather_existing": "keep existing customers on today's price",
+    "tools_spend_per_month": "tools budget a month",
+    "training_spend_per_month": "training budget a month",
+    "incentives_spend_per_month": "incentives budget a month",
+    "people_spend_per_month": "people budget a month",
+    "horizon_months": "horizon in months",
+    "annual_discount_rate": "annual discount rate as a fraction",
+}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def scenario_to_query(scenario: Scenario) -> dict[str, str]:
+    """The URL parameters of a share link: every scenario setting under a short key.
+
+    Numbers are written in Python's shortest round-trip form, so
+    ``scenario_from_query(scenario_to_query(s)) == (s, ())``. Nothing but the scenario goes in:
+    no business parameters, no customer data.
+    """
+    return {key: _query_value(getattr(scenario, name)) for name, key in QUERY_KEYS.items()}
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    shown = repr(float(value))
+    return shown.removesuffix(".0") if shown.endswith(".0") else shown
+
+
+def scenario_from_query(
+    params: Mapping[str, str | Sequence[str]], *, default: Scenario | None = None
+) -> tuple[Scenario, tuple[str, ...]]:
+    """Read a share link's parameters; never raises.
+
+    Parameters
+    ----------
+    params
+        URL parameters, a value or a list of values per key (repeated keys). Keys that are not
+        scenario settings are ignored.
+    default
+        Where missing or bad values come from; :class:`Scenario` ``()`` (no change) if None.
+
+    Returns
+    -------
+    (scenario, notices)
+        Always a valid Scenario. ``notices`` has one planner-readable line for every value that
+        was missing (when other settings are present), malformed, out of range or inconsistent
+        with the others, naming the URL parameter and the value used instead. Empty for a link
+        written by :func:`scenario_to_query`, and for a URL without scenario parameters.
+    """
+    default = default or Scenario()
+    if not any(key in params for key in QUERY_KEYS.values()):
+        return default, ()
+    types = {f.name: str(f.type) for f in dataclasses.fields(Scenario)}
+    values: dict[str, Any] = {}
+    notices: list[str] = []
+    missing: list[str] = []
+    for name, key in QUERY_KEYS.items():
+        fallback = getattr(default, name)
+        if key not in params:
+            missing.append(f"{key} {_query_value(fallback)}")
+            values[name] = fallback
+            continue
+        raw = params[key]
+        given = [raw] if isinstance(raw, str) else [str(v) for v in raw]
+        if len(set(given)) != 1:
+            notices.append(_notice(name, f"given {len(given)} different values", fallback))
+            values[name] = fallback
+            continue
+        parsed, problem = _parse(given[0], types[name])
+        if problem:
+            notices.append(_notice(name, f"{given[0]!r} is not {problem}", fallback))
+            values[name] = fallback
+            continue
+        try:  # each value on its own, against the default's other settings
+            Scenario(**{**_fields(default), name: parsed})
+        except ParameterError as exc:
+            if exc.field == name and name not in ("price_change_month", "notice_months"):
+                notices.append(_notice(name, f"{given[0]!r} must be {exc.rule}", fallback))
+                values[name] = fallback
+                continue
+        values[name] = parsed
+    if missing:
+        notices.insert(0, f"not in the link, so the defaults were used: {', '.join(missing)}")
+    for _ in QUERY_KEYS:  # combinations: fall back field by field until valid
+        try:
+            return Scenario(**values), tuple(notices)
+        except ParameterError as exc:
+            fallback = getattr(default, exc.field)
+            shown = _query_value(values[exc.field])
+            rule = exc.rule
+            if exc.field == "notice_months":
+                rule = f"below the month the new price applies ({values['price_change_month']})"
+            notices.append(_notice(exc.field, f"{shown!r} must be {rule}", fallback))
+            if values[exc.field] == fallback:
+                break
+            values[exc.field] = fallback
+    notices.append("the settings did not fit together; used the default scenario")
+    return default, tuple(notices)
+
+
+def _fields(scenario: Scenario) -> dict[str, Any]:
+    return {f.name: getattr(scenario, f.name) for f in dataclasses.fields(scenario)}
+
+
+def _parse(raw: str, kind: str) -> tuple[Any, str | None]:
+    text = raw.strip()
+    if kind == "bool":
+        if text.lower() in _TRUE:
+            return True, None
+        if text.lower() in _FALSE:
+            return False, None
+        return None, "true or false"
+    try:
+        number = float(text)
+    except ValueError:
+        return None, "a number"
+    if not math.isfinite(number):
+        return None, "a finite number"
+    if kind == "int":
+        if not number.is_integer():
+            return None, "a whole number"
+        return int(number), None
+    return number, None
+
+
+def _notice(name: str, problem: str, used: Any) -> str:
+    key = QUERY_KEYS[name]
+    shown = _query_value(used)
+    return f"{key} ({_QUERY_LABELS[name]}): {problem}; used {shown} instead"

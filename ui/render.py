@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import kpis, text
+from ui import kpis, share, text
 
 HOME = "app.py"
 SCENARIO_PAGE = "pages/1_Scenario.py"
@@ -36,6 +36,8 @@ def page_setup(title_key: str) -> None:
 
     ``.streamlit/config.toml`` hides Streamlit's own page list (``showSidebarNavigation``), which
     would name the home page after its file ("app"); these links carry our labels instead.
+    A scenario in the URL (a share link) is read here, and the URL is kept in step with the
+    session's scenario (:mod:`ui.share`).
     """
     st.set_page_config(
         page_title=f"{text.t(title_key)} · {text.t('app.title')}",
@@ -46,6 +48,7 @@ def page_setup(title_key: str) -> None:
         for page, label, icon in PAGES:
             st.page_link(page, label=text.t(label), icon=icon)
         st.divider()
+    share.sync()
 
 
 def page_links() -> None:

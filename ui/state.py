@@ -11,7 +11,7 @@ import streamlit as st
 
 import simulator
 from simulator.mapping import ColumnMapping
-from ui import cached
+from ui import cached, share
 
 _BUSINESS = "business"  # simulator.Business: the sample, or one edited on the Assumptions page
 _SCENARIO = "scenario"  # simulator.Scenario: the last valid settings of the Scenario page
@@ -46,12 +46,15 @@ def set_calibrated_upload(digest: str, mapping: ColumnMapping) -> None:
 
 
 def scenario() -> simulator.Scenario:
-    """The current scenario (the app opens with :func:`simulator.example_scenario`)."""
+    """The current scenario: a share link's (the page URL's), else
+    :func:`simulator.example_scenario`."""
     if _SCENARIO not in st.session_state:
-        st.session_state[_SCENARIO] = simulator.example_scenario()
+        from_link = share.scenario_from_url()
+        st.session_state[_SCENARIO] = from_link or simulator.example_scenario()
     return st.session_state[_SCENARIO]
 
 
 def set_scenario(value: simulator.Scenario) -> None:
-    """Remember ``value`` as the current scenario, across page switches."""
+    """Remember ``value`` as the current scenario, across page switches, and put it in the URL."""
     st.session_state[_SCENARIO] = value
+    share.write_url(value)

@@ -131,6 +131,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "period.year": "1 year",
         "period.months": "{months} months",
         # Scenario page
+        "share.header": "Share this scenario",
+        "share.caption": (
+            "Copy this link (the button at the box's right edge) to open the same scenario in "
+            "another browser. It holds the scenario settings only: the business, any "
+            "calibration and any uploaded data in use are not part of the link."
+        ),
+        "share.notice": (
+            "This link's scenario could not be used exactly as given, so safe values were used "
+            "instead:\n\n{notices}"
+        ),
+        "share.adjusted": (
+            "{name}: {value} is outside (or finer than) what the Scenario page's sliders can "
+            "show; used {used} instead"
+        ),
         "scenario.title": "Scenario: price, fee and service budget",
         "scenario.caption": "{business}. All numbers are against doing nothing (no change).",
         "scenario.kpi_header": "Against doing nothing",
