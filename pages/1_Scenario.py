@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cached, charts, inputs, kpis, render, share, state, text
+from ui import cached, charts, exports, inputs, kpis, render, share, state, text
 
 render.page_setup("nav.scenario")
 business = state.business()
@@ -68,6 +68,7 @@ render.chart(
     charts.service_figure(evaluation.scenario.service, evaluation.baseline.service),
     key="scenario_chart_service",
 )
+exports.download_block(evaluation, table, business.name)
 
 st.subheader(text.t("scenario.sources_header"))
 render.sources(table)

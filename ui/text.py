@@ -162,6 +162,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "scenario.invalid": (
             "These settings don't work together: {message} Showing the last valid scenario."
         ),
+        "export.header": "Download the projection",
+        "export.file_name": "{business}-projection",
+        "export.csv": "Monthly projection (CSV)",
+        "export.csv.help": "One row per case, segment and month; opens in any spreadsheet.",
+        "export.xlsx": "Projection and assumptions (Excel)",
+        "export.xlsx.help": (
+            "Three sheets: Monthly (as in the CSV), Segments (who leaves and what it is worth) "
+            "and Assumptions (every parameter with its unit and source)."
+        ),
+        "export.caption": (
+            "Both cases, baseline and scenario, month by month for each segment: customers, "
+            "acquisitions, churn, revenue, costs and cash flow (money per month, not "
+            "discounted; multiply by discount_factor for present value). Text that a "
+            "spreadsheet could run as a formula starts with an apostrophe."
+        ),
         # sidebar inputs
         "inputs.price_header": "Price and fee",
         "inputs.service_header": "Service budget per month",

@@ -1,0 +1,166 @@
+"""Projections as spreadsheet files: CSV and Excel bytes, safe to open in a spreadsheet.
+
+A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return may be run
+as a formula by Excel, LibreOffice or Google Sheets (CSV or formula injection). Segment names
+and column names come from uploaded data, so every text cell, and every column name, that
+starts with one of these characters is prefixed with a single quote ``'`` before it is written
+(OWASP, "CSV Injection"). Numbers are left as numbers, negative ones included.
+
+The functions return bytes and never write to a path: the app hands the bytes to a download
+button, tests read them back from memory.
+
+References
+----------
+OWASP Foundation, "CSV Injection", https://owasp.org/www-community/attacks/CSV_Injection
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from simulator.engine import MONTHLY_COLUMNS
+from simulator.evaluate import Evaluation
+
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a text cell as a formula."""
+
+ESCAPE = "'"
+"""Put before a dangerous text cell; spreadsheets then show the text as it is."""
+
+EXPORT_MONTHLY_COLUMNS: tuple[str, ...] = ("case", *MONTHLY_COLUMNS)
+"""Columns of the monthly export: ``case`` ("baseline" or "scenario"), then
+:data:`simulator.engine.MONTHLY_COLUMNS` (money in the business's currency per month)."""
+
+EXPORT_PARAMETER_COLUMNS: tuple[str, ...] = (
+    "group",
+    "segment",
+    "parameter",
+    "value",
+    "unit",
+    "source",
+    "reference",
+)
+"""Columns of the Assumptions sheet, from :func:`simulator.assumptions.parameter_table`
+(``group`` and ``segment`` tell apart the same field of different segments or levers)."""
+
+SHEETS: tuple[str, ...] = ("Monthly", "Segments", "Assumptions")
+"""Sheet names of :func:`projection_xlsx`, in order."""
+
+
+def neutralise_cell(value: object) -> object:
+    """``value`` with :data:`ESCAPE` in front if it is text starting with a formula prefix.
+
+    Anything that is not a ``str`` (numbers, booleans, missing values) is returned unchanged.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return ESCAPE + value
+    return value
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names cannot run as formulas.
+
+    Parameters
+    ----------
+    frame
+        Any table. Numeric columns are left untouched (``-3.5`` stays the number -3.5); text
+        cells of object, string or category columns that start with one of
+        :data:`FORMULA_PREFIXES` get a leading :data:`ESCAPE`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same shape, index and column order; only text values and names change.
+
+    Examples
+    --------
+    >>> neutralise(pd.DataFrame({"=a": ["=1+1", "ok"], "n": [-1, 2]})).to_dict("list")
+    {"'=a": ["'=1+1", 'ok'], 'n': [-1, 2]}
+    """
+    out = frame.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if not (
+            pd.api.types.is_object_dtype(column)
+            or pd.api.types.is_string_dtype(column)
+            or isinstance(column.dtype, pd.CategoricalDtype)
+        ):
+            continue
+        out.isetitem(position, column.astype(object).map(neutralise_cell))
+    out.columns = [neutralise_cell(name) for name in out.columns]
+    return out
+
+
+def monthly_table(evaluation: Evaluation) -> pd.DataFrame:
+    """Both cases month by month: one row per case x segment x month.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`EXPORT_MONTHLY_COLUMNS`, baseline rows first; customers are counts at the
+        end of the month, money is per month in the business's currency (not discounted;
+        ``discount_factor`` turns a month's cash flow into present value). Not neutralised.
+    """
+    return evaluation.monthly.loc[:, list(EXPORT_MONTHLY_COLUMNS)].reset_index(drop=True)
+
+
+def parameter_rows(parameters: pd.DataFrame) -> pd.DataFrame:
+    """The columns of a :func:`simulator.assumptions.parameter_table` that the export keeps."""
+    return parameters.loc[:, list(EXPORT_PARAMETER_COLUMNS)].reset_index(drop=True)
+
+
+def projection_csv(evaluation: Evaluation) -> bytes:
+    """The monthly projection of both cases as CSV bytes.
+
+    Parameters
+    ----------
+    evaluation
+        A scenario against its baseline (:func:`simulator.evaluate`).
+
+    Returns
+    -------
+    bytes
+        UTF-8 with a byte-order mark (so Excel detects the encoding), comma-separated, one
+        header row and one row per case x segment x month, columns
+        :data:`EXPORT_MONTHLY_COLUMNS`, neutralised (:func:`neutralise`). Numbers are written
+        in full precision with a ``.`` decimal point.
+    """
+    frame = neutralise(monthly_table(evaluation))
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def projection_xlsx(evaluation: Evaluation, parameters: pd.DataFrame) -> bytes:
+    """The projection as an Excel workbook (``.xlsx`` bytes).
+
+    Parameters
+    ----------
+    evaluation
+        A scenario against its baseline (:func:`simulator.evaluate`).
+    parameters
+        :func:`simulator.assumptions.parameter_table` for the same business and scenario.
+
+    Returns
+    -------
+    bytes
+        A workbook with the sheets :data:`SHEETS`:
+
+        * "Monthly": the rows of :func:`projection_csv`;
+        * "Segments": :attr:`Evaluation.segments`, one row per segment (customers at the
+          horizon, customers lost, value lost, CLV per new customer and NPV, money in currency);
+        * "Assumptions": every parameter in use, columns :data:`EXPORT_PARAMETER_COLUMNS`.
+
+        Every sheet is neutralised (:func:`neutralise`), so no cell is a formula; numbers are
+        numeric cells.
+    """
+    frames = (
+        monthly_table(evaluation),
+        evaluation.segments.reset_index(drop=True),
+        parameter_rows(parameters),
+    )
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in zip(SHEETS, frames, strict=True):
+            neutralise(frame).to_excel(writer, sheet_name=name, index=False)
+    return buffer.getvalue()
