@@ -68,6 +68,7 @@ from simulator.counts import (
     COUNT_KEYS,
     FLOW_COLUMNS,
     CustomerCounts,
+    no_flows,
     whole_months,
 )
 from simulator.mapping import ColumnMapping
@@ -1505,13 +1506,5 @@ def _counts(
         )
         as_of_month = facts.as_of.year * 12 + facts.as_of.month - 1
     else:
-        flows = pd.DataFrame(
-            {
-                "segment": pd.Series(dtype=str),
-                "start_month": pd.Series(dtype=np.int64),
-                "end_month": pd.Series(dtype=float),
-                "referred": pd.Series(dtype=float),
-                "customers": pd.Series(dtype=np.int64),
-            }
-        )
+        flows = no_flows()
     return CustomerCounts(counts=counts, flows=flows, as_of_month=as_of_month)

@@ -33,7 +33,7 @@ from simulator.calibrate import calibrate
 from simulator.customers import sample_business_from_table
 from simulator.engine import MONTHLY_COLUMNS, Projection, simulate
 from simulator.mapping import override_mapping, propose_mapping
-from simulator.params import Business
+from simulator.params import Business, Scenario
 from simulator.records import customer_records
 from simulator.sample import example_scenario
 from simulator.scenario_file import ScenarioFileError, scenario_from_json, scenario_to_json
@@ -265,15 +265,20 @@ def _calibrate(
     return 0
 
 
-def _simulate(path: Path, out: Path | None) -> int:
+def _read_scenario(path: Path) -> tuple[Business, Scenario]:
+    """The business and scenario in a scenario file, or a CommandError naming the file."""
     try:
-        text = path.read_bytes()
+        raw = path.read_bytes()
     except OSError as exc:
         raise CommandError(f"{path}: cannot read the scenario file ({exc.strerror})") from None
     try:
-        business, scenario = scenario_from_json(text)
+        return scenario_from_json(raw)
     except ScenarioFileError as exc:
         raise CommandError(f"{path}: {exc}") from None
+
+
+def _simulate(path: Path, out: Path | None) -> int:
+    business, scenario = _read_scenario(path)
     projection = simulate(business, scenario)
     table = projection.monthly.loc[:, list(PROJECTION_COLUMNS)].sort_values(
         ["month", "segment"], kind="stable"
@@ -296,14 +301,7 @@ def _uncertainty(path: Path, *, draws: int, seed: int, out: Path | None) -> int:
         raise CommandError(f"--draws must be at least 1; got {draws}")
     if seed < 0:
         raise CommandError(f"--seed must be 0 or more; got {seed}")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CommandError(f"{path}: cannot read the scenario file ({exc.strerror})") from None
-    try:
-        business, scenario = scenario_from_json(raw)
-    except ScenarioFileError as exc:
-        raise CommandError(f"{path}: {exc}") from None
+    business, scenario = _read_scenario(path)
     result = {
         "currency": business.currency,
         **monte_carlo(business, scenario, draws=draws, seed=seed).summary(),

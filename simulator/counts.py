@@ -28,6 +28,7 @@ __all__ = [
     "COUNT_COLUMNS",
     "COUNT_KEYS",
     "FLOW_COLUMNS",
+    "no_flows",
     "CustomerCounts",
     "count_records",
     "whole_months",
@@ -95,6 +96,19 @@ class CustomerCounts:
     def customers(self) -> int:
         """All customers counted."""
         return int(self.counts["customers"].sum())
+
+
+def no_flows() -> pd.DataFrame:
+    """The flows of a snapshot table: no rows, the :data:`FLOW_COLUMNS` with their types."""
+    return pd.DataFrame(
+        {
+            "segment": pd.Series(dtype=str),
+            "start_month": pd.Series(dtype=np.int64),
+            "end_month": pd.Series(dtype=float),
+            "referred": pd.Series(dtype=float),
+            "customers": pd.Series(dtype=np.int64),
+        }
+    )
 
 
 def whole_months(
@@ -178,14 +192,6 @@ def count_records(records: pd.DataFrame, *, as_of_month: int | None = None) -> C
         if as_of_month is None:
             as_of_month = int(np.nanmax(np.concatenate((start, end))))
     else:
-        flows = pd.DataFrame(
-            {
-                "segment": pd.Series(dtype=str),
-                "start_month": pd.Series(dtype=np.int64),
-                "end_month": pd.Series(dtype=float),
-                "referred": pd.Series(dtype=float),
-                "customers": pd.Series(dtype=np.int64),
-            }
-        )
+        flows = no_flows()
         as_of_month = None
     return CustomerCounts(counts=counts, flows=flows, as_of_month=as_of_month)
