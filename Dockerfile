@@ -30,7 +30,12 @@ COPY simulator/ simulator/
 COPY sample_data/ sample_data/
 
 # Uploads are staged under the system temp folder (/tmp), which the app user can write.
-RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app
+# Saved scenarios and calibrations go to a SQLite file in /data (a volume: mount one so they
+# outlive the container), unless SERVICE_GAP_DATABASE_URL names a database server.
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app \
+    && mkdir /data && chown app /data
+ENV SERVICE_GAP_STORE_PATH=/data/service-gap.sqlite
+VOLUME ["/data"]
 USER app
 
 EXPOSE 8501

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from simulator.synthetic import SAMPLE_AS_OF
-from ui import cached, kpis, render, state, text
+from ui import cached, kpis, present, render, state, text
 
 render.page_setup("nav.home")
 business, scenario = state.business(), state.scenario()
@@ -24,7 +24,8 @@ st.caption(render.business_summary(table))
 st.subheader(text.t("home.scenario_header"))
 st.markdown(text.describe_scenario(scenario, business.currency))
 render.verdict(kpis.verdict(evaluation, business, scenario), kpis.tone(evaluation, business))
-render.kpi_row(kpis.headline_cards(evaluation, business, scenario), describe=True)
+with present.big_kpis():  # large in meeting mode
+    render.kpi_row(kpis.headline_cards(evaluation, business, scenario), describe=True)
 
 st.subheader(text.t("home.next_header"))
 render.page_links()

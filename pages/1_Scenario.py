@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cached, charts, exports, inputs, kpis, render, share, state, text
+from ui import cached, charts, exports, inputs, kpis, present, render, share, state, text
 
 render.page_setup("nav.scenario")
 business = state.business()
@@ -11,8 +11,7 @@ state.set_scenario(scenario)
 share.share_link(scenario)
 evaluation = cached.evaluate(business, scenario)
 table = cached.parameter_table(business, scenario)
-core, currency = business.core, business.currency
-new_price, notice = kpis.price_months(scenario)
+currency = business.currency
 
 st.title(text.t("scenario.title"))
 st.caption(text.t("scenario.caption", business=business.name))
@@ -22,8 +21,9 @@ render.verdict(kpis.verdict(evaluation, business, scenario), kpis.tone(evaluatio
 render.assumption_note(table)
 
 st.subheader(text.t("scenario.kpi_header"))
-render.kpi_row(kpis.value_cards(evaluation, scenario, currency))
-render.kpi_row(kpis.customer_cards(evaluation, business, scenario))
+with present.big_kpis():  # large in meeting mode
+    render.kpi_row(kpis.value_cards(evaluation, scenario, currency))
+    render.kpi_row(kpis.customer_cards(evaluation, business, scenario))
 render.kpi_row(kpis.customer_value_cards(evaluation, business))
 
 with st.container(border=True):
@@ -32,43 +32,17 @@ with st.container(border=True):
     st.caption(text.t("breakeven.caption"))
 
 st.subheader(text.t("scenario.charts_header"))
+figures = charts.scenario_figures(evaluation, business, scenario)
 left, right = st.columns(2)
 with left:
-    render.chart(
-        charts.customers_figure(
-            evaluation.monthly,
-            core=core,
-            price_change_month=new_price,
-            notice_month=notice,
-        ),
-        key="scenario_chart_customers",
-    )
-    render.chart(
-        charts.cash_flow_figure(
-            evaluation.cumulative_cash_flow_difference,
-            payback_month=evaluation.payback_month,
-            currency=currency,
-        ),
-        key="scenario_chart_cash_flow",
-    )
+    render.chart(figures["customers"], key="scenario_chart_customers")
+    render.chart(figures["cash_flow"], key="scenario_chart_cash_flow")
 with right:
-    render.chart(
-        charts.revenue_figure(
-            evaluation.monthly,
-            currency=currency,
-            price_change_month=new_price,
-        ),
-        key="scenario_chart_revenue",
-    )
-    render.chart(
-        charts.who_leaves_figure(evaluation.segments, core=core, currency=currency),
-        key="scenario_chart_who_leaves",
-    )
-render.chart(
-    charts.service_figure(evaluation.scenario.service, evaluation.baseline.service),
-    key="scenario_chart_service",
-)
-exports.download_block(evaluation, table, business.name)
+    render.chart(figures["revenue"], key="scenario_chart_revenue")
+    render.chart(figures["who_leaves"], key="scenario_chart_who_leaves")
+render.chart(figures["service"], key="scenario_chart_service")
+present.stop_before_details()  # meeting mode ends with the charts
+exports.download_block(evaluation, table, business, scenario)
 
 st.subheader(text.t("scenario.sources_header"))
 render.sources(table)

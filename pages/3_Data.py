@@ -5,7 +5,7 @@ import hashlib
 import streamlit as st
 
 import simulator
-from ui import cached, data, render, state, text
+from ui import cached, data, render, saved, state, text
 
 render.page_setup("nav.data")
 business = state.business()
@@ -13,84 +13,89 @@ limit = st.get_option("server.maxUploadSize")
 
 st.title(text.t("data.title"))
 st.markdown(text.t("data.intro"))
-st.caption(text.t("data.limit", limit=limit))
-upload = st.file_uploader(
-    text.t("data.upload"),
-    type=list(data.FILE_TYPES),
-    key="data_upload",
-    help=text.t("data.upload.help", limit=limit),
-    on_change=data.forget_mapping,
-)
-if upload is None:
-    st.info(text.t("data.no_file", name=cached.SAMPLE_CUSTOMERS.name), icon=":material/info:")
-    if business != cached.business() and st.button(
-        text.t("data.sample_again"),
-        key="data_sample_again",
-        help=text.t("data.sample_again.help"),
-        icon=":material/restart_alt:",
-    ):
-        state.reset_business()
-        st.rerun()
-    data.fit_results(cached.sample_calibrated(), cached.business())
-    data.drivers(cached.sample_calibrated(), cached.business())
-    st.stop()
-raw, name = upload.getvalue(), upload.name
-digest = hashlib.sha256(raw).hexdigest()
-try:
-    table = cached.upload_table(raw, name)
-except simulator.DataError as error:
-    data.read_error(error)
-    st.stop()
-st.caption(
-    text.t(
-        "data.table_caption",
-        rows=text.number(table.shape[0]),
-        columns=text.number(table.shape[1]),
-        name=name,
+saved.flash()
+upload_tab, saved_tab = st.tabs([text.t("data.tab.upload"), text.t("data.tab.saved")])
+with saved_tab:
+    saved.calibrations_section()
+with upload_tab:
+    st.caption(text.t("data.limit", limit=limit))
+    upload = st.file_uploader(
+        text.t("data.upload"),
+        type=list(data.FILE_TYPES),
+        key="data_upload",
+        help=text.t("data.upload.help", limit=limit),
+        on_change=data.forget_mapping,
     )
-)
+    if upload is None:
+        st.info(text.t("data.no_file", name=cached.SAMPLE_CUSTOMERS.name), icon=":material/info:")
+        if business != cached.business() and st.button(
+            text.t("data.sample_again"),
+            key="data_sample_again",
+            help=text.t("data.sample_again.help"),
+            icon=":material/restart_alt:",
+        ):
+            state.reset_business()
+            st.rerun()
+        data.fit_results(cached.sample_calibrated(), cached.business())
+        data.drivers(cached.sample_calibrated(), cached.business())
+        st.stop()
+    raw, name = upload.getvalue(), upload.name
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        table = cached.upload_table(raw, name)
+    except simulator.DataError as error:
+        data.read_error(error)
+        st.stop()
+    st.caption(
+        text.t(
+            "data.table_caption",
+            rows=text.number(table.shape[0]),
+            columns=text.number(table.shape[1]),
+            name=name,
+        )
+    )
 
-st.subheader(text.t("data.mapping_header"))
-st.caption(text.t("data.mapping_caption"))
-try:
-    mapping = data.mapping_controls(table, cached.upload_proposal(raw, name))
-except ValueError as error:
-    st.error(text.t("data.mapping_error", message=error), icon=":material/error:")
-    st.stop()
-data.mapping_summary(mapping)
-ready = data.problems(cached.upload_problems(raw, name, mapping))
+    st.subheader(text.t("data.mapping_header"))
+    st.caption(text.t("data.mapping_caption"))
+    try:
+        mapping = data.mapping_controls(table, cached.upload_proposal(raw, name))
+    except ValueError as error:
+        st.error(text.t("data.mapping_error", message=error), icon=":material/error:")
+        st.stop()
+    data.mapping_summary(mapping)
+    ready = data.problems(cached.upload_problems(raw, name, mapping))
 
-clicked = st.button(
-    text.t("data.calibrate"),
-    key="data_calibrate",
-    help=text.t("data.calibrate.help"),
-    disabled=not ready,
-    type="primary",
-    icon=":material/query_stats:",
-)
-if clicked:
-    state.set_calibrated_upload(digest, mapping)
-if not ready or state.calibrated_upload() != (digest, mapping):
-    st.stop()
-bar = st.progress(0.05, text=text.t("data.progress.count"))
-try:
-    cached.upload_counts(raw, name, mapping)  # the long part on a large file
-    bar.progress(0.8, text=text.t("data.progress.fit"))
-    result = cached.upload_calibration(raw, name, mapping)
-except ValueError as error:  # simulator.DataError included
+    clicked = st.button(
+        text.t("data.calibrate"),
+        key="data_calibrate",
+        help=text.t("data.calibrate.help"),
+        disabled=not ready,
+        type="primary",
+        icon=":material/query_stats:",
+    )
+    if clicked:
+        state.set_calibrated_upload(digest, mapping)
+    if not ready or state.calibrated_upload() != (digest, mapping):
+        st.stop()
+    bar = st.progress(0.05, text=text.t("data.progress.count"))
+    try:
+        cached.upload_counts(raw, name, mapping)  # the long part on a large file
+        bar.progress(0.8, text=text.t("data.progress.fit"))
+        result = cached.upload_calibration(raw, name, mapping)
+    except ValueError as error:  # simulator.DataError included
+        bar.empty()
+        st.error(text.t("data.calibration_error", message=error), icon=":material/error:")
+        st.stop()
     bar.empty()
-    st.error(text.t("data.calibration_error", message=error), icon=":material/error:")
-    st.stop()
-bar.empty()
 
-data.fit_results(result, business)
-arpu = data.manual_arpu(mapping, business)
-if st.button(
-    text.t("data.use"),
-    key="data_use",
-    help=text.t("data.use.help"),
-    type="primary",
-    icon=":material/check:",
-):
-    data.use_calibration(business, result.calibration, name, arpu)
-data.drivers(result, business)
+    data.fit_results(result, business)
+    arpu = data.manual_arpu(mapping, business)
+    if st.button(
+        text.t("data.use"),
+        key="data_use",
+        help=text.t("data.use.help"),
+        type="primary",
+        icon=":material/check:",
+    ):
+        data.use_calibration(business, result, name, arpu)
+    data.drivers(result, business)

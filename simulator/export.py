@@ -164,3 +164,13 @@ def projection_xlsx(evaluation: Evaluation, parameters: pd.DataFrame) -> bytes:
         for name, frame in zip(SHEETS, frames, strict=True):
             neutralise(frame).to_excel(writer, sheet_name=name, index=False)
     return buffer.getvalue()
+
+
+def comparison_csv(kpis: pd.DataFrame) -> bytes:
+    """CSV bytes (UTF-8) of a comparison's KPI table, formula-looking text neutralised.
+
+    ``kpis`` has one row per KPI and scenario (the Compare page's ``ui.compare.kpi_frame``:
+    ``kpi``, ``label``, ``scenario``, ``value``, ``difference``, ``unit``); money is in each
+    scenario's business currency, fractions as fractions.
+    """
+    return neutralise(kpis).to_csv(index=False).encode("utf-8")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +31,13 @@ from simulator import (
 from simulator.customers import sample_business_from_table
 from simulator.synthetic import customers_to_csv, generate_customers
 from simulator.tables import read_table
+from tests.postgres import postgres_url  # noqa: F401  (the shared PostgreSQL server fixture)
+from ui.store import STORE_PATH_VARIABLE, STORE_URL_VARIABLE
+
+# Whatever the tests save (AppTest pages, the browser tests' server, which inherits this
+# environment) goes to a throwaway SQLite file, never to var/ or a configured database.
+os.environ.pop(STORE_URL_VARIABLE, None)
+os.environ[STORE_PATH_VARIABLE] = str(Path(tempfile.mkdtemp(prefix="sim-store-")) / "store.sqlite")
 
 SEED = 20240601
 CALIBRATION_KEYS = frozenset(

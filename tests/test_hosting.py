@@ -177,3 +177,17 @@ def test_the_image_installs_requirements_txt_without_unlisted_packages():
     words = shlex.split(installs[0])
     assert "requirements.txt" in words and "--no-deps" in words, installs[0]
     assert "pip check" in installs[0], "pip check proves the --no-deps list is complete"
+
+
+def test_saved_scenarios_live_on_a_volume_the_app_user_can_write():
+    from ui.store import STORE_PATH_VARIABLE
+
+    env = " ".join(_all("ENV"))
+    match = re.search(rf"{STORE_PATH_VARIABLE}=(\S+)", env)
+    assert match, f"the image sets no {STORE_PATH_VARIABLE}"
+    folder = str(Path(match.group(1)).parent)
+    volumes = [v for args in _all("VOLUME") for v in _args(args)]
+    assert folder in volumes, "saved scenarios must outlive the container"
+    runs = " ".join(_all("RUN"))
+    assert f"chown app {folder}" in runs, "the non-root app user must be able to write there"
+    assert _index("VOLUME") < _index("USER")

@@ -8,6 +8,7 @@ shared state by accident.
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from simulator.mapping import ColumnMapping
 from simulator.sample import sample_business
 from simulator.tables import counted_in_sql
 from ui import text
+from ui.store import Store, store_url
 
 SAMPLE_CUSTOMERS = Path(__file__).resolve().parents[1] / "sample_data" / "customers.csv"
 """The bundled customer table the app opens with (see sample_data/README.md)."""
@@ -269,3 +271,17 @@ def price_increase_for_core_loss(
     from simulator.goal_seek import price_increase_for_core_loss as _seek
 
     return _seek(business, scenario, max_core_loss=max_core_loss, max_price_change=max_price_change)
+
+
+# --- Saved scenarios and calibrations (ui.store) ------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> Store:
+    """The store of saved scenarios and calibrations: one per server process, shared by every
+    session (:class:`ui.store.Store` is safe to share; each call is its own transaction).
+
+    Raises :class:`ui.store.StoreError` when the database cannot be opened; Streamlit does not
+    cache the failure, so the next rerun tries again.
+    """
+    return Store(store_url(os.environ, st.secrets))

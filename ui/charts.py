@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from simulator import Calibration, sbg_survival
+from simulator import Business, Calibration, Evaluation, Scenario, sbg_survival
 from ui import text
 
 CORE_COLOR = "#1f4e8c"
@@ -604,3 +604,38 @@ def perception_gap_figure(believed: float, top_box: float) -> go.Figure:
         barmode="group",
         yaxis={"tickformat": ".0%", "range": [0, 1.12]},
     )
+
+
+def price_months(scenario: Scenario) -> tuple[int | None, int | None]:
+    """Months to mark on the charts: (new price, notice); None when the price does not change."""
+    if not scenario.changes_price:
+        return None, None
+    return scenario.price_change_month, scenario.notice_month
+
+
+SCENARIO_FIGURES = ("customers", "revenue", "cash_flow", "who_leaves", "service")
+"""Keys of :func:`scenario_figures`, in the Scenario page's reading order."""
+
+
+def scenario_figures(
+    evaluation: Evaluation, business: Business, scenario: Scenario
+) -> dict[str, go.Figure]:
+    """The Scenario page's five charts by :data:`SCENARIO_FIGURES` key (the page, the decision
+    memo and its PNG files all draw these)."""
+    new_price, notice = price_months(scenario)
+    core, currency = business.core, business.currency
+    return {
+        "customers": customers_figure(
+            evaluation.monthly, core=core, price_change_month=new_price, notice_month=notice
+        ),
+        "revenue": revenue_figure(
+            evaluation.monthly, currency=currency, price_change_month=new_price
+        ),
+        "cash_flow": cash_flow_figure(
+            evaluation.cumulative_cash_flow_difference,
+            payback_month=evaluation.payback_month,
+            currency=currency,
+        ),
+        "who_leaves": who_leaves_figure(evaluation.segments, core=core, currency=currency),
+        "service": service_figure(evaluation.scenario.service, evaluation.baseline.service),
+    }

@@ -16,7 +16,7 @@ import simulator
 from simulator.assumptions import with_parameter
 from simulator.calibrate import LINKS, with_measured_csat
 from simulator.mapping import ROLES, ColumnMapping, override_mapping
-from ui import charts, render, state, text
+from ui import charts, render, saved, state, text
 from ui.cached import Calibrated
 
 ROLE_PREFIX = "data_role_"
@@ -247,17 +247,38 @@ def manual_arpu(mapping: ColumnMapping, business: simulator.Business) -> float |
     )
 
 
+def fit_summary(result: Calibrated) -> tuple[dict, ...]:
+    """Per segment, what a saved calibration keeps of its fit: counts, churn, ARPU, sBG alpha and
+    beta, Kaplan-Meier survival at 12 and 24 months and the holdout error (JSON-safe numbers)."""
+    holdout = result.holdout.set_index("segment")["mean_abs_error"].to_dict()
+    return tuple(
+        {
+            "segment": segment.name,
+            **segment.to_dict(),
+            "holdout_mean_abs_error": _json_number(holdout.get(segment.name)),
+        }
+        for segment in result.calibration.segments
+    )
+
+
+def _json_number(value: object) -> float | None:
+    if value is None or not math.isfinite(float(value)):
+        return None
+    return float(value)
+
+
 def use_calibration(
     business: simulator.Business,
-    calibration: simulator.Calibration,
+    result: Calibrated,
     name: str,
     arpu: float | None = None,
 ) -> None:
-    """Make ``business`` with ``calibration`` applied the business every page uses; ``arpu``
-    (typed by hand when the table has no revenue) becomes every segment's ARPU, user-set."""
+    """Make ``business`` with the calibration in ``result`` applied the business every page
+    uses; ``arpu`` (typed by hand when the table has no revenue) becomes every segment's ARPU,
+    user-set. Reruns the page, which then says so."""
     try:
         calibrated = replace(
-            simulator.apply_calibration(business, calibration),
+            simulator.apply_calibration(business, result.calibration),
             name=text.t("data.business_name", name=name),
         )
         if arpu is not None:
@@ -267,9 +288,8 @@ def use_calibration(
     except ValueError as error:
         st.error(text.t("data.use_error", message=error), icon=":material/error:")
         return
-    state.set_business(calibrated)
-    st.success(text.t("data.in_use", name=name), icon=":material/check_circle:")
-    st.page_link(render.SCENARIO_PAGE, label=text.t("data.go_scenario"), icon=":material/tune:")
+    state.set_business(calibrated, state.Origin(fit_summary=fit_summary(result)))
+    saved.done(text.t("data.in_use", name=name), saved.GO_SCENARIO)
 
 
 def _link_use(

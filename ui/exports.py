@@ -1,7 +1,9 @@
-"""Download the projection: CSV and Excel buttons for the Scenario page."""
+"""Downloads for the Scenario page: the projection as CSV and Excel, the decision memo
+(:mod:`ui.memo`) as HTML and, where a Chromium is installed, the charts as PNG images."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pandas as pd
@@ -9,10 +11,12 @@ import streamlit as st
 
 import simulator
 from simulator import export
-from ui import text
+from ui import charts, memo, share, text
 
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HTML_MIME = "text/html"
+ZIP_MIME = "application/zip"
 FALLBACK_STEM = "business"
 
 
@@ -34,35 +38,112 @@ def file_stem(business_name: str) -> str:
     return stem[:60] or FALLBACK_STEM
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def memo_file(
+    business: simulator.Business,
+    scenario: simulator.Scenario,
+    evaluation: simulator.Evaluation,
+    parameters: pd.DataFrame,
+    link: str | None,
+) -> bytes:
+    """The decision memo (:func:`ui.memo.memo_html`) as UTF-8 bytes, dated when first built.
+
+    Cached: building it takes about half a second (five figures and plotly.js inline).
+    """
+    html = memo.memo_html(
+        business=business,
+        scenario=scenario,
+        evaluation=evaluation,
+        parameters=parameters,
+        created=datetime.datetime.now().astimezone(),
+        link=link,
+    )
+    return html.encode("utf-8")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def charts_file(
+    business: simulator.Business, scenario: simulator.Scenario, evaluation: simulator.Evaluation
+) -> bytes:
+    """The five Scenario charts as a zip of PNGs (:func:`ui.memo.chart_pngs`), or, when Kaleido
+    fails, a zip holding only a README.txt that says so.
+
+    Cached: drawing them starts a headless Chromium and takes several seconds.
+    """
+    pngs = memo.chart_pngs(charts.scenario_figures(evaluation, business, scenario))
+    if pngs is not None:
+        return memo.charts_zip(pngs)
+    return memo.charts_zip({}, note=text.t("export.png.failed"))
+
+
+def _download(column, what: str, data, file_name: str, mime: str, icon: str) -> None:
+    """The full-width ``export.<what>`` download button; ``data`` may be a callable, run only
+    when the button is clicked (Streamlit's deferred download)."""
+    column.download_button(
+        text.t(f"export.{what}"),
+        data=data,
+        file_name=file_name,
+        mime=mime,
+        key=f"scenario_download_{what}",
+        help=text.t(f"export.{what}.help"),
+        on_click="ignore",
+        icon=icon,
+        width="stretch",
+    )
+
+
 def download_block(
-    evaluation: simulator.Evaluation, parameters: pd.DataFrame, business_name: str
+    evaluation: simulator.Evaluation,
+    parameters: pd.DataFrame,
+    business: simulator.Business,
+    scenario: simulator.Scenario,
 ) -> None:
-    """A CSV and an Excel download button for ``evaluation``, with a caption saying what is in
-    them. ``parameters`` is the scenario's :func:`simulator.assumptions.parameter_table`."""
+    """CSV, Excel and decision-memo download buttons for ``evaluation``, and a PNG-charts one
+    where a Chromium is installed, with a caption saying what is in the projection files.
+
+    ``parameters`` is the scenario's :func:`simulator.assumptions.parameter_table`. The memo
+    links back to the scenario (:func:`ui.share.link`). The memo and the PNGs are built only
+    when their button is clicked, so a slider move never pays for them.
+    """
     csv_bytes, xlsx_bytes = projection_files(evaluation, parameters)
-    name = text.t("export.file_name", business=file_stem(business_name))
+    stem, link = file_stem(business.name), share.link(scenario, share.SCENARIO_PATH)
+    name = text.t("export.file_name", business=stem)
+    files = [
+        ("csv", csv_bytes, f"{name}.csv", CSV_MIME, ":material/download:"),
+        ("xlsx", xlsx_bytes, f"{name}.xlsx", XLSX_MIME, ":material/table_view:"),
+        (
+            "memo",
+            lambda: memo_file(business, scenario, evaluation, parameters, link),
+            f"{text.t('export.memo.file_name', business=stem)}.html",
+            HTML_MIME,
+            ":material/description:",
+        ),
+    ]
+    if memo.browser_path() is not None:
+        files.append(
+            (
+                "png",
+                lambda: charts_file(business, scenario, evaluation),
+                f"{text.t('export.png.file_name', business=stem)}.zip",
+                ZIP_MIME,
+                ":material/image:",
+            )
+        )
     st.subheader(text.t("export.header"))
-    left, right = st.columns(2)
-    left.download_button(
-        text.t("export.csv"),
-        data=csv_bytes,
-        file_name=f"{name}.csv",
+    for column, file in zip([*st.columns(2), *st.columns(2)], files, strict=False):
+        _download(column, *file)
+    st.caption(text.t("export.caption"))
+
+
+def comparison_block(kpis: pd.DataFrame) -> None:
+    """A CSV download of the Compare page's KPI table (one row per KPI and scenario)."""
+    st.download_button(
+        text.t("export.compare"),
+        data=export.comparison_csv(kpis),
+        file_name=f"{text.t('export.compare.file_name')}.csv",
         mime=CSV_MIME,
-        key="scenario_download_csv",
-        help=text.t("export.csv.help"),
+        key="compare_download_csv",
+        help=text.t("export.compare.help"),
         on_click="ignore",
         icon=":material/download:",
-        width="stretch",
     )
-    right.download_button(
-        text.t("export.xlsx"),
-        data=xlsx_bytes,
-        file_name=f"{name}.xlsx",
-        mime=XLSX_MIME,
-        key="scenario_download_xlsx",
-        help=text.t("export.xlsx.help"),
-        on_click="ignore",
-        icon=":material/table_view:",
-        width="stretch",
-    )
-    st.caption(text.t("export.caption"))

@@ -63,13 +63,6 @@ def _count_card(label: str, help_text: str, value: float, base: float) -> Kpi:
     )
 
 
-def price_months(scenario: Scenario) -> tuple[int | None, int | None]:
-    """Months to mark on the charts: (new price, notice); None when the price does not change."""
-    if not scenario.changes_price:
-        return None, None
-    return scenario.price_change_month, scenario.notice_month
-
-
 def data_in_use(business: Business) -> str:
     """One line on the business in use: name, customers today, segments, currency."""
     return text.t(

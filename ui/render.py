@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import kpis, share, text
+from ui import access, kpis, present, share, text
 
 HOME = "app.py"
 SCENARIO_PAGE = "pages/1_Scenario.py"
@@ -20,11 +20,13 @@ ASSUMPTIONS_PAGE = "pages/2_Assumptions.py"
 DATA_PAGE = "pages/3_Data.py"
 UNCERTAINTY_PAGE = "pages/4_Uncertainty.py"
 EXPLORE_PAGE = "pages/5_Explore.py"
+COMPARE_PAGE = "pages/6_Compare.py"
 PAGES = (
     (HOME, "nav.home", ":material/home:"),
     (SCENARIO_PAGE, "nav.scenario", ":material/tune:"),
     (UNCERTAINTY_PAGE, "nav.uncertainty", ":material/ssid_chart:"),
     (EXPLORE_PAGE, "nav.explore", ":material/grid_on:"),
+    (COMPARE_PAGE, "nav.compare", ":material/compare_arrows:"),
     (ASSUMPTIONS_PAGE, "nav.assumptions", ":material/fact_check:"),
     (DATA_PAGE, "nav.data", ":material/upload_file:"),
 )
@@ -37,17 +39,22 @@ def page_setup(title_key: str) -> None:
     ``.streamlit/config.toml`` hides Streamlit's own page list (``showSidebarNavigation``), which
     would name the home page after its file ("app"); these links carry our labels instead.
     A scenario in the URL (a share link) is read here, and the URL is kept in step with the
-    session's scenario (:mod:`ui.share`).
+    session's scenario (:mod:`ui.share`). Access control (:mod:`ui.access`, off unless secrets
+    set it up) stops the page before anything else is drawn; meeting mode (:mod:`ui.present`)
+    collapses the sidebar and enlarges the headline numbers.
     """
     st.set_page_config(
         page_title=f"{text.t(title_key)} · {text.t('app.title')}",
         page_icon=":material/insights:",
         layout="wide",
+        initial_sidebar_state=present.sidebar_state(),
     )
+    access.gate()
     with st.sidebar:
         for page, label, icon in PAGES:
             st.page_link(page, label=text.t(label), icon=icon)
-        st.divider()
+    present.toggle()
+    st.sidebar.divider()
     share.sync()
 
 
@@ -87,9 +94,11 @@ VERDICT_STYLE = {
 
 
 def verdict(sentence: str, tone: str) -> None:
-    """The plain-language verdict: green if nothing is lost, amber if mixed, red if both."""
+    """The plain-language verdict: green if nothing is lost, amber if mixed, red if both (large
+    in meeting mode)."""
     box, icon = VERDICT_STYLE[tone]
-    box(sentence, icon=icon)
+    with present.big_verdict():
+        box(sentence, icon=icon)
 
 
 def bullet_lines(lines: Sequence[str]) -> None:

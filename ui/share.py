@@ -6,8 +6,11 @@
 * Whenever the session's scenario changes, the URL is rewritten to match
   (:func:`write_url`, run by ``state.set_scenario`` and on every page), so switching pages or
   reloading keeps it.
-* :func:`share_link` shows the full link to copy. Only scenario settings go into it: never the
-  business, a calibration or any customer data.
+* :func:`share_link` shows the full link to copy. Only scenario settings go into it, and, when
+  the business in use is a saved calibration, that calibration's id (``cal=...``, see
+  :mod:`ui.saved`): never a business's parameters or any customer data. Its "presenter link"
+  variant adds meeting mode's ``present=1`` (:mod:`ui.present`), which :func:`sync` also keeps
+  in the URL.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ import streamlit as st
 
 import simulator
 from simulator.scenario_file import QUERY_KEYS, scenario_from_query, scenario_to_query
-from ui import inputs, text
+from ui import inputs, present, text
+from ui.store import SavedCalibration, StoreError
 
 SCENARIO_PATH = "Scenario"  # URL path of pages/1_Scenario.py
+CALIBRATION_PARAM = "cal"  # the id of the saved calibration the scenario runs on
 _NOTICES = "share_link_notices"  # notices about the link this session opened with, shown once
 
 
@@ -46,6 +51,28 @@ def scenario_from_url() -> simulator.Scenario | None:
     return scenario
 
 
+def _notice(line: str) -> None:
+    st.session_state[_NOTICES] = (*st.session_state.get(_NOTICES, ()), line)
+
+
+def calibration_from_url() -> SavedCalibration | None:
+    """The saved calibration the URL names (``cal=...``), or None if it names none; a link
+    whose calibration cannot be found or read queues a notice (the sample is used instead)."""
+    from ui import cached  # imported here: cached imports the store lazily for the pages
+
+    named = st.query_params.get_all(CALIBRATION_PARAM)
+    if not named:
+        return None
+    try:
+        found = cached.store().calibration(named[-1])
+    except StoreError as error:
+        _notice(text.t("share.calibration_unreadable", message=error))
+        return None
+    if found is None:
+        _notice(text.t("share.calibration_missing"))
+    return found
+
+
 def fit_to_sliders(scenario: simulator.Scenario) -> tuple[simulator.Scenario, tuple[str, ...]]:
     """The scenario as the Scenario page's sliders can show it, with a line per changed value.
 
@@ -65,29 +92,50 @@ def fit_to_sliders(scenario: simulator.Scenario) -> tuple[simulator.Scenario, tu
     return shown, lines
 
 
-def write_url(scenario: simulator.Scenario) -> None:
-    """Put ``scenario`` into the URL, changing only the parameters that differ."""
+def write_url(scenario: simulator.Scenario, calibration_id: str | None = None) -> None:
+    """Put ``scenario`` (and the saved calibration in use, if any) into the URL, changing only
+    the parameters that differ."""
     wanted = scenario_to_query(scenario)
     for key, value in wanted.items():
         if st.query_params.get_all(key) != [value]:
             st.query_params[key] = value
+    if calibration_id is None:
+        if CALIBRATION_PARAM in st.query_params:
+            del st.query_params[CALIBRATION_PARAM]
+    elif st.query_params.get_all(CALIBRATION_PARAM) != [calibration_id]:
+        st.query_params[CALIBRATION_PARAM] = calibration_id
 
 
 def sync() -> None:
-    """On every page: start from the URL's scenario, show its notices once, keep the URL current."""
+    """On every page: start from the URL's scenario, show its notices once, keep the URL current
+    (the scenario and meeting mode)."""
     from ui import state  # imported here: state imports this module
 
-    scenario = state.scenario()
+    scenario, origin = state.scenario(), state.origin()  # both read the URL on first use
     notices = st.session_state.pop(_NOTICES, ())
     if notices:
         lines = "\n".join(f"- {line}" for line in notices)
         st.warning(text.t("share.notice", notices=lines), icon=":material/link_off:")
-    write_url(scenario)
+    write_url(scenario, origin.calibration_id)
+    present.keep_in_url()
 
 
-def link(scenario: simulator.Scenario, page: str = "") -> str:
-    """The full share link of ``scenario`` on ``page`` (its URL path, e.g. ``"Scenario"``)."""
-    query = "&".join(f"{key}={value}" for key, value in scenario_to_query(scenario).items())
+def link(
+    scenario: simulator.Scenario,
+    page: str = "",
+    *,
+    presenter: bool = False,
+    calibration_id: str | None = None,
+) -> str:
+    """The full share link of ``scenario`` on ``page`` (its URL path, e.g. ``"Scenario"``);
+    ``presenter`` links open in meeting mode; ``calibration_id`` names the saved calibration
+    the scenario runs on."""
+    params = scenario_to_query(scenario)
+    if calibration_id is not None:
+        params[CALIBRATION_PARAM] = calibration_id
+    if presenter:
+        params[present.PARAM] = present.ON
+    query = "&".join(f"{key}={value}" for key, value in params.items())
     base = (st.context.url or "").removesuffix("/")
     base = base.removesuffix(f"/{page}")  # the classic pages folder keeps the page path in it
     path = f"{base}/{page}" if page else (base or ".")
@@ -96,8 +144,22 @@ def link(scenario: simulator.Scenario, page: str = "") -> str:
 
 def share_link(scenario: simulator.Scenario, page: str = SCENARIO_PATH) -> None:
     """In the sidebar: a copyable box with the share link (Streamlit's code block has a copy
-    button) and what it holds (the scenario settings only)."""
+    button), a switch to the presenter link (on by default in meeting mode) and what the link
+    holds (the scenario settings and the saved calibration's id). While the business in use is
+    an unsaved calibration, the box says that the link would open on the sample instead."""
+    from ui import state  # imported here: state imports this module
+
+    if present.SHARE_KEY not in st.session_state:
+        st.session_state[present.SHARE_KEY] = present.active()
+    presenter = bool(st.session_state[present.SHARE_KEY])
+    calibration_id = state.origin().calibration_id
     with st.sidebar, st.container(key="share_link"):
         st.header(text.t("share.header"))
-        st.code(link(scenario, page), language=None, wrap_lines=True)
+        shown = link(scenario, page, presenter=presenter, calibration_id=calibration_id)
+        st.code(shown, language=None, wrap_lines=True)
+        st.toggle(
+            text.t("share.presenter"), key=present.SHARE_KEY, help=text.t("share.presenter.help")
+        )
+        if calibration_id is None and not state.is_sample():
+            st.warning(text.t("share.unsaved_business"), icon=":material/save:")
         st.caption(text.t("share.caption"))

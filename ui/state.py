@@ -1,11 +1,13 @@
-"""The few things a session remembers: the Business in use, the current Scenario, and which
-upload (file and column mapping) was last calibrated on the Data page.
+"""The few things a session remembers: the Business in use (and where it came from), the
+current Scenario, and which upload (file and column mapping) was last calibrated on the Data page.
 
 Nothing else goes in ``st.session_state`` (widget keys aside). Getters initialise lazily, so
 every page works when opened directly by its URL.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -16,18 +18,54 @@ from ui import cached, share
 _BUSINESS = "business"  # simulator.Business: the sample, or one edited on the Assumptions page
 _SCENARIO = "scenario"  # simulator.Scenario: the last valid settings of the Scenario page
 _CALIBRATED = "calibrated_upload"  # (file digest, ColumnMapping) last calibrated on the Data page
+_ORIGIN = "business_origin"  # (Business, Origin): where a calibrated business came from
+
+
+@dataclass(frozen=True, kw_only=True)
+class Origin:
+    """Where the business in use came from, as far as saving it needs to know.
+
+    ``calibration_id`` is the saved calibration it equals (None if not saved), ``fit_summary``
+    the per-segment fit records of its calibration (empty for the sample or an unknown fit).
+    """
+
+    calibration_id: str | None = None
+    fit_summary: tuple[dict, ...] = ()
 
 
 def business() -> simulator.Business:
-    """The business every page uses."""
+    """The business every page uses: a share link's saved calibration (``cal=...`` in the
+    page URL), else the sample calibrated from the bundled table."""
     if _BUSINESS not in st.session_state:
-        st.session_state[_BUSINESS] = cached.business()
+        saved = share.calibration_from_url()
+        if saved is None:
+            st.session_state[_BUSINESS] = cached.business()
+        else:
+            origin = Origin(calibration_id=saved.id, fit_summary=saved.fit_summary)
+            set_business(saved.business, origin)
     return st.session_state[_BUSINESS]
 
 
-def set_business(value: simulator.Business) -> None:
-    """Use ``value`` from now on (e.g. after an edit on the Assumptions page)."""
+def set_business(value: simulator.Business, origin: Origin | None = None) -> None:
+    """Use ``value`` from now on (after a calibration, an edit on the Assumptions page or
+    opening a saved calibration). ``origin`` says where it came from; an edit forgets it."""
     st.session_state[_BUSINESS] = value
+    if origin is not None:
+        st.session_state[_ORIGIN] = (value, origin)
+
+
+def origin() -> Origin:
+    """Where the business in use came from; empty once it has been edited since."""
+    in_use = business()  # first: on a fresh session it reads a link's calibration
+    kept = st.session_state.get(_ORIGIN)
+    if kept is None or kept[0] != in_use:
+        return Origin()
+    return kept[1]
+
+
+def is_sample() -> bool:
+    """True while the business in use is the sample the app opened with."""
+    return business() == cached.business()
 
 
 def reset_business() -> None:
@@ -55,6 +93,7 @@ def scenario() -> simulator.Scenario:
 
 
 def set_scenario(value: simulator.Scenario) -> None:
-    """Remember ``value`` as the current scenario, across page switches, and put it in the URL."""
+    """Remember ``value`` as the current scenario, across page switches, and put it in the URL
+    (with the saved calibration it runs on, if any)."""
     st.session_state[_SCENARIO] = value
-    share.write_url(value)
+    share.write_url(value, origin().calibration_id)

@@ -145,6 +145,26 @@ STRINGS: dict[str, dict[str, str]] = {
             "{name}: {value} is outside (or finer than) what the Scenario page's sliders can "
             "show; used {used} instead"
         ),
+        "share.presenter": "Presenter link (opens in meeting mode)",
+        "share.presenter.help": (
+            "Adds present=1 to the link: it opens with large numbers and the controls tucked "
+            "into the collapsed sidebar, ready to show on a screen."
+        ),
+        # meeting mode (ui.present)
+        "present.toggle": "Meeting mode",
+        "present.toggle.help": (
+            "Large numbers for a screen in a meeting; the controls stay in the sidebar (open it "
+            "with the arrow at the top left). The page's address opens this view directly."
+        ),
+        # access control (ui.access)
+        "access.password_intro": "This app is private. Enter the password you were given.",
+        "access.password": "Password",
+        "access.enter": "Enter",
+        "access.wrong_password": "That password is not correct.",
+        "access.login_intro": "This app is private. Log in to continue.",
+        "access.login": "Log in",
+        "access.login_with": "Log in with {provider}",
+        "access.logout": "Log out",
         "scenario.title": "Scenario: price, fee and service budget",
         "scenario.caption": "{business}. All numbers are against doing nothing (no change).",
         "scenario.kpi_header": "Against doing nothing",
@@ -162,7 +182,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "scenario.invalid": (
             "These settings don't work together: {message} Showing the last valid scenario."
         ),
-        "export.header": "Download the projection",
+        "export.header": "Download the projection and a decision memo",
         "export.file_name": "{business}-projection",
         "export.csv": "Monthly projection (CSV)",
         "export.csv.help": "One row per case, segment and month; opens in any spreadsheet.",
@@ -176,6 +196,44 @@ STRINGS: dict[str, dict[str, str]] = {
             "acquisitions, churn, revenue, costs and cash flow (money per month, not "
             "discounted; multiply by discount_factor for present value). Text that a "
             "spreadsheet could run as a formula starts with an apostrophe."
+        ),
+        "export.memo": "Decision memo (HTML)",
+        "export.memo.file_name": "{business}-decision-memo",
+        "export.memo.help": (
+            "One page to send or print: the plan, the verdict, the numbers, interactive charts "
+            "and every assumption with its source. Opens offline in any browser."
+        ),
+        "export.png": "Charts (PNG, zip)",
+        "export.png.file_name": "{business}-charts",
+        "export.png.help": "The five charts as PNG images, for slides and documents.",
+        "export.png.failed": (
+            "The charts could not be drawn as images on the server: no Chromium was found or "
+            "Kaleido failed (the server log says why). The decision memo has the same charts."
+        ),
+        "memo.title": "Decision memo: {business}",
+        "memo.created": "Prepared on {date} with the Service Gap Impact Simulator.",
+        "memo.link": "Open this scenario in the app:",
+        "memo.plan_header": "The plan and the verdict",
+        "memo.kpi.value": "Value",
+        "memo.kpi.customers": "Customers and revenue",
+        "memo.kpi.service": "Customer value and service",
+        "memo.column.kpi": "Measure",
+        "memo.column.plan": "With this plan",
+        "memo.column.change": "Change against no change",
+        "memo.column.owner": "Segment or lever",
+        "memo.assumptions_header": "Every assumption and where it comes from",
+        "memo.sources_caption": (
+            "{assumptions} of {total} business parameters are assumptions rather than measured "
+            "from data; they are highlighted in the Source column."
+        ),
+        "memo.version": " {version}",
+        "memo.footer": (
+            "Made with the Service Gap Impact Simulator{version} on {date} at {time}. The model "
+            "behind every number, with its sources, is described in {model} in the simulator's "
+            "repository."
+        ),
+        "memo.charts_note": (
+            "The charts are interactive: hover for values, drag to zoom, double-click to reset."
         ),
         # sidebar inputs
         "inputs.price_header": "Price and fee",
@@ -922,6 +980,149 @@ STRINGS: dict[str, dict[str, str]] = {
             "the {total} uncertain estimates; {data} are calibrated from data, {user} set by "
             "you. Replace assumptions with your own data on the Data page or edit them on the "
             "Assumptions page."
+        ),
+        # Compare page and saved scenarios / calibrations (ui.compare, ui.saved)
+        "nav.compare": "Compare",
+        "nav.compare.help": "Save scenarios, keep a library, and set up to four side by side.",
+        "home.link.compare": "Save scenarios and compare them side by side",
+        "compare.title": "Compare scenarios",
+        "compare.caption": (
+            "Up to four scenarios side by side: the one you are working on and any saved one. "
+            "Each runs on the business it was saved with."
+        ),
+        "compare.current": "Current scenario",
+        "compare.choose": "Scenarios to compare",
+        "compare.choose.help": (
+            "Pick up to {count}. The first one is the reference: the other columns show their "
+            "difference from it."
+        ),
+        "compare.empty": "Pick at least one scenario to compare.",
+        "compare.currencies": (
+            "These scenarios run on businesses with different currencies: money is shown in "
+            "each one's own currency, and the charts' money axes have no common unit."
+        ),
+        "compare.kpi_header": "Side by side",
+        "compare.kpi_caption": (
+            "In brackets: the difference from the first column ({reference}). Money over each "
+            "scenario's own horizon; customers and service figures at its last month."
+        ),
+        "compare.kpi": "Measure",
+        "compare.kpi.business": "Business",
+        "compare.kpi.price_change": "Price change",
+        "compare.kpi.monthly_fee": "New monthly fee",
+        "compare.kpi.service_budget": "Service budget per month",
+        "compare.kpi.horizon": "Horizon",
+        "compare.kpi.delta_npv": "Value added vs no change (NPV)",
+        "compare.kpi.npv": "NPV",
+        "compare.kpi.npv_tv": "NPV with terminal value",
+        "compare.kpi.payback": "Payback",
+        "compare.kpi.roi": "Return on service budget",
+        "compare.kpi.revenue": "Revenue over the horizon",
+        "compare.kpi.contribution": "Contribution over the horizon",
+        "compare.kpi.customers": "Customers at the end",
+        "compare.kpi.core_customers": "Core customers at the end",
+        "compare.kpi.customers_change": "Customers at the end vs no change",
+        "compare.kpi.csat": "CSAT at the end",
+        "compare.kpi.fcr": "First-contact resolution at the end",
+        "compare.kpi.aht": "Handling time at the end",
+        "compare.cell": "{value} ({change})",
+        "compare.month": "{value} month",
+        "compare.months": "{value} months",
+        "compare.no_change": "No change",
+        "compare.no_change_of": "No change ({business})",
+        "compare.chart.customers.title": "Active customers",
+        "compare.chart.customers.subtitle": "All segments; each scenario, and no change dashed",
+        "compare.chart.revenue.title": "Revenue per month",
+        "compare.chart.revenue.subtitle": "All segments; each scenario, and no change dashed",
+        "compare.chart.cash_flow.title": "Cumulative cash flow vs no change",
+        "compare.chart.cash_flow.subtitle": "Above zero: the scenario has paid back",
+        "compare.save_header": "Save the current scenario",
+        "compare.library_header": "Saved scenarios",
+        "compare.library_caption": "Shared by everyone using this app; kept in {store}.",
+        "saved.unavailable": (
+            "Saved scenarios are unavailable: {message}. Everything else works; ask whoever runs "
+            "the app to check the database setting."
+        ),
+        "saved.name": "Name",
+        "saved.notes": "Notes",
+        "saved.author": "Your name",
+        "saved.author.help": "Shown beside the saved item, so colleagues know whom to ask.",
+        "saved.auto_notes": "Saved with a scenario that runs on it.",
+        "saved.save_header": "Everyone using this app will see it in the list below.",
+        "saved.save": "Save scenario",
+        "saved.save_error": "Not saved: {message}",
+        "saved.saved": "Saved “{name}”.",
+        "saved.sample_business": "Sample business",
+        "saved.calibration_gone": "(calibration deleted)",
+        "saved.when": "{date}, {time} UTC",
+        "saved.label": "{name} · {when}",
+        "saved.label_by": "{name} · {author} · {when}",
+        "saved.column.name": "Name",
+        "saved.column.settings": "Settings",
+        "saved.column.business": "Runs on",
+        "saved.column.author": "By",
+        "saved.column.notes": "Notes",
+        "saved.column.created": "Saved",
+        "saved.column.updated": "Last changed",
+        "saved.column.segments": "Segments",
+        "saved.column.customers": "Customers today",
+        "saved.none": "No saved scenarios yet: save the current one above.",
+        "saved.pick": "Choose one",
+        "saved.open": "Open “{name}”",
+        "saved.open_gone": (
+            "“{name}” ran on a calibration that has since been deleted, so its numbers cannot be "
+            "reproduced; it is left out. Recalibrate on the Data page and save it again."
+        ),
+        "saved.delete": "Delete…",
+        "saved.delete_confirm.scenario": (
+            "Delete the scenario “{name}” for everyone? This cannot be undone."
+        ),
+        "saved.delete_confirm.calibration": (
+            "Delete the calibration “{name}” for everyone? Saved scenarios that run on it can no "
+            "longer be opened. This cannot be undone."
+        ),
+        "saved.delete_yes": "Yes, delete",
+        "saved.delete_no": "Cancel",
+        "saved.delete_error": "Not deleted: {message}",
+        "saved.deleted": "Deleted “{name}”.",
+        "saved.calibration_sample": (
+            "The sample business is in use: calibrate from your own table above to save it."
+        ),
+        "saved.calibration_save_header": (
+            "Save **{name}**: its parameters and fit summary, never the uploaded rows."
+        ),
+        "saved.calibration_save": "Save calibration",
+        "saved.calibration_saved": "Saved the calibration “{name}”; it is the one in use.",
+        "saved.calibrations_none": "No saved calibrations yet.",
+        "share.calibration_missing": (
+            "The saved calibration this link names no longer exists (deleted, or saved on "
+            "another server), so the sample business is used. Open a saved calibration on the "
+            "Data page and copy the link again."
+        ),
+        "share.calibration_unreadable": (
+            "The saved calibration this link names could not be opened ({message}), so the "
+            "sample business is used."
+        ),
+        "share.unsaved_business": (
+            "The business in use is not saved, so this link opens the scenario on the sample "
+            "business. Save the calibration on the Data page (Saved calibrations) and the link "
+            "will carry it."
+        ),
+        "saved.pick_scenario": "Saved scenario to open or delete",
+        "saved.pick_calibration": "Saved calibration to use or delete",
+        "export.compare": "Comparison (CSV)",
+        "export.compare.file_name": "scenario-comparison",
+        "export.compare.help": (
+            "One row per measure and scenario, with its difference from the first; money in "
+            "each scenario's currency, shares as fractions."
+        ),
+        "data.tab.upload": "Calibrate from a file",
+        "data.tab.saved": "Saved calibrations",
+        "saved.calibration_use": "Use “{name}”",
+        "data.saved_header": "Saved calibrations",
+        "data.saved_caption": (
+            "Shared by everyone using this app, so a calibration is made once and used by all; "
+            "kept in {store}."
         ),
         # misc
         "unit.minutes": "{value} min",

@@ -12,6 +12,7 @@ environment variable CI is set, so CI can never go green by skipping them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -65,19 +66,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _log_tail(lines: int = 40) -> str:
+def _log_tail(path: Path = SERVER_LOG, lines: int = 40) -> str:
     try:
-        return "\n".join(SERVER_LOG.read_text(errors="replace").splitlines()[-lines:])
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no server log)"
 
 
-@pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """Start `streamlit run app.py` on a free port; yield its base URL (no trailing slash)."""
+@contextlib.contextmanager
+def streamlit_server(env: dict[str, str] | None = None, log_path: Path = SERVER_LOG):
+    """Run `streamlit run app.py` on a free port (``env`` added to this environment); yield its
+    base URL (no trailing slash); stop it on exit."""
     port = _free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = SERVER_LOG.open("w")  # noqa: SIM115 (closed at teardown)
+    log = log_path.open("w")  # noqa: SIM115 (closed at exit)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -102,7 +104,7 @@ def app_url() -> Iterator[str]:
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
@@ -118,7 +120,7 @@ def app_url() -> Iterator[str]:
                 log.flush()
                 pytest.fail(
                     f"streamlit server did not start (exit code {proc.poll()}); "
-                    f"log {SERVER_LOG}:\n{_log_tail()}",
+                    f"log {log_path}:\n{_log_tail(log_path)}",
                     pytrace=False,
                 )
             time.sleep(0.1)
@@ -131,6 +133,13 @@ def app_url() -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """The session's server: `streamlit run app.py` on a free port; its base URL."""
+    with streamlit_server() as url:
+        yield url
 
 
 # --- pytest-playwright hooks: use Debian's chromium instead of Playwright's download ---
