@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 ROLES: tuple[str, ...] = (
@@ -199,11 +200,30 @@ def normalise_value(value: object) -> str:
     return re.sub(r"^([+-]?\d+)\.0+$", r"\1", text)
 
 
+def normalise_values(column: pd.Series) -> pd.Series:
+    """:func:`normalise_value` of every cell (missing stays missing), computed once per
+    distinct value: a million rows of two spellings cost two calls."""
+    lookup = {v: normalise_value(v) for v in column.dropna().unique()}
+    return column.map(lookup).astype(object).where(column.notna())
+
+
+def _per_distinct(column: pd.Series, convert) -> pd.Series:
+    """``convert(column)`` computed on the distinct values only (the same result when
+    ``convert`` treats the values as a set, as :func:`to_number` does)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if len(uniques) == 0 or len(uniques) > len(column) // 2:
+        return convert(column)
+    converted = convert(pd.Series(uniques, dtype=column.dtype))
+    taken = converted.iloc[np.where(codes < 0, 0, codes)].to_numpy(copy=True)
+    taken[codes < 0] = np.nan
+    return pd.Series(taken, index=column.index, dtype=converted.dtype)
+
+
 def recognise_churn_values(
     values: pd.Series,
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Split a churn flag's distinct values into (churned, active, unknown) spellings."""
-    distinct = sorted({normalise_value(v) for v in values.dropna()})
+    distinct = sorted({normalise_value(v) for v in values.dropna().unique()})
     churned = tuple(v for v in distinct if v in CHURNED_SPELLINGS)
     active = tuple(v for v in distinct if v in ACTIVE_SPELLINGS)
     unknown = tuple(v for v in distinct if v not in CHURNED_SPELLINGS | ACTIVE_SPELLINGS)
@@ -216,6 +236,10 @@ def to_number(column: pd.Series) -> pd.Series:
         return column.astype(float)
     if pd.api.types.is_numeric_dtype(column):
         return column.astype(float)
+    return _per_distinct(column, _text_to_number)
+
+
+def _text_to_number(column: pd.Series) -> pd.Series:
     text = column.astype("string").str.strip().str.replace(r"[\s$€£'\u00a0]", "", regex=True)
     present = text.dropna()
     if len(present) and present.str.fullmatch(r"-?\d+,\d+|-?\d+").all():
@@ -255,7 +279,10 @@ def _date_like(column: pd.Series, share: float) -> bool:
 
 def _flag_like(column: pd.Series, named: bool) -> bool:
     """At most two values; a column named like a flag may have a few stray ones besides."""
-    distinct = set(column.dropna().map(normalise_value))
+    present = column.dropna().unique()
+    if len(present) > 50:  # not a flag, however it is spelled
+        return False
+    distinct = {normalise_value(v) for v in present}
     if 1 <= len(distinct) <= 2:
         return True
     return named and len(distinct) <= 5 and bool(distinct & (CHURNED_SPELLINGS | ACTIVE_SPELLINGS))

@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from simulator.mapping import ColumnMapping, normalise_value, to_date, to_number
+from simulator.mapping import ColumnMapping, normalise_values, to_date, to_number
 from simulator.tables import DataError, Problem, file_rows
 
 RECORD_COLUMNS: tuple[str, ...] = (
@@ -45,6 +45,10 @@ MIN_SEGMENT_CUSTOMERS = 30
 MAX_TENURE_MONTHS = 1200
 """Longest tenure accepted (months): a longer one is an error in the data or in its unit."""
 
+DATE_RANGE = (datetime.date(1900, 1, 1), datetime.date(2199, 12, 31))
+"""Earliest and latest start or end date accepted: dates outside are errors (placeholders such
+as 0001-01-01 or 9999-12-31, or a number read as a date) and do not set the as-of date."""
+
 ALL_SEGMENTS = "all"
 """Segment of every customer when no segment column is mapped."""
 
@@ -59,9 +63,16 @@ def default_as_of(table: pd.DataFrame, mapping: ColumnMapping) -> datetime.date 
     for column in (mapping.start, mapping.end):
         if column is not None and column in table.columns:
             dates = to_date(table[column]).dropna()
+            dates = dates[~_out_of_range(dates)]
             if len(dates):
                 latest.append(dates.max())
     return max(latest).date() if latest else None
+
+
+def _out_of_range(dates: pd.Series) -> pd.Series:
+    """True where a date (NaT: False) lies outside :data:`DATE_RANGE`."""
+    low, high = (pd.Timestamp(d) for d in DATE_RANGE)
+    return (dates < low) | (dates > high)
 
 
 def validate(
@@ -125,7 +136,7 @@ def validate(
     checked = pd.Series(False, index=table.index)
     if mapping.churned is not None:
         values = table[mapping.churned]
-        norm = values.map(normalise_value, na_action="ignore")
+        norm = normalise_values(values)
         if values.isna().any():
             add(
                 mapping.churned,
@@ -188,6 +199,17 @@ def validate(
                     "end date is not a date",
                     "Use dates like 2024-03-31, or leave it empty while the customer is active",
                 )
+        for column, dates in ((mapping.start, start), (mapping.end, end)):
+            far = _out_of_range(dates)
+            if far.any():
+                add(
+                    column,
+                    far,
+                    f"date outside {DATE_RANGE[0].year}-{DATE_RANGE[1].year} (e.g. "
+                    f"{dates[far].iloc[0].date()})",
+                    "Use the real date; leave the end date empty while the customer is active",
+                )
+        if mapping.end is not None:
             before = end < start
             if before.any():
                 add(mapping.end, before, "end date is before start date", "Check both dates")
@@ -352,7 +374,7 @@ def customer_records(
         keep = start <= stamp
         ended = end.notna() & (end <= stamp)
         if mapping.churned is not None:
-            churned = table[mapping.churned].map(normalise_value).isin(mapping.churned_values)
+            churned = normalise_values(table[mapping.churned]).isin(mapping.churned_values)
         else:
             churned = ended
         stop = end.where(ended, stamp)
@@ -361,7 +383,7 @@ def customer_records(
         end_month = (end.dt.year * 12 + end.dt.month - 1.0).where(ended)
     else:
         tenure = to_number(table[mapping.tenure]) * (12.0 if mapping.tenure_unit == "years" else 1)
-        churned = table[mapping.churned].map(normalise_value).isin(mapping.churned_values)
+        churned = normalise_values(table[mapping.churned]).isin(mapping.churned_values)
 
     if left_truncated_at == "auto":
         shortest = float(tenure[keep].min()) if keep.any() else 0.0

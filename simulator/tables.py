@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass
 from typing import IO, Literal
 
@@ -26,6 +28,16 @@ MAX_ROWS_SHOWN = 5
 
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 """Delimiters :func:`read_table` tries, besides runs of whitespace."""
+
+MAX_COLUMNS = 16_384
+"""Most columns a delimited table may have (as many as an Excel sheet): a wider header is
+refused before the table is parsed."""
+
+_NO_ROWS = "the file has a header but no customer rows"
+_NO_ROWS_FIX = "Upload the full export, one row per customer below the header"
+
+SNIFF_LINE_CHARS = 100_000
+"""Longest line :func:`sniff_delimiter` looks at (the csv module refuses fields over 131,072)."""
 
 _MISSING = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A"]
 
@@ -73,6 +85,26 @@ def counted_in_sql(name: str, size_bytes: int) -> bool:
     if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
         return False
     return size_bytes > LARGE_FILE_BYTES
+
+
+MAX_WORKBOOK_UNPACKED_BYTES = 200 * 2**20
+"""Largest total unpacked size (bytes, as the zip directory declares it) of an Excel workbook
+:func:`read_table` opens: a workbook is read whole into memory, so a bigger one (or a zip bomb
+claiming gigabytes) is refused before anything is unpacked. Python's zip reader stops at the
+declared size, so a member cannot unpack to more than it declares."""
+
+MAX_WORKBOOK_RATIO = 100
+"""Largest unpacked / packed size ratio of a workbook part above :data:`WORKBOOK_RATIO_FLOOR`
+bytes unpacked. Real sheets pack 5-20 to 1; a part of identical repeated rows or padding
+packing better than 100 to 1 is a zip bomb, refused before it is unpacked."""
+
+WORKBOOK_RATIO_FLOOR = 2**20
+"""Parts smaller than this (bytes unpacked) are not checked for their ratio."""
+
+MAX_WORKBOOK_CELLS = 20_000_000
+"""Largest grid (last used row x last used column) of the sheet :func:`read_table` reads: a
+stray cell far below or to the right of the table (say at XFD1048576) makes the reader fill
+the whole grid, billions of cells from a file of a few kilobytes."""
 
 
 FIRST_ROW = "first_data_row"
@@ -147,11 +179,7 @@ def read_table(raw: bytes | IO[bytes], *, name: str) -> pd.DataFrame:
         table = _read_csv(data, name)
     table.columns = [str(c).strip() for c in table.columns]
     if len(table) == 0:
-        raise _fail(
-            name,
-            "the file has a header but no customer rows",
-            "Upload the full export, one row per customer below the header",
-        )
+        raise _fail(name, _NO_ROWS, _NO_ROWS_FIX)
     return table
 
 
@@ -166,15 +194,113 @@ def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
         ) from exc
 
 
-def _read_excel(data: bytes, name: str) -> pd.DataFrame:
+def _mb(size: int) -> str:
+    return f"{size / 2**20:,.0f} MB" if size >= 2**20 else f"{size / 2**20:.1f} MB"
+
+
+def check_workbook(data: bytes, name: str) -> None:
+    """Refuse a workbook that would unpack to too much before any of it is unpacked.
+
+    Raises :class:`DataError` when the parts the zip directory declares add up to more than
+    :data:`MAX_WORKBOOK_UNPACKED_BYTES`, or a part packs better than :data:`MAX_WORKBOOK_RATIO`
+    to 1 (a zip bomb). A file that is not a zip passes (the Excel reader then says so).
+    """
     try:
-        cells = pd.read_excel(io.BytesIO(data), sheet_name=0, engine="openpyxl", header=None)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return
+    total = sum(p.file_size for p in parts)
+    fix = (
+        "Save the sheet as CSV UTF-8 and upload that (large CSV files are counted without "
+        "loading them whole), or delete unused sheets, formatting and blank rows"
+    )
+    if total > MAX_WORKBOOK_UNPACKED_BYTES:
+        raise _fail(
+            name,
+            f"the workbook unpacks to {_mb(total)}, more than the "
+            f"{_mb(MAX_WORKBOOK_UNPACKED_BYTES)} a workbook may unpack to",
+            fix,
+        )
+    for part in parts:
+        if part.file_size > WORKBOOK_RATIO_FLOOR and part.file_size > MAX_WORKBOOK_RATIO * max(
+            part.compress_size, 1
+        ):
+            raise _fail(
+                name,
+                f"the workbook unpacks to {_mb(part.file_size)} from "
+                f"{_mb(part.compress_size)} ({part.filename} packs more than "
+                f"{MAX_WORKBOOK_RATIO} to 1, like a zip bomb)",
+                fix,
+            )
+
+
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_ROW = re.compile(rb"<(?:\w+:)?row\b")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+def sheet_extent(stream: IO[bytes], chunk: int = 2**22) -> tuple[int, int]:
+    """(last row, last column) a sheet's XML gives a cell, or its number of rows if larger.
+
+    Read in chunks (the sheet is never held whole); cell references split by a chunk edge
+    are found in the overlap kept from the previous chunk.
+    """
+    rows = last_row = last_column = 0
+    tail = b""
+    while block := stream.read(chunk):
+        text = tail + block
+        for letters, digits in _CELL_REF.findall(text):
+            last_row = max(last_row, int(digits))
+            last_column = max(last_column, _column_number(letters))
+        rows += len(_ROW.findall(block))
+        tail = text[-64:]
+    return max(last_row, rows), last_column
+
+
+def _read_excel(data: bytes, name: str) -> pd.DataFrame:
+    check_workbook(data, name)
+    try:
+        from openpyxl import load_workbook  # as pandas opens it
+
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+        if not book.worksheets:
+            raise ValueError("no worksheet")
+        sheet = book.worksheets[0]
+        with book._archive.open(sheet._worksheet_path) as stream:
+            last_row, last_column = sheet_extent(stream)
+    except Exception as exc:  # zipfile, openpyxl and XML parsers raise several types
+        raise _fail(
+            name,
+            f"this is not a readable Excel workbook ({type(exc).__name__})",
+            "Open it in Excel and save it again as .xlsx, or upload it as CSV",
+        ) from exc
+    if last_row * last_column > MAX_WORKBOOK_CELLS:
+        book.close()
+        raise _fail(
+            name,
+            f"the sheet claims {last_row:,} rows by {last_column:,} columns "
+            f"({last_row * last_column:,} cells, more than {MAX_WORKBOOK_CELLS:,}): "
+            "something was typed or formatted far below or right of the table",
+            "Delete the rows below and the columns right of the table (or copy the table to a "
+            "new sheet), save, and upload again; or save it as CSV UTF-8",
+        )
+    try:
+        cells = pd.read_excel(book, sheet_name=0, engine="openpyxl", header=None)
     except Exception as exc:  # zipfile, openpyxl and pandas raise several types
         raise _fail(
             name,
             f"this is not a readable Excel workbook ({type(exc).__name__})",
             "Open it in Excel and save it again as .xlsx, or upload it as CSV",
         ) from exc
+    finally:
+        book.close()
     used = np.flatnonzero(cells.notna().any(axis=1).to_numpy())
     header = int(used[0]) if used.size else 0  # the first row with anything in it
     names = [f"Unnamed: {i}" if pd.isna(v) else str(v) for i, v in enumerate(cells.iloc[header])]
@@ -189,23 +315,36 @@ def _read_excel(data: bytes, name: str) -> pd.DataFrame:
     ]
 
 
+def _decode_line(line: bytes) -> str:
+    """One line of a file that is not all UTF-8: UTF-8 if it is, else cp1252, else latin-1
+    (files pasted together from several exports mix encodings line by line)."""
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return line.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return line.decode("latin-1")
+
+
 def decode_text(data: bytes, name: str) -> str:
-    """Decode CSV bytes: BOM (UTF-8, UTF-16), then UTF-8, then cp1252, then latin-1."""
+    """Decode CSV bytes: BOM (UTF-8, UTF-16, UTF-32), then UTF-8; a file that is not all UTF-8
+    line by line (UTF-8, else cp1252, else latin-1)."""
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        try:
+            return data.decode("utf-32")
+        except UnicodeDecodeError as exc:
+            raise _fail(name, "the file claims UTF-32 but is not", "Save it as CSV UTF-8") from exc
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise _fail(name, "the file claims UTF-16 but is not", "Save it as CSV UTF-8") from exc
     if data[:3] == b"\xef\xbb\xbf":
-        text = data[3:].decode("utf-8", errors="replace")
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
-                text = data.decode("latin-1")
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = "\n".join(_decode_line(line) for line in data.split(b"\n"))
     sample = text[:20000]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t")
     if "\x00" in sample or controls > 0.01 * len(sample) or "\ufffd" in sample[:2000]:
@@ -214,14 +353,35 @@ def decode_text(data: bytes, name: str) -> str:
             "this is not a text table (it looks like binary data)",
             "Upload the customer table as CSV, Parquet or Excel, not another kind of file",
         )
+    start = sample.lstrip()[:200].lower()
+    for kind, looks in _NOT_TABLES:
+        if looks(start):
+            raise _fail(
+                name,
+                f"this is {kind}, not a table",
+                "Export the customer table as CSV, Parquet or Excel and upload that",
+            )
     return text
+
+
+_NOT_TABLES = (
+    ("a web page (HTML)", lambda s: s.startswith(("<!doctype html", "<html")) or "<html" in s),
+    ("an XML document", lambda s: s.startswith("<?xml")),
+    ("JSON", lambda s: s.startswith(("[{", '{"', "[\n", "{\n", "[ ", "{ ", "[]", "{}"))),
+)
+"""Text files that are not tables, recognised by how they start."""
 
 
 def sniff_delimiter(lines: list[str]) -> str | None:
     """The delimiter giving the same number (> 1) of fields on every sample line, most fields first.
 
-    None means whitespace-separated (or a single column).
+    None means whitespace-separated (or a single column). Lines longer than
+    :data:`SNIFF_LINE_CHARS` are left out of the sample (cut to that length when all are), so
+    a very long cell cannot trip the csv module's field size limit.
     """
+    lines = [line for line in lines if len(line) <= SNIFF_LINE_CHARS] or [
+        line[:SNIFF_LINE_CHARS] for line in lines
+    ]
     best: tuple[int, str] | None = None
     for delim in DELIMITERS:
         counts = {len(row) for row in csv.reader(lines, delimiter=delim)}
@@ -248,6 +408,37 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
+def _check_delimiters(table: pd.DataFrame, sep: str, name: str, *, first: int) -> None:
+    """Refuse rows split by another delimiter than the header's (their whole line sits in the
+    first column, the other columns empty)."""
+    if table.shape[1] < 2 or not pd.api.types.is_string_dtype(table.iloc[:, 0]):
+        return
+    rest_empty = table.iloc[:, 1:].isna().all(axis=1)
+    if not rest_empty.any():
+        return
+    lone = table.iloc[:, 0].where(rest_empty)
+    for other in DELIMITERS:
+        if other == sep:
+            continue
+        split = lone.str.count(re.escape(other)).fillna(0) >= table.shape[1] - 1
+        if split.any():
+            shown = "tab" if other == "\t" else repr(other)
+            mine = "tab" if sep == "\t" else repr(sep)
+            rows = np.flatnonzero(split.to_numpy())[:MAX_ROWS_SHOWN]
+            raise DataError(
+                name,
+                [
+                    Problem(
+                        None,
+                        tuple(first + int(r) for r in rows),
+                        f"{int(split.sum()):,} rows are separated by {shown} while the header "
+                        f"uses {mine}",
+                        "Use one delimiter in the whole file (save it again as CSV UTF-8)",
+                    )
+                ],
+            )
+
+
 def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     text = decode_text(data, name)
     all_lines = text.splitlines()
@@ -257,6 +448,16 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     if not lines:
         raise _fail(name, "the file is empty", "Upload a table with a header row and customer rows")
     delim = sniff_delimiter(lines)
+    header = lines[0]
+    width = header.count(delim) + 1 if delim is not None else len(header.split())
+    if width > MAX_COLUMNS:
+        raise _fail(
+            name,
+            f"the header has {width:,} columns, more than the {MAX_COLUMNS:,} a table may have",
+            "Upload only the customer columns (id, tenure or dates, churn flag, revenue, segment)",
+        )
+    if len(lines) < 2:
+        raise _fail(name, _NO_ROWS, _NO_ROWS_FIX)
     options: dict = {
         "dtype": str,
         "keep_default_na": False,
@@ -281,6 +482,7 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
             f"the rows do not split into the header's columns ({exc})",
             "Check that every row has as many fields as the header and that quotes are closed",
         ) from exc
+    _check_delimiters(table, options["sep"], name, first=leading + 2)
     table = table.apply(lambda col: col.str.strip() if pd.api.types.is_string_dtype(col) else col)
     blank = (table.isna() | (table == "")).all(axis=1).to_numpy()
     first = leading + 2

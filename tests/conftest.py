@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -185,3 +186,20 @@ def sample() -> Business:
 def rng() -> np.random.Generator:
     """A seeded generator: every random test is reproducible."""
     return np.random.default_rng(SEED)
+
+
+@pytest.fixture(autouse=True)
+def _no_page_errors(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture):
+    """Fail any test during which a page hit an unexpected exception.
+
+    ``ui.errors`` turns such an exception into a short message with an error id and logs it, so
+    an AppTest's ``at.exception`` stays empty; this makes the log record fail the test instead.
+    Tests that provoke errors on purpose are marked ``page_errors_expected``.
+    """
+    if request.node.get_closest_marker("page_errors_expected"):
+        yield
+        return
+    caplog.set_level(logging.ERROR, logger="ui.errors")
+    yield
+    errors = [r for r in caplog.get_records("call") if r.name == "ui.errors" and r.levelno >= 40]
+    assert not errors, f"a page failed: {errors[0].getMessage()}\n{errors[0].exc_text or ''}"

@@ -113,6 +113,13 @@ def test_streamlit_config_has_the_safe_settings():
     assert isinstance(server["maxUploadSize"], int) and 0 < server["maxUploadSize"] <= 1000
     assert server.get("enableCORS", True) is True, "CORS protection must stay on"
     assert config.get("browser", {}).get("gatherUsageStats") is False
+    # No traceback on a page, even one that gets past ui/errors.py (issue 6, item 5).
+    assert config.get("client", {}).get("showErrorDetails") == "none"
+
+
+def test_the_image_shows_no_error_details_either():
+    env = " ".join(_all("ENV"))
+    assert "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS=none" in env.split(), env
 
 
 def _pins(path: Path) -> dict[str, str]:

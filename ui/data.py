@@ -7,6 +7,7 @@ the next file starts from its own proposal.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 
 import pandas as pd
@@ -145,7 +146,8 @@ def problems(found: list[simulator.Problem]) -> bool:
 
 def read_error(error: simulator.DataError) -> None:
     """A file that cannot be read: one error box and its problems."""
-    st.error(text.t("data.read_error"), icon=":material/error:")
+    name = re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", error.name)  # shown as typed
+    st.error(text.t("data.read_error", name=name), icon=":material/error:")
     st.dataframe(problems_frame(error.problems), hide_index=True, key="data_read_problems")
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import access, kpis, present, share, text
+from ui import access, errors, kpis, present, share, text
 
 HOME = "app.py"
 SCENARIO_PAGE = "pages/1_Scenario.py"
@@ -41,8 +41,10 @@ def page_setup(title_key: str) -> None:
     A scenario in the URL (a share link) is read here, and the URL is kept in step with the
     session's scenario (:mod:`ui.share`). Access control (:mod:`ui.access`, off unless secrets
     set it up) stops the page before anything else is drawn; meeting mode (:mod:`ui.present`)
-    collapses the sidebar and enlarges the headline numbers.
+    collapses the sidebar and enlarges the headline numbers. An unexpected exception anywhere on
+    the page shows an error id and a link home instead of a traceback (:mod:`ui.errors`).
     """
+    errors.install()
     st.set_page_config(
         page_title=f"{text.t(title_key)} · {text.t('app.title')}",
         page_icon=":material/insights:",

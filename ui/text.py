@@ -429,6 +429,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "error.price_change_month": (
             "The month the new price applies ({value}) must fall within the horizon."
         ),
+        # unexpected errors (ui/errors.py): an id to quote, never the exception's own text
+        "error.unexpected": (
+            "Something went wrong on this page (error id **{id}**). Reload the page to try "
+            "again, or go back to the home page. If it keeps happening, tell whoever runs this "
+            "app the error id: it points them to the details in the server log."
+        ),
+        "error.home": "Back to the home page",
         # chart text
         "case.scenario": "This scenario",
         "case.baseline": "No change",
@@ -606,7 +613,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "chart.gap.customers": "Customers say",
         "data.in_use": "Every page now uses the calibration from **{name}**.",
         "data.business_name": "Calibrated from {name}",
-        "data.read_error": "This file cannot be read.",
+        "data.read_error": "**{name}** cannot be read: fix what the table below says, then upload.",
         "data.table_caption": "{rows} rows and {columns} columns in **{name}**.",
         "data.mapping_header": "Which column is which",
         "data.mapping_caption": (
