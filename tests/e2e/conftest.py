@@ -28,7 +28,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
 ARTIFACTS = ROOT / "artifacts"
-SERVER_LOG = ARTIFACTS / "streamlit-server.log"
+SERVER_LOG = ARTIFACTS / f"streamlit-server{os.environ.get('PYTEST_XDIST_WORKER', '')}.log"
+"""The session server's log (one per pytest-xdist worker: gw0, gw1)."""
 VIEWPORT = {"width": 1400, "height": 1000}
 SERVER_START_TIMEOUT_S = 60
 
