@@ -134,8 +134,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "share.header": "Share this scenario",
         "share.caption": (
             "Copy this link (the button at the box's right edge) to open the same scenario in "
-            "another browser. It holds the scenario settings only: the business, any "
-            "calibration and any uploaded data in use are not part of the link."
+            "another browser. It holds the scenario settings and, when the business in use is a "
+            "saved calibration, that calibration's id: never its numbers or any uploaded data."
         ),
         "share.notice": (
             "This link's scenario could not be used exactly as given, so safe values were used "
