@@ -42,7 +42,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,12 +49,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: make `tests` and `ui` importable
 
 from tests.e2e.conftest import (  # noqa: E402
-    APP,
     ARTIFACTS,
     CHROMIUM_ARGS,
-    SERVER_START_TIMEOUT_S,
     _chromium,
-    _free_port,
+    start_streamlit,
+    stop,
 )
 from ui import text  # noqa: E402
 
@@ -153,60 +151,17 @@ def _chromium_cpu_seconds(server_pid: int) -> float:
 
 
 def start_server(log_path: Path) -> Server:
-    """`streamlit run app.py` on a free loopback port, as tests/e2e/conftest.py starts it (copied
-    here because the harness needs the process id)."""
-    port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = log_path.open("w")  # noqa: SIM115 (closed with the process)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(APP),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-            "--server.runOnSave",
-            "false",
-        ],
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
-                if r.read() == b"ok":
-                    return Server(proc=proc, url=url, log_path=log_path)
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise SystemExit(f"the server did not start; see {log_path}")
-        time.sleep(0.1)
+    """`streamlit run app.py` on a free loopback port, started as the browser tests start it."""
+    try:
+        proc, url = start_streamlit(log_path=log_path)
+    except RuntimeError as error:
+        raise SystemExit(str(error)) from None
+    return Server(proc=proc, url=url, log_path=log_path)
 
 
 def stop_server(server: Server) -> None:
     server.stop.set()
-    server.proc.terminate()
-    try:
-        server.proc.wait(10)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
-        server.proc.wait()
+    stop(server.proc)
 
 
 # --- the sessions ------------------------------------------------------------------------------

@@ -74,66 +74,85 @@ def _log_tail(path: Path = SERVER_LOG, lines: int = 40) -> str:
         return "(no server log)"
 
 
+def start_streamlit(
+    env: dict[str, str] | None = None, log_path: Path = SERVER_LOG
+) -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run app.py` on a free loopback port (``env`` added to this
+    environment, output to ``log_path``) and wait for its health check: (process, base URL).
+
+    Raises RuntimeError, with the log's tail, if it does not answer within
+    :data:`SERVER_START_TIMEOUT_S`; the process is then stopped.
+    """
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with log_path.open("w") as log:  # the child keeps its own handle
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(APP),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+                "--server.runOnSave",
+                "false",
+            ],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
+                if r.read() == b"ok":
+                    return proc, url
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            code = proc.poll()
+            stop(proc)
+            raise RuntimeError(
+                f"streamlit server did not start (exit code {code}); "
+                f"log {log_path}:\n{_log_tail(log_path)}"
+            )
+        time.sleep(0.1)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server started by :func:`start_streamlit` (kill it after 10 s)."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextlib.contextmanager
 def streamlit_server(env: dict[str, str] | None = None, log_path: Path = SERVER_LOG):
     """Run `streamlit run app.py` on a free port (``env`` added to this environment); yield its
     base URL (no trailing slash); stop it on exit."""
-    port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = log_path.open("w")  # noqa: SIM115 (closed at exit)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(APP),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-            "--server.runOnSave",
-            "false",
-        ],
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(
-                    f"streamlit server did not start (exit code {proc.poll()}); "
-                    f"log {log_path}:\n{_log_tail(log_path)}",
-                    pytrace=False,
-                )
-            time.sleep(0.1)
+        proc, url = start_streamlit(env, log_path)
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        stop(proc)
 
 
 @pytest.fixture(scope="session")
