@@ -231,9 +231,14 @@ def _segment_flows(
     kappa = shock_coefficient(seg)
 
     def multiplier(grandfathered: bool, shocked: bool, referred: bool, with_shock=True):
-        return hazard.multiplier(
-            kappa, grandfathered=grandfathered, shocked=shocked and with_shock, referred=referred
-        )
+        # A prohibitive price overflows to an infinite multiplier: nobody stays (survival 0).
+        with np.errstate(over="ignore"):
+            return hazard.multiplier(
+                kappa,
+                grandfathered=grandfathered,
+                shocked=shocked and with_shock,
+                referred=referred,
+            )
 
     # Existing base: all share one multiplier path; cohort n starts with exposure n.
     base_gf = scenario.grandfather_existing
@@ -257,10 +262,11 @@ def _segment_flows(
         c_rows = np.stack(
             [paths[(bool(g), bool(s))] for g, s in zip(gf_new, shocked_new, strict=True)]
         )
-        cum = np.cumsum(c_rows, axis=1)
-        exposure = cum - np.diagonal(cum)[:, None]
+        # A cohort acquired in month a accumulates the multipliers of months a + 1 on, summed
+        # directly: as a difference of running totals, an infinite multiplier before it joins (a
+        # prohibitive price overflows exp; survival is then 0) would give inf - inf = NaN.
+        exposure = np.cumsum(np.where(months[None, :] > acquired[:, None], c_rows, 0.0), axis=1)
         active = months[None, :] >= acquired[:, None]
-        exposure = np.where(active, exposure, 0.0)
         alive = np.zeros_like(exposure)
         alive[active] = _survival(seg, 0.0, exposure[active])  # a cohort is 0 before it joins
         surv[referred] = alive
@@ -364,10 +370,16 @@ def _terminal_value(
     """
     keep = f.alive_end > 1e-9 * max(1.0, float(f.alive_end.max(initial=0.0)))
     rows = np.flatnonzero(keep)
-    if f.clv_row not in rows:
+    # Rows nobody is left in (after a prohibitive price: infinite exposure) have no residual.
+    clv_alive = f.clv_survival[-1] > 0
+    if clv_alive and f.clv_row not in rows:
         rows = np.append(rows, f.clv_row)
+    if rows.size == 0:
+        return 0.0, 0.0
     residual = _residual(seg, f.exposure_end[rows], f.multiplier_end[rows], x)
     value = float(np.sum(f.alive_end[rows] * residual * (f.margin_end[rows] - spend_per_customer)))
+    if not clv_alive:
+        return value, 0.0
     clv_residual = residual[np.flatnonzero(rows == f.clv_row)[0]]
     clv_tail = float(f.clv_survival[-1] * clv_residual * f.clv_margin[-1])
     return value, clv_tail

@@ -28,7 +28,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from simulator.evaluate import evaluate
-from simulator.params import LEVERS, Business, Scenario
+from simulator.params import LEVERS, MAX_MONTHLY_AMOUNT, Business, Scenario
 
 __all__ = [
     "GRID_POINTS",
@@ -153,7 +153,8 @@ def smallest_service_budget(
 
     The budget is spread over the levers in the scenario's proportions (equally when its budget
     is 0). ``achieved`` is the scenario's customers at the horizon minus the baseline's (0 to
-    the tolerance when found). ``tolerance`` is on the budget (currency per month).
+    the tolerance when found). ``tolerance`` is on the budget (currency per month). The search
+    stops where a lever would pass :data:`simulator.params.MAX_MONTHLY_AMOUNT`.
     """
     if not max_budget_per_month > 0:
         raise ValueError(f"max_budget_per_month must be above 0; got {max_budget_per_month!r}")
@@ -162,6 +163,7 @@ def smallest_service_budget(
         lever: (scenario.spend_per_month(lever) / total if total > 0 else 1 / len(LEVERS))
         for lever in LEVERS
     }
+    max_budget_per_month = min(max_budget_per_month, MAX_MONTHLY_AMOUNT / max(shares.values()))
 
     def kept(budget: float) -> float:
         run = scenario.with_changes(

@@ -22,6 +22,20 @@ from dataclasses import dataclass, fields, replace
 LEVERS: tuple[str, ...] = ("tools", "training", "incentives", "people")
 """The four service levers, in display order: tools, authority/training, incentives, people."""
 
+MAX_MONTHLY_AMOUNT = 1e9
+"""Largest new monthly fee (currency per customer-month) and largest monthly budget per service
+lever (currency a month) a :class:`Scenario` accepts. No real business reaches it, and the
+engine, break-even search included, is checked to run cleanly up to it
+(tests/test_query_properties.py); far beyond it prices and budgets overflow double precision."""
+
+MIN_ANNUAL_DISCOUNT_RATE = 1e-6
+"""Smallest annual discount rate a :class:`Scenario` accepts (a fraction a year: 0.0001 %).
+
+As the rate falls to 0 the value of customers alive at the horizon grows without bound (for
+sBG churn with alpha <= 1 their undiscounted remaining lifetime is infinite), so there is no
+limit to fall back on; from this rate up the monthly discount factor stays clear of 1 in double
+precision and the terminal value is finite."""
+
 
 class ParameterError(ValueError):
     """An invalid parameter value; ``field`` names it and ``rule`` says what it must be."""
@@ -456,7 +470,8 @@ class Scenario:
     price_change
         Relative change of the list price, ``0.05`` = +5 %; above -0.9.
     monthly_fee
-        A new fee per customer-month (currency), added to what every customer pays.
+        A new fee per customer-month (currency), added to what every customer pays; 0 to
+        :data:`MAX_MONTHLY_AMOUNT`.
     price_change_month
         First month in which the new price and fee apply (1 = the first simulated month).
     notice_months
@@ -467,11 +482,13 @@ class Scenario:
         Customers who joined before ``price_change_month`` keep today's price and fee.
     tools_spend_per_month, training_spend_per_month, incentives_spend_per_month,
     people_spend_per_month
-        Monthly budget per service lever from month 1 (currency a month).
+        Monthly budget per service lever from month 1 (currency a month); 0 to
+        :data:`MAX_MONTHLY_AMOUNT`.
     horizon_months
         Months simulated, 12 to 120.
     annual_discount_rate
-        Annual rate used for NPV, in (0, 1]; converted to monthly as (1 + d) ** (1 / 12) - 1.
+        Annual rate used for NPV (a fraction a year), :data:`MIN_ANNUAL_DISCOUNT_RATE` to 1;
+        converted to monthly as (1 + d) ** (1 / 12) - 1.
     """
 
     price_change: float = 0.0
@@ -507,7 +524,13 @@ class Scenario:
             "true or false",
         )
         _check(-0.9 < self.price_change <= 2, o, "price_change", self.price_change, "in (-0.9, 2]")
-        _check(self.monthly_fee >= 0, o, "monthly_fee", self.monthly_fee, "at least 0")
+        _check(
+            0 <= self.monthly_fee <= MAX_MONTHLY_AMOUNT,
+            o,
+            "monthly_fee",
+            self.monthly_fee,
+            f"from 0 to {MAX_MONTHLY_AMOUNT:,.0f} currency units per customer-month",
+        )
         _check(
             12 <= self.horizon_months <= 120, o, "horizon_months", self.horizon_months, "12 to 120"
         )
@@ -534,13 +557,20 @@ class Scenario:
         )
         for lever in LEVERS:
             name = f"{lever}_spend_per_month"
-            _check(getattr(self, name) >= 0, o, name, getattr(self, name), "at least 0")
+            _check(
+                0 <= getattr(self, name) <= MAX_MONTHLY_AMOUNT,
+                o,
+                name,
+                getattr(self, name),
+                f"from 0 to {MAX_MONTHLY_AMOUNT:,.0f} currency units a month",
+            )
         _check(
-            0 < self.annual_discount_rate <= 1,
+            MIN_ANNUAL_DISCOUNT_RATE <= self.annual_discount_rate <= 1,
             o,
             "annual_discount_rate",
             self.annual_discount_rate,
-            "above 0 and at most 1 (the value of customers beyond the horizon needs discounting)",
+            f"from {MIN_ANNUAL_DISCOUNT_RATE:.6f} to 1 a year, as a fraction (0.1 = 10 %), so "
+            "that customers beyond the horizon are discounted",
         )
 
     def spend_per_month(self, lever: str) -> float:

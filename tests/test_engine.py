@@ -17,6 +17,7 @@ import pytest
 from simulator import Business, Scenario, simulate
 from simulator.engine import MONTHLY_COLUMNS
 from simulator.finance import geometric_clv, monthly_discount_rate
+from simulator.params import MAX_MONTHLY_AMOUNT, MIN_ANNUAL_DISCOUNT_RATE
 from simulator.sbg import (
     discounted_expected_lifetime,
     discounted_expected_residual_lifetime,
@@ -743,6 +744,33 @@ def test_a_tiny_discount_rate_still_gives_a_finite_terminal_value(sample):
     flows = projection.total("cash_flow").to_numpy()
     assert projection.npv == pytest.approx(math.fsum(flows * x ** np.arange(24)), rel=EXACT)
     assert math.isfinite(projection.terminal_value) and projection.terminal_value > 0
+
+
+@pytest.mark.parametrize("constant_monthly_churn", [None, 0.05], ids=["sbg", "constant"])
+def test_a_prohibitive_fee_leaves_only_each_months_new_customers_and_no_nan(
+    constant_monthly_churn,
+):
+    # ln(price index) = ln(1 + 1.5 * 1e9 / 50) ~ 17, times elasticity 100: the hazard multiplier
+    # overflows to infinity from month 4, so nobody renews on the new price from then on.
+    business = one_segment_business(
+        constant_monthly_churn=constant_monthly_churn,
+        paid_acquisitions_per_month=5.0,
+        lasting_price_elasticity=100.0,
+    )
+    scenario = Scenario(
+        monthly_fee=MAX_MONTHLY_AMOUNT,
+        price_change_month=4,
+        horizon_months=24,
+        annual_discount_rate=MIN_ANNUAL_DISCOUNT_RATE,
+    )
+    projection = simulate(business, scenario)
+    numeric = projection.monthly.drop(columns=["segment"]).to_numpy(dtype=float)
+    assert np.all(np.isfinite(numeric))
+    got = customers(projection)
+    assert got[2] > 5.0
+    np.testing.assert_array_equal(got[3:], 5.0)  # the month's cohort pays once, then leaves
+    assert projection.terminal_value == 0.0
+    assert np.all(np.isfinite(projection.segments["clv_new_customer"]))
 
 
 def test_a_vanishingly_small_base_gives_no_nan():

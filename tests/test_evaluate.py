@@ -11,6 +11,7 @@ import pytest
 from simulator import Business, Scenario, evaluate, simulate
 from simulator.evaluate import BREAKEVEN_SCALE_MAX, breakeven_elasticity, payback_month
 from simulator.finance import breakeven_volume_change, monthly_discount_rate
+from simulator.params import MAX_MONTHLY_AMOUNT
 
 from .conftest import one_segment_business
 
@@ -192,6 +193,16 @@ def test_breakeven_elasticity_is_always_pays_when_no_elasticity_in_range_breaks_
     result = breakeven_elasticity(inert, Scenario(price_change=0.05))
     assert result.status == "always_pays" and result.scale is None
     assert horizon_delta(inert, Scenario(price_change=0.05), 0.0) > 0
+
+
+def test_breakeven_search_at_the_largest_fee_copes_with_an_overflowing_hazard():
+    # At 20 times elasticity 4, ln(1 + 1.5 * 1e9 / 50) ~ 17 overflows the hazard multiplier;
+    # each new customer still pays the fee once, which outweighs every customer lost.
+    business = one_segment_business(paid_acquisitions_per_month=5.0, lasting_price_elasticity=4.0)
+    evaluation = evaluate(business, Scenario(monthly_fee=MAX_MONTHLY_AMOUNT, horizon_months=120))
+    assert evaluation.breakeven_elasticity.status == "always_pays"
+    assert math.isfinite(evaluation.delta_npv) and evaluation.delta_npv > 0
+    assert math.isfinite(evaluation.delta_npv_with_terminal_value)
 
 
 def test_breakeven_elasticity_reports_no_increase_for_a_price_cut(sample):

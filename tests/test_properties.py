@@ -16,8 +16,16 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from simulator import Business, LeverResponse, Scenario, Segment, ServiceOperations, simulate
-from simulator.params import LEVERS
+from simulator import (
+    Business,
+    LeverResponse,
+    Scenario,
+    Segment,
+    ServiceOperations,
+    evaluate,
+    simulate,
+)
+from simulator.params import LEVERS, MAX_MONTHLY_AMOUNT, MIN_ANNUAL_DISCOUNT_RATE
 
 from .conftest import service_operations, two_segment_business
 
@@ -107,10 +115,12 @@ spend = st.one_of(st.just(0.0), unit(0.0, 60_000.0))
 
 
 @st.composite
-def scenarios(draw, *, price_change=None, monthly_fee=None, spends=None) -> Scenario:
+def scenarios(
+    draw, *, price_change=None, monthly_fee=None, spends=None, budget=spend, discount_rate=None
+) -> Scenario:
     horizon = draw(st.integers(12, 36))
     month = draw(st.integers(1, min(horizon, 12)))
-    spends = spends or {f"{lever}_spend_per_month": draw(spend) for lever in LEVERS}
+    spends = spends or {f"{lever}_spend_per_month": draw(budget) for lever in LEVERS}
     return Scenario(
         price_change=draw(price_change if price_change is not None else unit(-0.5, 1.0)),
         monthly_fee=draw(
@@ -121,7 +131,7 @@ def scenarios(draw, *, price_change=None, monthly_fee=None, spends=None) -> Scen
         phase_in_months=draw(st.integers(1, 6)),
         grandfather_existing=draw(st.booleans()),
         horizon_months=horizon,
-        annual_discount_rate=draw(unit(0.01, 0.3)),
+        annual_discount_rate=draw(discount_rate if discount_rate is not None else unit(0.01, 0.3)),
         **spends,
     )
 
@@ -146,6 +156,36 @@ def test_projections_have_no_nan_and_no_negative_customers_or_revenue(business, 
     assert math.isfinite(projection.npv)
     assert math.isfinite(projection.terminal_value)
     assert np.all(np.isfinite(projection.segments["clv_new_customer"]))
+
+
+def up_to_the_largest_amount() -> st.SearchStrategy[float]:
+    return st.one_of(st.just(MAX_MONTHLY_AMOUNT), unit(0.0, MAX_MONTHLY_AMOUNT))
+
+
+@PROPERTY
+@given(
+    business=businesses(),
+    scenario=scenarios(
+        price_change=unit(-0.89, 2.0),
+        monthly_fee=up_to_the_largest_amount(),
+        budget=up_to_the_largest_amount(),
+        discount_rate=st.one_of(
+            st.just(MIN_ANNUAL_DISCOUNT_RATE), unit(MIN_ANNUAL_DISCOUNT_RATE, 0.01)
+        ),
+    ),
+)
+def test_the_largest_fees_and_budgets_and_the_smallest_rate_evaluate_cleanly(business, scenario):
+    # a fee that overflows the hazard (survival 0) included: the break-even search scales the
+    # drawn elasticities (up to 4) by up to 20 against price indexes up to about 3e8
+    evaluation = evaluate(business, scenario)
+    monthly = evaluation.monthly
+    assert np.all(np.isfinite(monthly.drop(columns=["segment", "case"]).to_numpy(dtype=float)))
+    for column in ("customers", "paid_acquisitions", "referral_acquisitions", "churned"):
+        assert np.all(monthly[column] >= 0)
+    assert np.all(np.isfinite(evaluation.segments.drop(columns=["segment"]).to_numpy(dtype=float)))
+    assert math.isfinite(evaluation.delta_npv_with_terminal_value)
+    raises = scenario.price_change > 0 or scenario.monthly_fee > 0
+    assert (evaluation.breakeven_elasticity.status == "no_increase") is not raises
 
 
 # Found by Hypothesis: an extreme notice shock (threshold near ln 1.1, +100 % step) once made
@@ -286,6 +326,15 @@ def above(limit: float, inclusive: bool = False) -> st.SearchStrategy[float]:
     )
 
 
+def beyond(limit: float) -> st.SearchStrategy[float]:
+    """Above ``limit``: just above, anywhere up to the largest float, or not finite."""
+    return st.one_of(
+        st.just(math.nextafter(limit, math.inf)),
+        st.floats(min_value=limit, exclude_min=True, allow_nan=False, allow_infinity=False),
+        NOT_FINITE,
+    )
+
+
 SEGMENT_BAD: dict[str, st.SearchStrategy] = {
     "arpu_per_month": st.one_of(st.floats(-1e6, 0.0), NOT_FINITE),
     "variable_cost_per_month": below(0.0),
@@ -310,15 +359,20 @@ SEGMENT_BAD: dict[str, st.SearchStrategy] = {
 
 SCENARIO_BAD: dict[str, st.SearchStrategy] = {
     "price_change": st.one_of(st.floats(-10.0, -0.9), above(2.0)),
-    "monthly_fee": below(0.0),
+    "monthly_fee": st.one_of(below(0.0), beyond(MAX_MONTHLY_AMOUNT)),
     "horizon_months": st.one_of(st.integers(-5, 11), st.integers(121, 1000)),
     "price_change_month": st.one_of(st.integers(-5, 0), st.integers(61, 1000)),
     "phase_in_months": st.one_of(st.integers(-5, 0), st.integers(25, 100)),
-    "annual_discount_rate": st.one_of(st.floats(-1e6, 0.0), above(1.0), NOT_FINITE),
-    "tools_spend_per_month": below(0.0),
-    "training_spend_per_month": below(0.0),
-    "incentives_spend_per_month": below(0.0),
-    "people_spend_per_month": below(0.0),
+    "annual_discount_rate": st.one_of(
+        st.just(math.nextafter(MIN_ANNUAL_DISCOUNT_RATE, 0.0)),
+        st.floats(-1e6, MIN_ANNUAL_DISCOUNT_RATE, exclude_max=True),
+        above(1.0),
+        NOT_FINITE,
+    ),
+    **{
+        f"{lever}_spend_per_month": st.one_of(below(0.0), beyond(MAX_MONTHLY_AMOUNT))
+        for lever in LEVERS
+    },
     "grandfather_existing": st.sampled_from([0, 1, "yes", None]),
     "notice_months": st.integers(-5, -1),
 }

@@ -194,6 +194,9 @@ def test_a_missing_required_business_field_is_an_error_naming_its_path(path):
         ("business.segments[1].uncontrollable_churn_share", 1.5),
         ("business.service.csat", 1.4),
         ("business.service.people.weight", 2.0),
+        ("scenario.monthly_fee", 1e12),
+        ("scenario.tools_spend_per_month", 1e300),
+        ("scenario.annual_discount_rate", 1e-17),
     ],
 )
 def test_an_invalid_value_is_an_error_naming_its_path(path, value):
@@ -201,6 +204,26 @@ def test_an_invalid_value_is_an_error_naming_its_path(path, value):
     _set(data, path, value)
     with pytest.raises(ScenarioFileError, match=names_path(path)):
         read(data)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "rule"),
+    [
+        (
+            "scenario.monthly_fee",
+            1e12,
+            "from 0 to 1,000,000,000 currency units per customer-month",
+        ),
+        ("scenario.people_spend_per_month", 2e9, "from 0 to 1,000,000,000 currency units a month"),
+        ("scenario.annual_discount_rate", 1e-9, "from 0.000001 to 1 a year"),
+    ],
+)
+def test_an_absurd_amount_or_rate_is_refused_with_its_range_and_unit(path, value, rule):
+    data = document()
+    _set(data, path, value)
+    with pytest.raises(ScenarioFileError) as refused:
+        read(data)
+    assert str(refused.value).startswith(f"{path}: must be {rule}")
 
 
 def test_a_non_finite_number_is_rejected():
