@@ -37,6 +37,11 @@ RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app \
 ENV SERVICE_GAP_STORE_PATH=/data/service-gap.sqlite
 VOLUME ["/data"]
 USER app
+# Compile the Monte Carlo engine's loop (simulator/cohort_pools.py) at build time: numba caches
+# the machine code in the app user's home, so a new container's first Uncertainty or Explore
+# page does not wait seconds for the compiler.
+RUN python -c "from simulator.batch import simulate_draws; from simulator.sample import \
+example_scenario, sample_business; simulate_draws(sample_business(), example_scenario(), draws=1)"
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

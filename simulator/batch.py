@@ -30,7 +30,7 @@ business's (or scenario's) value.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -58,7 +58,6 @@ WORKERS = 2
 
 _LOG_CUT = 15.0  # nodes whose density is below e^-15 of the peak for every exposure are cut
 _SAME_PATH = 1e-13  # relative difference of multipliers below which two paths are the same
-_MONTH_BLOCK = 4  # months of survival factors computed together
 _REFERENCE_PRICE_RISE = math.log(1.1)  # the +10 % increase the notice-month shock is stated for
 
 
@@ -109,6 +108,8 @@ def simulate_draws(
     *,
     service_works: np.ndarray | None = None,
     draws: int | None = None,
+    quadrature: Quadrature | None = None,
+    on_chunk: Callable[[int], None] | None = None,
 ) -> BatchProjection:
     """Project ``scenario`` for every draw of parameter ``values``.
 
@@ -123,12 +124,109 @@ def simulate_draws(
         (model.md section 3.4, implementation failure). All True when omitted.
     draws
         Number of draws; needed only when neither ``values`` nor ``service_works`` says it.
+    quadrature
+        The survival quadrature of these draws (:func:`quadrature`), when the caller already
+        has it (a baseline and its scenario share it, as do blocks of one run); computed here
+        otherwise.
+    on_chunk
+        Called with the number of draws done after each chunk of at most :data:`DRAW_CHUNK`
+        draws (in the calling thread).
 
     Returns
     -------
     BatchProjection
     """
-    values = {k: np.asarray(v, dtype=float).reshape(-1) for k, v in (values or {}).items()}
+    values = _as_columns(values)
+    n = _draw_count(values, service_works, draws)
+    works = np.ones(n, bool) if service_works is None else np.asarray(service_works, bool)
+    if quadrature is None:
+        quadrature = quadrature_of(business, scenario, values, draws=n)
+    elif quadrature.draws != n:
+        raise ValueError(f"the quadrature is for {quadrature.draws} draws, not {n}")
+    # Every worker gets a share of the draws, in chunks of at most DRAW_CHUNK.
+    size = min(DRAW_CHUNK, -(-n // WORKERS))
+    starts = range(0, n, size)
+
+    def run(start: int) -> _Chunk:
+        stop = min(start + size, n)
+        part = {k: v[start:stop] for k, v in values.items()}
+        nodes = quadrature.rows(start, stop)
+        return _chunk(business, scenario, part, works[start:stop], nodes.segments)
+
+    chunks = []
+    with ThreadPoolExecutor(max_workers=min(WORKERS, len(starts))) as pool:
+        for chunk in pool.map(run, starts):
+            chunks.append(chunk)
+            if on_chunk is not None:
+                on_chunk(min(n, len(chunks) * size))
+    return BatchProjection(
+        segments=tuple(s.name for s in business.segments),
+        customers=np.concatenate([c.customers for c in chunks]),
+        revenue=np.concatenate([c.revenue for c in chunks]),
+        contribution=np.concatenate([c.contribution for c in chunks]),
+        cash_flow=np.concatenate([c.cash_flow for c in chunks]),
+        npv=np.concatenate([c.npv for c in chunks]),
+        quadrature_error=max(c.error for c in chunks),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Quadrature:
+    """The survival quadrature of a run of draws: per segment, nodes shared by every draw and
+    one set of weights per draw (:func:`quadrature_of`).
+
+    The nodes come from all the run's draws at once, so a draw's result does not depend on
+    which other draws share its chunk or block, only on the set of (alpha, beta) values in
+    the run; a scenario and its no-change baseline over the same draws and horizon share it.
+    """
+
+    segments: tuple[_Nodes, ...]
+    draws: int
+
+    def rows(self, start: int, stop: int) -> Quadrature:
+        """The same nodes, with the weights of draws ``start:stop`` only."""
+        return Quadrature(
+            segments=tuple(
+                _Nodes(n.s, n.stride, n.weights[start:stop], n.masses[start:stop], n.error)
+                for n in self.segments
+            ),
+            draws=stop - start,
+        )
+
+
+def quadrature_of(
+    business: Business,
+    scenario: Scenario,
+    values: Mapping[str, np.ndarray] | None = None,
+    *,
+    draws: int | None = None,
+) -> Quadrature:
+    """The :class:`Quadrature` of ``business`` for the draws of ``values`` (as in
+    :func:`simulate_draws`) over ``scenario``'s horizon; only the horizon of ``scenario``
+    matters."""
+    values = _as_columns(values)
+    every = _Values(values, _draw_count(values, None, draws))
+    return Quadrature(
+        segments=tuple(
+            _mixing_nodes(
+                seg,
+                lambda f, seg=seg: every.get(f"segments.{seg.name}.{f}", getattr(seg, f)),
+                len(seg.base_customers_by_tenure) + 2 * scenario.horizon_months,
+            )
+            for seg in business.segments
+        ),
+        draws=every.draws,
+    )
+
+
+def _as_columns(values: Mapping[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v, dtype=float).reshape(-1) for k, v in (values or {}).items()}
+
+
+def _draw_count(
+    values: Mapping[str, np.ndarray], service_works: np.ndarray | None, draws: int | None
+) -> int:
+    """The number of draws all the inputs agree on."""
     sizes = {v.size for v in values.values()}
     if service_works is not None:
         sizes.add(np.asarray(service_works).size)
@@ -139,43 +237,7 @@ def simulate_draws(
     (n,) = sizes
     if n < 1:
         raise ValueError("at least one draw is needed")
-    works = np.ones(n, bool) if service_works is None else np.asarray(service_works, bool)
-    # One set of quadrature nodes per segment for the whole run, from all draws: a draw's
-    # result then does not depend on which other draws share its chunk (nor on the chunking),
-    # only on the set of (alpha, beta) values in the run.
-    every = _Values(values, n)
-    mixing = [
-        _mixing_nodes(
-            seg,
-            lambda f, seg=seg: every.get(f"segments.{seg.name}.{f}", getattr(seg, f)),
-            len(seg.base_customers_by_tenure) + 2 * scenario.horizon_months,
-        )
-        for seg in business.segments
-    ]
-    # Every worker gets a share of the draws, in chunks of at most DRAW_CHUNK.
-    size = min(DRAW_CHUNK, -(-n // WORKERS))
-    starts = range(0, n, size)
-
-    def run(start: int) -> _Chunk:
-        stop = min(start + size, n)
-        part = {k: v[start:stop] for k, v in values.items()}
-        nodes = [_Nodes(m.s, m.stride, m.weights[start:stop], m.error) for m in mixing]
-        return _chunk(business, scenario, part, works[start:stop], nodes)
-
-    if len(starts) > 1:
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            chunks = list(pool.map(run, starts))
-    else:
-        chunks = [run(0)]
-    return BatchProjection(
-        segments=tuple(s.name for s in business.segments),
-        customers=np.concatenate([c.customers for c in chunks]),
-        revenue=np.concatenate([c.revenue for c in chunks]),
-        contribution=np.concatenate([c.contribution for c in chunks]),
-        cash_flow=np.concatenate([c.cash_flow for c in chunks]),
-        npv=np.concatenate([c.npv for c in chunks]),
-        quadrature_error=max(c.error for c in chunks),
-    )
+    return n
 
 
 @dataclass(frozen=True)
@@ -213,7 +275,7 @@ def _chunk(
     scenario: Scenario,
     values: Mapping[str, np.ndarray],
     works: np.ndarray,
-    mixing: list[_Nodes],
+    mixing: tuple[_Nodes, ...],
 ) -> _Chunk:
     v = _Values(values, works.size)
     horizon = scenario.horizon_months
@@ -229,6 +291,8 @@ def _chunk(
         r = ops.lever(lever)
         budget = v.get(f"scenario.{lever}_spend_per_month", scenario.spend_per_month(lever))
         spend = spend + budget
+        if not budget.any():
+            continue  # no spend, no response (hill(0) = 0)
         half_life = v.get(f"service.{lever}.ramp_half_life_months", r.ramp_half_life_months)
         stock = ramp(budget * keep, half_life)
         response = hill(
@@ -328,23 +392,15 @@ def _segment(
     m = scenario.price_change_month
 
     counts = np.asarray(seg.base_customers_by_tenure, dtype=float)
-    nodes, stride, weights, error = mixing.s, mixing.stride, mixing.weights, mixing.error
-    log_keep = -nodes
-    masses = _base_masses(log_keep, weights, counts)
+    nodes, stride, weights, masses = mixing.s, mixing.stride, mixing.weights, mixing.masses
+    # kappa matters only in the draws where a notice shock reaches someone.
     kappa = _shock_coefficients(
-        log_keep,
+        -nodes,
         masses,
-        p("notice_shock_churn_per_10pct")[:, 0],
+        np.where(hazard.shock_per_kappa.any(axis=-1), p("notice_shock_churn_per_10pct")[:, 0], 0.0),
         p("uncontrollable_churn_share")[:, 0],
         p("price_threshold")[:, 0],
     )[:, None]
-
-    def multiplier(key: tuple[bool, bool, bool]) -> np.ndarray:
-        grandfathered, shocked, referred = key
-        return hazard.multiplier(
-            kappa, grandfathered=grandfathered, shocked=shocked, referred=referred
-        )
-
     base_key = (scenario.grandfather_existing, True, False)
     acquired = months
     grandfathered_new = scenario.grandfather_existing & (acquired < m)
@@ -352,57 +408,61 @@ def _segment(
     keys = {base_key}
     for g, s in zip(grandfathered_new, shocked_new, strict=True):
         keys.update({(bool(g), bool(s), False), (bool(g), bool(s), True)})
-    paths = {key: multiplier(key) for key in sorted(keys)}
+    paths = hazard.multipliers(kappa, keys)
 
     paid = float(seg.paid_acquisitions_per_month)
     referral_rate = p("referral_rate_per_month") * referral_uplift
-    # One pool of cohorts per multiplier path; a pool whose path from month t on is that of
-    # another pool with the same price joins it then (e.g. once a notice shock has faded).
+    # One pool of cohorts per multiplier path. A pool whose path from month t on is that of
+    # another pool with the same price joins it then (e.g. once a notice shock has faded); a
+    # pool that joins at month 0 is never kept apart at all.
     joins = _joins(paths, horizon)
-    # Pool states are (K, draws): node-major, so each month's update runs over whole rows.
-    per_node = np.ascontiguousarray(weights.T)
-    pools = {key: np.zeros_like(per_node) for key in paths}
-    pools[base_key] = np.ascontiguousarray(masses.T) * counts.sum()
-    any_grandfathered = any(key[0] for key in paths)
-    seg_customers = np.empty((v.draws, horizon))
-    old_price = np.zeros((v.draws, horizon))
-    referred = np.empty((v.draws, horizon))
-    previous = np.full(v.draws, counts.sum())
     home = {key: key for key in paths}
-    # Survival factors a few months at a time (cache-sized, no large temporaries); a path with
-    # the same multiplier every month (the baseline) needs them once.
-    steady = {key: bool(np.all(c == c[:, :1])) for key, c in paths.items()}
-    block = {
-        key: np.empty((1 if steady[key] else _MONTH_BLOCK, nodes.size, v.draws)) for key in paths
-    }
-    for key in paths:
-        if steady[key]:
-            _survival_factors(paths[key][:, :1], nodes, stride, block[key])
+    for key, into in joins.pop(0, ()):
+        home[key] = into
+    pools = [key for key in sorted(paths) if home[key] == key]
+    index = {key: i for i, key in enumerate(pools)}
+    start_pool = index[home[base_key]]
+    join_month, join_from, join_into = [], [], []
+    paid_pool = np.empty(horizon, np.int64)
+    referred_pool = np.empty(horizon, np.int64)
     for t in range(horizon):
-        if t % _MONTH_BLOCK == 0:
-            stop = min(t + _MONTH_BLOCK, horizon)
-            for key in pools:
-                if not steady[key]:
-                    _survival_factors(paths[key][:, t:stop], nodes, stride, block[key][: stop - t])
         for key, into in joins.get(t, ()):
-            pools[into] += pools.pop(key)
-            for k, h in home.items():
-                if h == key:
-                    home[k] = into
-        # Every cohort already here renews (or leaves) at the start of month t + 1.
-        for key, state in pools.items():
-            state *= block[key][0 if steady[key] else t % _MONTH_BLOCK]
-        key_paid = home[(bool(grandfathered_new[t]), bool(shocked_new[t]), False)]
-        key_referred = home[(bool(grandfathered_new[t]), bool(shocked_new[t]), True)]
-        pools[key_paid] += paid * per_node
-        referred[:, t] = referral_rate[:, t] * previous
-        pools[key_referred] += referred[:, t] * per_node
-        seg_customers[:, t] = sum(state.sum(axis=0) for state in pools.values())
-        if any_grandfathered:
-            for key, state in pools.items():
-                if key[0]:
-                    old_price[:, t] += state.sum(axis=0)
-        previous = seg_customers[:, t]
+            join_month.append(t)
+            join_from.append(index[key])
+            join_into.append(index[into])
+            home.update({k: into for k, h in home.items() if h == key})
+        paid_pool[t] = index[home[(bool(grandfathered_new[t]), bool(shocked_new[t]), False)]]
+        referred_pool[t] = index[home[(bool(grandfathered_new[t]), bool(shocked_new[t]), True)]]
+    # Imported here: numba takes a good part of a second to import, and the command line's
+    # calibrate and the single-scenario pages never need it.
+    from simulator.cohort_pools import run_pools
+
+    per_node = np.ascontiguousarray(weights.T)
+    # Months before draws, so that each month's values for a tile of draws are contiguous.
+    seg_customers = np.empty((horizon, v.draws))
+    old_price = np.zeros((horizon, v.draws))
+    referred = np.empty((horizon, v.draws))
+    run_pools(
+        np.stack([np.broadcast_to(paths[key], (v.draws, horizon)) for key in pools]),
+        nodes,
+        stride,
+        per_node,
+        np.ascontiguousarray(masses.T) * counts.sum(),
+        start_pool,
+        np.full(v.draws, counts.sum()),
+        paid * per_node,
+        paid_pool,
+        referred_pool,
+        np.ascontiguousarray(np.broadcast_to(referral_rate, (v.draws, horizon))),
+        np.array(join_month, np.int64),
+        np.array(join_from, np.int64),
+        np.array(join_into, np.int64),
+        np.array([key[0] for key in pools]),
+        seg_customers,
+        old_price,
+        referred,
+    )
+    seg_customers, old_price, referred = seg_customers.T, old_price.T, referred.T
 
     rev_old = arpu * arpu_uplift
     rev_new = arpu * factor * arpu_uplift + fee
@@ -420,7 +480,7 @@ def _segment(
         revenue=revenue,
         contribution=contribution,
         acquisition=acquisition,
-        error=error,
+        error=mixing.error,
     )
 
 
@@ -450,22 +510,27 @@ def _joins(
 @dataclass(frozen=True)
 class _Nodes:
     """Quadrature of theta's mixing distribution: nodes s_k = -ln(1 - theta_k) shared by all
-    draws (node 0 is the atom at s = 0), the squaring stride m (:func:`_survival_factors`),
-    weights (draws, K), and the largest relative error found by the check."""
+    draws (node 0 is the atom at s = 0), the squaring stride m (s doubles every m nodes:
+    :func:`simulator.cohort_pools.run_pools`), weights (draws, K), the share of today's base
+    on each node (draws, K; :func:`_base_masses`), and the largest relative error found by
+    the check."""
 
     s: np.ndarray
     stride: int
     weights: np.ndarray
+    masses: np.ndarray
     error: float
 
 
 def _mixing_nodes(seg: Segment, p, max_exposure: int) -> _Nodes:
     """The :class:`_Nodes` of segment ``seg`` for the draws whose values ``p(field)`` gives."""
     alpha = p("sbg_alpha")[:, 0]
+    counts = np.asarray(seg.base_customers_by_tenure, dtype=float)
     if seg.constant_monthly_churn is not None:
         # Node 0 is always the atom at s = 0; here it is empty.
         s = np.array([0.0, -math.log1p(-seg.constant_monthly_churn)])
-        return _Nodes(s, 1, np.tile([0.0, 1.0], (alpha.size, 1)), 0.0)
+        weights = np.tile([0.0, 1.0], (alpha.size, 1))
+        return _Nodes(s, 1, weights, weights, 0.0)
     beta = p("sbg_beta")[:, 0]
     emax = float(max(max_exposure, 1))
     check = np.unique(np.concatenate(([0.5, 1.0], np.geomspace(1.0, emax, 6))))
@@ -478,7 +543,7 @@ def _mixing_nodes(seg: Segment, p, max_exposure: int) -> _Nodes:
         if error <= QUADRATURE_TOLERANCE:
             break
         stride *= 2
-    return _Nodes(s, stride, weights, error)
+    return _Nodes(s, stride, weights, _base_masses(-s, weights, counts), error)
 
 
 def _log_grid_nodes(
@@ -503,7 +568,9 @@ def _log_grid_nodes(
     log_keep = np.log(-np.expm1(-s))
     log_s = np.log(s)
     needed = np.zeros(s.size, bool)
-    for exposure in np.concatenate(([0.0], np.geomspace(1.0, max_exposure, 12))):
+    # More exposure moves the bump towards s = 0 (it multiplies the density by e^(-E s)), so
+    # the bumps of exposures 0 and E_max bound those of every exposure in between.
+    for exposure in (0.0, max_exposure):
         log_bump = (alpha[:, None] - 1.0) * log_keep - (beta[:, None] + exposure) * s + log_s
         needed |= np.any(log_bump >= log_bump.max(axis=1, keepdims=True) - _LOG_CUT, axis=0)
     # Keep whole strides so that the squaring chain stays aligned.
@@ -520,25 +587,6 @@ def _log_grid_nodes(
     return nodes, weights / weights.sum(axis=1, keepdims=True)
 
 
-def _survival_factors(c: np.ndarray, s: np.ndarray, stride: int, out: np.ndarray) -> None:
-    """Write exp(-c_t s_k) for a block of months into ``out`` (months, K, draws).
-
-    ``c`` is (draws, months). Node 0 is the atom at s = 0 (factor 1). Only the first
-    ``stride`` geometric nodes need an exponential: s doubles every ``stride`` nodes, so each
-    further factor is the square of an earlier one. Squaring is done on g = x - 1
-    (g' = g (2 + g)), which keeps full relative precision where x is close to 1; squaring x
-    itself would double its relative rounding error at every step.
-    """
-    out[:, 0] = 0.0
-    head = min(stride, s.size - 1)
-    np.expm1(-c.T[:, None, :] * s[1 : 1 + head, None], out=out[:, 1 : 1 + head])
-    for i in range(1 + stride, s.size, stride):
-        width = min(stride, s.size - i)
-        g = out[:, i - stride : i - stride + width]
-        np.multiply(g, 2.0 + g, out=out[:, i : i + width])
-    out += 1.0
-
-
 def _base_masses(log_keep: np.ndarray, weights: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Share of today's base on each node: a customer of tenure n has survived n renewals, so
     sits on node k with weight w_k (1 - theta_k)^n / sum_j w_j (1 - theta_j)^n."""
@@ -548,8 +596,8 @@ def _base_masses(log_keep: np.ndarray, weights: np.ndarray, counts: np.ndarray) 
     # Scaled by the largest node survival per tenure so nothing underflows; the scale cancels.
     log_survival = np.outer(log_keep, tenure)
     survival = np.exp(log_survival - log_survival.max(axis=0))
-    per_tenure = np.einsum("dk,kn->dn", weights, survival)
-    return weights * np.einsum("dn,kn->dk", (counts / counts.sum()) / per_tenure, survival)
+    per_tenure = weights @ survival
+    return weights * (((counts / counts.sum()) / per_tenure) @ survival.T)
 
 
 def _shock_coefficients(

@@ -21,6 +21,7 @@ Kalyanaram, G., Winer, R. (1995); Tversky, A., Kahneman, D. (1991); Homburg, C. 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -110,6 +111,32 @@ class HazardPaths:
             log_c = log_c + self.log_phi
         return self.u + (1.0 - np.asarray(self.u)) * np.exp(log_c)
 
+    def multipliers(
+        self, kappa: ArrayLike, keys: Iterable[tuple[bool, bool, bool]]
+    ) -> dict[tuple[bool, bool, bool], np.ndarray]:
+        """:meth:`multiplier` for several (grandfathered, shocked, referred) keys at once.
+
+        The same values to rounding (exp(a + b) taken as exp(a) exp(b)), with one exponential
+        per log-hazard term instead of one per key: what the Monte Carlo engine needs for its
+        many draws x months.
+        """
+        keys = sorted(set(keys))
+        u = np.asarray(self.u)
+        service = np.exp(self.service)
+        relative: dict[tuple[bool, bool], np.ndarray] = {(True, False): service}
+        if any(not g for g, _, _ in keys):
+            relative[(False, False)] = service * np.exp(self.lasting)
+        if any(not g and s for g, s, _ in keys):
+            shock = np.exp(np.asarray(kappa) * self.shock_per_kappa)
+            relative[(False, True)] = relative[(False, False)] * shock
+        phi = np.exp(np.asarray(self.log_phi))
+        out = {}
+        for key in keys:
+            grandfathered, shocked, referred = key
+            rel = relative[(grandfathered, shocked and not grandfathered)]
+            out[key] = u + (1.0 - u) * (rel * phi if referred else rel)
+        return out
+
 
 def hazard_paths(
     scenario: Scenario,
@@ -140,6 +167,21 @@ def hazard_paths(
     phase = np.clip((months - m + 1) / scenario.phase_in_months, 0.0, 1.0)
     factor = 1.0 + np.asarray(price_change) * phase
     fee = np.where(months >= m, monthly_fee, 0.0)
+    changes = (np.asarray(price_change) != 0) | (np.asarray(monthly_fee) != 0)
+    service = np.log1p(-np.asarray(max_service_churn_reduction)) * dq
+    if not np.any(changes):
+        # Today's price throughout (a baseline): no lasting response, no shock; the terms
+        # below would be exactly 0 too (ln 1 = 0), at the cost of many logarithms.
+        none = np.zeros(np.broadcast(service, np.asarray(lasting_price_elasticity)).shape)
+        return HazardPaths(
+            factor=factor,
+            fee=fee,
+            lasting=none,
+            shock_per_kappa=none,
+            service=service,
+            u=uncontrollable_churn_share,
+            log_phi=np.log(referred_churn_multiplier),
+        )
     index = factor + np.asarray(fee_salience) * fee / arpu_per_month
     final_index = (
         1.0 + np.asarray(price_change) + np.asarray(fee_salience) * monthly_fee / arpu_per_month
@@ -150,13 +192,12 @@ def hazard_paths(
     lasting = np.asarray(lasting_price_elasticity) * lasting_price_term(
         index, decrease_response_ratio, price_threshold, moderation
     )
-    changes = (np.asarray(price_change) != 0) | (np.asarray(monthly_fee) != 0)
     return HazardPaths(
         factor=factor,
         fee=fee,
         lasting=lasting,
         shock_per_kappa=changes * moderation * gaps,
-        service=np.log1p(-np.asarray(max_service_churn_reduction)) * dq,
+        service=service,
         u=uncontrollable_churn_share,
         log_phi=np.log(referred_churn_multiplier),
     )

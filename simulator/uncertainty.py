@@ -41,9 +41,9 @@ import pandas as pd
 from scipy.special import ndtr
 from scipy.stats import rankdata
 
-from simulator.batch import BatchProjection, beats, simulate_draws
+from simulator.batch import BatchProjection, Quadrature, beats, quadrature_of, simulate_draws
 from simulator.evaluate import BREAKEVEN_SCALE_MAX, breakeven_elasticity
-from simulator.params import Business, Scenario
+from simulator.params import MIN_ANNUAL_DISCOUNT_RATE, Business, Scenario
 from simulator.priors import (
     FAILURE_PATH,
     ParameterDraws,
@@ -55,9 +55,6 @@ from simulator.priors import (
 DEFAULT_DRAWS = 2000
 """Monte Carlo draws N by default: the standard error of P(beat) is at most sqrt(0.25 / N),
 1.1 points at N = 2,000 (model.md 5.2)."""
-
-BLOCK_DRAWS = 2500
-"""Draws projected per block between two progress reports."""
 
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 """Quantiles of a fan chart: the median and the 50 % and 90 % bands (model.md 5.3)."""
@@ -251,23 +248,20 @@ def _rows(parameters: ParameterDraws, start: int, stop: int) -> ParameterDraws:
     )
 
 
-def _concatenate(parts: list[BatchProjection]) -> BatchProjection:
-    if len(parts) == 1:
-        return parts[0]
-    return BatchProjection(
-        segments=parts[0].segments,
-        customers=np.concatenate([p.customers for p in parts]),
-        revenue=np.concatenate([p.revenue for p in parts]),
-        contribution=np.concatenate([p.contribution for p in parts]),
-        cash_flow=np.concatenate([p.cash_flow for p in parts]),
-        npv=np.concatenate([p.npv for p in parts]),
-        quadrature_error=max(p.quadrature_error for p in parts),
-    )
-
-
-def _project(business: Business, scenario: Scenario, parameters: ParameterDraws) -> BatchProjection:
+def _project(
+    business: Business,
+    scenario: Scenario,
+    parameters: ParameterDraws,
+    quadrature: Quadrature | None = None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> BatchProjection:
     return simulate_draws(
-        business, scenario, parameters.values, service_works=parameters.service_works
+        business,
+        scenario,
+        parameters.values,
+        service_works=parameters.service_works,
+        quadrature=quadrature,
+        on_chunk=on_chunk,
     )
 
 
@@ -295,7 +289,8 @@ def monte_carlo(
     spread
         Width of every prior, 0-1 (0: every draw is the business's current values).
     on_progress
-        Called with the fraction done (0-1) after each block of :data:`BLOCK_DRAWS` draws.
+        Called with the fraction done (0-1) after each chunk of draws projected
+        (:data:`simulator.batch.DRAW_CHUNK`).
     reuse
         An earlier run whose draws and baseline are taken over when they are the ones this
         run would compute (same business, draws, seed, spread and no-change scenario: another
@@ -315,17 +310,21 @@ def monte_carlo(
     parameters = (
         reuse.parameters if same else draw_parameters(business, draws, seed=seed, spread=spread)
     )
-    scn_parts, base_parts = [], []
-    for start in range(0, draws, BLOCK_DRAWS):
-        stop = min(start + BLOCK_DRAWS, draws)
-        block = _rows(parameters, start, stop)
-        if not same:
-            base_parts.append(_project(business, baseline_scenario, block))
-        scn_parts.append(_project(business, scenario, block))
-        if on_progress is not None:
-            on_progress(stop / draws)
-    scn = _concatenate(scn_parts)
-    base = reuse.baseline if same else _concatenate(base_parts)
+    # One quadrature for both projections (only the horizon matters).
+    nodes = quadrature_of(business, scenario, parameters.values, draws=draws)
+    work = draws if same else 2 * draws
+
+    def progress(offset: int) -> Callable[[int], None] | None:
+        if on_progress is None:
+            return None
+        return lambda done: on_progress((offset + done) / work)
+
+    base = (
+        reuse.baseline
+        if same
+        else _project(business, baseline_scenario, parameters, nodes, progress(0))
+    )
+    scn = _project(business, scenario, parameters, nodes, progress(work - draws))
     return MonteCarlo(
         draws=draws,
         seed=seed,
@@ -344,8 +343,9 @@ def _delta_npv_rows(business: Business) -> RowEvaluator:
     """Delta NPV (scenario minus its baseline) for every row of a parameter design."""
 
     def evaluate_rows(scenario: Scenario, parameters: ParameterDraws) -> np.ndarray:
-        scn = _project(business, scenario, parameters)
-        base = _project(business, scenario.without_changes(), parameters)
+        nodes = quadrature_of(business, scenario, parameters.values, draws=parameters.draws)
+        scn = _project(business, scenario, parameters, nodes)
+        base = _project(business, scenario.without_changes(), parameters, nodes)
         return scn.npv - base.npv
 
     return evaluate_rows
@@ -354,7 +354,9 @@ def _delta_npv_rows(business: Business) -> RowEvaluator:
 def _setting_variants(scenario: Scenario) -> list[tuple[str, float, float, Scenario, Scenario]]:
     """(setting, low value, high value, low scenario, high scenario) for the tornado."""
     rate = scenario.annual_discount_rate
-    low_rate, high_rate = (min(1.0, rate * f) for f in DISCOUNT_RATE_FACTORS)
+    low_rate, high_rate = (
+        min(1.0, max(MIN_ANNUAL_DISCOUNT_RATE, rate * f)) for f in DISCOUNT_RATE_FACTORS
+    )
     h = scenario.horizon_months
     low_h = max(12, scenario.price_change_month, h - HORIZON_STEP_MONTHS)
     high_h = min(120, h + HORIZON_STEP_MONTHS)

@@ -8,17 +8,20 @@ gives 1.2063) of model.md.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from simulator.price import (
+    hazard_paths,
     lasting_price_term,
     one_month_log_survival,
     reference_price_gaps,
     shock_coefficient,
     shock_multiplier_for_extra_churn,
 )
+from simulator.sample import example_scenario
 from simulator.sbg import sbg_survival
 
 from .conftest import segment
@@ -180,3 +183,35 @@ def test_one_month_log_survival_is_the_sbg_ratio_or_the_geometric_power():
     geometric = segment(constant_monthly_churn=0.02)
     got = np.exp(one_month_log_survival(geometric, np.array([0.0, 7.0]), 1.5))
     np.testing.assert_allclose(got, 0.98**1.5, rtol=EXACT)
+
+
+def test_multipliers_of_every_pool_at_once_equal_each_pool_alone():
+    """The Monte Carlo engine takes every pool's multiplier path from one call; each must be
+    the per-pool formula, c = u + (1 - u) exp(service + lasting + kappa shock + ln phi)."""
+    months = 24
+    rng = np.random.default_rng(5)
+    dq = np.minimum(1.0, rng.uniform(0, 0.1, (3, months)).cumsum(axis=1))
+    paths = hazard_paths(
+        replace(example_scenario(), monthly_fee=2.0, notice_months=2, horizon_months=months),
+        dq,
+        price_change=np.array([[0.05], [0.2], [-0.1]]),
+        monthly_fee=2.0,
+        fee_salience=1.2,
+        arpu_per_month=30.0,
+        lasting_price_elasticity=np.array([[0.5], [1.5], [0.8]]),
+        shock_half_life_months=2.0,
+        decrease_response_ratio=0.5,
+        price_threshold=0.01,
+        satisfaction_moderation=0.7,
+        max_service_churn_reduction=0.2,
+        uncontrollable_churn_share=np.array([[0.1], [0.3], [0.0]]),
+        referred_churn_multiplier=0.8,
+    )
+    kappa = np.array([[0.9], [2.0], [0.4]])
+    keys = [(g, s, r) for g in (False, True) for s in (False, True) for r in (False, True)]
+    together = paths.multipliers(kappa, keys)
+    assert set(together) == set(keys)
+    for g, s, r in keys:
+        alone = paths.multiplier(kappa, grandfathered=g, shocked=s, referred=r)
+        np.testing.assert_allclose(together[(g, s, r)], alone, rtol=1e-14)
+    assert np.ptp(together[(False, True, False)] - together[(False, False, False)]) > 0.01
