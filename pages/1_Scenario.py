@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cached, charts, exports, inputs, kpis, present, render, share, state, text
+from ui import cached, exports, inputs, kpis, present, render, share, state, text
 
 render.page_setup("nav.scenario")
 business = state.business()
@@ -32,7 +32,7 @@ with st.container(border=True):
     st.caption(text.t("breakeven.caption"))
 
 st.subheader(text.t("scenario.charts_header"))
-figures = charts.scenario_figures(evaluation, business, scenario)
+figures = cached.scenario_figures(business, scenario, text.language())
 left, right = st.columns(2)
 with left:
     render.chart(figures["customers"], key="scenario_chart_customers")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 import simulator
@@ -26,7 +27,7 @@ from simulator.customers import sample_counts, summarize_calibration
 from simulator.mapping import ColumnMapping
 from simulator.sample import sample_business
 from simulator.tables import counted_in_sql
-from ui import text
+from ui import charts, text
 from ui.store import Store, store_url
 
 SAMPLE_CUSTOMERS = Path(__file__).resolve().parents[1] / "sample_data" / "customers.csv"
@@ -198,6 +199,19 @@ def elasticity_exceedance(
 ) -> pd.DataFrame:
     """:func:`simulator.uncertainty.elasticity_exceedance` (empty unless prices rise)."""
     return simulator_uncertainty.elasticity_exceedance(business, scenario)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def scenario_figures(
+    business: simulator.Business, scenario: simulator.Scenario, language: str
+) -> dict[str, go.Figure]:
+    """:func:`ui.charts.scenario_figures` of the scenario, for ``language`` (the labels').
+
+    Shared, not copied (``st.cache_resource``): building five figures took a fifth of a
+    Scenario-page rerun that found its numbers cached, and pickling them back would cost as
+    much. Callers must not change them; ``st.plotly_chart`` only reads a figure.
+    """
+    return charts.scenario_figures(evaluate(business, scenario), business, scenario)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -11,7 +11,7 @@ import streamlit as st
 
 import simulator
 from simulator import export
-from ui import charts, memo, share, text
+from ui import cached, charts, memo, share, text
 
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,13 +22,17 @@ FALLBACK_STEM = "business"
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def projection_files(
-    evaluation: simulator.Evaluation, parameters: pd.DataFrame
+    business: simulator.Business, scenario: simulator.Scenario
 ) -> tuple[bytes, bytes]:
-    """CSV and Excel bytes of the projection (:mod:`simulator.export`).
+    """CSV and Excel bytes of the projection of ``scenario`` (:mod:`simulator.export`).
 
     Cached: writing the workbook takes about a tenth of a second, and a rerun that only moves
-    another widget should not pay it again.
+    another widget should not pay it again. Keyed by the business and scenario (small frozen
+    dataclasses), not by the evaluation and parameter table they give: hashing those
+    DataFrames took a fifth of every Scenario-page rerun.
     """
+    evaluation = cached.evaluate(business, scenario)
+    parameters = cached.parameter_table(business, scenario)
     return export.projection_csv(evaluation), export.projection_xlsx(evaluation, parameters)
 
 
@@ -105,7 +109,7 @@ def download_block(
     links back to the scenario (:func:`ui.share.link`). The memo and the PNGs are built only
     when their button is clicked, so a slider move never pays for them.
     """
-    csv_bytes, xlsx_bytes = projection_files(evaluation, parameters)
+    csv_bytes, xlsx_bytes = projection_files(business, scenario)
     stem, link = file_stem(business.name), share.link(scenario, share.SCENARIO_PATH)
     name = text.t("export.file_name", business=stem)
     files = [
