@@ -9,11 +9,15 @@ budget grid). It follows the cohort accounting of :func:`simulator.engine.simula
 * :func:`simulator.engine.simulate` evaluates B(alpha, beta + C0 + C) / B(alpha, beta + C0)
   for every cohort and month: exact, but its cost grows with cohorts x months;
 * here the churn probability theta ~ Beta(alpha, beta) is represented on quadrature nodes
-  theta_k (the trapezoid rule on logit theta, exponentially convergent for this analytic
-  integrand, plus one atom at theta = 0 for customers who practically never churn). A node's
+  theta_k (the trapezoid rule on ln s, s = -ln(1 - theta), exponentially convergent for this
+  analytic integrand, plus one atom at theta = 0 for customers who practically never churn;
+  :func:`_log_grid_nodes`). A node's
   customers survive a month with multiplier c_t with probability (1 - theta_k) ** c_t, so each
   cohort path is a running product per node and new cohorts simply add to it; a base customer
   of tenure n sits on node k with weight proportional to w_k (1 - theta_k) ** n.
+
+The month loop over pools and nodes runs compiled (:mod:`simulator.cohort_pools`); the
+rest (price paths, multipliers, service, money) is numpy over draws x months.
 
 Every run checks the quadrature against the closed form E[(1 - theta) ** E] =
 B(alpha, beta + E) / B(alpha, beta) over the exposures it can meet and refines the grid until
