@@ -9,12 +9,13 @@ temporary folder, with a fixed seed, in the bundled sample's column layout (``cu
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,9 +187,17 @@ def bench_parquet(n: int = 10_000_000, runs: int = 2) -> ScaleResult:
     )
 
 
-def bench_scale() -> list[ScaleResult]:
-    """Every scale benchmark, in one run."""
-    return [bench_kaplan_meier(), bench_csv(), bench_parquet()]
+BENCHMARKS: dict[str, Callable[[], ScaleResult]] = {
+    "kaplan-meier": bench_kaplan_meier,
+    "csv": bench_csv,
+    "parquet": bench_parquet,
+}
+"""The scale benchmarks by name, in the order they run."""
+
+
+def bench_scale(names: Sequence[str] = tuple(BENCHMARKS)) -> list[ScaleResult]:
+    """The scale benchmarks ``names`` (default every one), in one run."""
+    return [BENCHMARKS[name]() for name in names]
 
 
 def scale_table(results: list[ScaleResult]) -> str:
@@ -208,3 +217,26 @@ def scale_table(results: list[ScaleResult]) -> str:
     lines.append("")
     lines.extend(f"- {r.name}: {r.note}." for r in results)
     return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run some or all scale benchmarks and print their table; exit status 1 if one fails."""
+    parser = argparse.ArgumentParser(
+        description="Run the calibration-at-scale benchmarks and print their table."
+    )
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"benchmarks to run, of {', '.join(BENCHMARKS)} (default: all)",
+    )
+    names = parser.parse_args(argv).names or list(BENCHMARKS)
+    if unknown := sorted(set(names) - set(BENCHMARKS)):
+        parser.error(f"unknown benchmarks {unknown}; choose from {', '.join(BENCHMARKS)}")
+    results = bench_scale(names)
+    print(scale_table(results))
+    return 0 if all(r.passed for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

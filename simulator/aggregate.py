@@ -8,7 +8,9 @@ One SQL formulation of "mapped customer table -> counts" runs in two engines:
   mapped columns, keeping pyarrow's type where it suits the role (numbers for number roles,
   dates for date roles) and re-reading any other column as text for the tolerant path below;
   larger CSVs are streamed by DuckDB with every cell read as text, like
-  :func:`simulator.tables.read_table`;
+  :func:`simulator.tables.read_table`. The first rows of a CSV (:func:`sample_rows`) are read
+  as text by pyarrow's streaming reader in the same dialect (DuckDB reads them when pyarrow
+  cannot, and says what is wrong);
 * **a SQL database** through SQLAlchemy (:class:`SqlSource`: a URL and a table or a SELECT
   query), where the database does the grouping; tested on PostgreSQL.
 
@@ -41,9 +43,10 @@ Differences, documented:
   the database, only the groups come back.
 
 Each call opens its own in-memory DuckDB connection (:data:`THREADS` threads,
-:data:`MEMORY_LIMIT`, spilling to a temporary directory removed afterwards) and passes over the
-source a few times: one for the checks (by segment), one for duplicate ids (hashes first), one
-for the counts and flows together (grouping sets).
+:data:`MEMORY_LIMIT`, spilling to a temporary directory removed afterwards; one for both reads
+of :func:`sample_and_count`, which sniffs a CSV's dialect once) and passes over the source a
+few times: one for the checks (by segment), one for duplicate ids (hashes first), one for the
+counts and flows together (grouping sets).
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ from simulator.records import (
     MAX_TENURE_MONTHS,
     MIN_SEGMENT_CUSTOMERS,
     REFERRAL_PATTERN,
-    validate,
+    mapping_problems,
 )
 from simulator.tables import MAX_ROWS_SHOWN, DataError, Problem
 
@@ -86,6 +89,7 @@ __all__ = [
     "SqlSource",
     "check_source",
     "count_source",
+    "sample_and_count",
     "sample_rows",
     "source_name",
 ]
@@ -98,6 +102,10 @@ THREADS = 2
 
 Progress = Callable[[float, str], None]
 """``progress(fraction, message)``: fraction done (0 to 1) and what is happening now."""
+
+
+def _silent(fraction: float, message: str) -> None:
+    """A :data:`Progress` that reports nothing."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -367,6 +375,31 @@ def _duckdb() -> Iterator:
             con.close()
 
 
+class _Files:
+    """A DuckDB connection and the CSV dialects sniffed on it (:func:`_sniff_csv`), shared by
+    the reads of one file that one call makes (its first rows, then its mapped columns)."""
+
+    def __init__(self, con) -> None:
+        self.con = con
+        self._dialects: dict[pathlib.Path, _CsvDialect | None] = {}
+
+    def dialect(self, path: pathlib.Path) -> _CsvDialect | None:
+        """``path``'s dialect, sniffed on the first call."""
+        if path not in self._dialects:
+            self._dialects[path] = _sniff_csv(self.con, path)
+        return self._dialects[path]
+
+
+@contextmanager
+def _files(shared: _Files | None) -> Iterator[_Files]:
+    """``shared``, or a new connection (closed at the end) when it is None."""
+    if shared is not None:
+        yield shared
+        return
+    with _duckdb() as con:
+        yield _Files(con)
+
+
 _ARROW_KINDS: dict[str, Kind] = {"string": "text", "int64": "number", "double": "float"}
 
 
@@ -379,24 +412,56 @@ def _arrow_kind(type_) -> Kind | None:
     return _ARROW_KINDS.get(str(type_))
 
 
-def _read_csv_arrow(con, path: pathlib.Path, wanted: dict[str, Kind]):
-    """The mapped columns of a CSV file read whole by pyarrow (multi-threaded, typed), or None.
+@dataclass(frozen=True)
+class _CsvDialect:
+    """How pyarrow reads a CSV file, from DuckDB's sniffer: the header's names as written
+    (``names``), the rows before the first data row (``skip``), the delimiter, quote and
+    escape characters (``escape`` None: a quote is escaped by doubling it)."""
 
-    DuckDB's sniffer gives the dialect and the column names. ``wanted`` maps each column (as
-    the mapping names it) to how its roles read it: ``text`` columns are read as text, ``number``
-    and ``date`` columns are typed by pyarrow where every cell is a plain number or an ISO date
-    (time of day allowed, no time zone) and read as text otherwise, so that the checks on typed
-    columns are cheap casts and the tolerant text reading is kept for every other column.
-    Text columns come back stripped as :meth:`_Dialect.strip` strips (:func:`_strip_arrow`) and
-    each date column ``c<i>`` with its date keys ``k<i>`` (:func:`_date_key_arrow`), computed
-    once here instead of in every query.
-    Returns (table with ``row_`` and the kept columns, column names, kinds of the kept columns)
-    or None when the file is not for this path (comments, no header, unreadable): the caller
-    then reads it with DuckDB.
-    """
+    names: tuple[str, ...]
+    skip: int
+    delimiter: str
+    quote: str
+    escape: str | None
+
+    def parse_options(self, newlines_in_values: bool = True):
+        """pyarrow's ParseOptions; ``newlines_in_values`` False lets pyarrow split the file
+        among its threads at any line end (it raises ArrowInvalid when that splits a cell)."""
+        import pyarrow.csv as pa_csv
+
+        return pa_csv.ParseOptions(
+            delimiter=self.delimiter,
+            quote_char=self.quote,
+            double_quote=self.escape is None,
+            escape_char=False if self.escape is None else self.escape,
+            newlines_in_values=newlines_in_values,
+        )
+
+    def read_options(self):
+        """pyarrow's ReadOptions of the data rows, with the header's names."""
+        import pyarrow.csv as pa_csv
+
+        return pa_csv.ReadOptions(column_names=list(self.names), skip_rows=self.skip)
+
+    def convert_options(self, columns: list[str], as_text: set[str]):
+        """pyarrow's ConvertOptions: ``columns`` (as written) with read_table's missing values,
+        those in ``as_text`` read as text."""
+        import pyarrow as pa
+        import pyarrow.csv as pa_csv
+
+        return pa_csv.ConvertOptions(
+            include_columns=columns,
+            column_types={c: pa.string() for c in as_text},
+            null_values=list(_MISSING),
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        )
+
+
+def _sniff_csv(con, path: pathlib.Path) -> _CsvDialect | None:
+    """The dialect of a CSV file as DuckDB's sniffer sees it, or None when pyarrow cannot read
+    it that way (comments, no header, multi-character delimiter or quote, unreadable)."""
     import duckdb
-    import pyarrow as pa
-    import pyarrow.csv as pa_csv
 
     missing = ", ".join(_lit(m) for m in _MISSING)
     try:
@@ -413,29 +478,76 @@ def _read_csv_arrow(con, path: pathlib.Path, wanted: dict[str, Kind]):
     quote = quote or '"'
     if escape not in (None, quote) and len(escape) != 1:
         return None
-    raw_names = [str(c["name"]) for c in described]
-    names = {n.strip(): n for n in raw_names}
+    names = tuple(str(c["name"]) for c in described)
+    return _CsvDialect(names, int(skip) + 1, delimiter, quote, None if escape == quote else escape)
+
+
+def _sample_csv_arrow(path: pathlib.Path, dialect: _CsvDialect, rows: int) -> pd.DataFrame | None:
+    """The first ``rows`` rows of a CSV file, every cell as text stripped as
+    :meth:`_Dialect.strip` strips (what :func:`sample_rows` reads with DuckDB), read by
+    pyarrow's streaming reader up to the block holding the last of them; None when pyarrow
+    cannot read them (DuckDB then does, and reports what is wrong)."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    names = [n.strip() for n in dialect.names]
+    if len(set(names)) != len(names):
+        return None
+    convert = dialect.convert_options(list(dialect.names), set(dialect.names))
+    batches, read = [], 0
+    try:
+        options = dialect.read_options(), dialect.parse_options(), convert
+        with pa_csv.open_csv(path, *options) as reader:
+            for batch in reader:
+                batches.append(batch)
+                read += batch.num_rows
+                if read >= rows:
+                    break
+            table = pa.Table.from_batches(batches, reader.schema).slice(0, rows)
+    except (pa.ArrowException, OSError):
+        return None
+    columns = {n: _strip_arrow(table.column(i)) for i, n in enumerate(names)}
+    return pa.table(columns).to_pandas().astype("str")
+
+
+def _read_whole(path: pathlib.Path, dialect: _CsvDialect, convert):
+    """pyarrow's read of a whole CSV file (``convert``: its ConvertOptions), first as if no
+    cell spanned lines, which lets its threads split the file at any line end (faster), then,
+    when that fails (a cell spans lines, or any other error), allowing such cells."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    try:
+        return pa_csv.read_csv(path, dialect.read_options(), dialect.parse_options(False), convert)
+    except pa.ArrowInvalid:
+        return pa_csv.read_csv(path, dialect.read_options(), dialect.parse_options(), convert)
+
+
+def _read_csv_arrow(path: pathlib.Path, dialect: _CsvDialect, wanted: dict[str, Kind]):
+    """The mapped columns of a CSV file read whole by pyarrow (multi-threaded, typed), or None.
+
+    ``dialect`` is DuckDB's sniff (:func:`_sniff_csv`). ``wanted`` maps each column (as
+    the mapping names it) to how its roles read it: ``text`` columns are read as text, ``number``
+    and ``date`` columns are typed by pyarrow where every cell is a plain number or an ISO date
+    (time of day allowed, no time zone) and read as text otherwise, so that the checks on typed
+    columns are cheap casts and the tolerant text reading is kept for every other column.
+    Text columns come back stripped as :meth:`_Dialect.strip` strips (:func:`_strip_arrow`) and
+    each date column ``c<i>`` with its date keys ``k<i>`` (:func:`_date_key_arrow`), computed
+    once here instead of in every query.
+    Returns (table with ``row_`` and the kept columns, column names, kinds of the kept columns)
+    or None when the file is not for this path (unreadable by pyarrow): the caller then reads
+    it with DuckDB.
+    """
+    import pyarrow as pa
+
+    names = {n.strip(): n for n in dialect.names}
     all_columns = list(names)
     keep = [c for c in all_columns if c in wanted]
-    parse = pa_csv.ParseOptions(
-        delimiter=delimiter,
-        quote_char=quote,
-        double_quote=escape in (None, quote),
-        escape_char=False if escape in (None, quote) else escape,
-        newlines_in_values=True,
-    )
-    read = pa_csv.ReadOptions(column_names=raw_names, skip_rows=int(skip) + 1)
     as_text = {c for c in keep if wanted[c] == "text"}
     for _ in range(2):  # a second read when a column's inferred type does not suit its role
-        convert = pa_csv.ConvertOptions(
-            include_columns=[names[c] for c in keep],
-            column_types={names[c]: pa.string() for c in as_text},
-            null_values=list(_MISSING),
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-        )
+        convert = dialect.convert_options([names[c] for c in keep], {names[c] for c in as_text})
         try:
-            table = pa_csv.read_csv(path, read, parse, convert)
+            table = _read_whole(path, dialect, convert)
         except (pa.ArrowException, OSError):
             return None
         kinds: dict[str, Kind] = {}
@@ -457,8 +569,10 @@ def _read_csv_arrow(con, path: pathlib.Path, wanted: dict[str, Kind]):
         return None
     table = table.rename_columns([f"c{i}" for i in range(len(keep))])
     # Once here rather than in every query: text stripped, date keys (pyarrow's kernels are
-    # single-threaded and release the GIL: the columns are done side by side).
-    jobs = {i: kinds[c] for i, c in enumerate(keep) if kinds[c] in ("text", "date")}
+    # single-threaded and release the GIL: the columns are done side by side, the date keys,
+    # the longest, first so that the threads finish together).
+    jobs = {i: kinds[c] for i, c in enumerate(keep) if kinds[c] == "date"}
+    jobs |= {i: kinds[c] for i, c in enumerate(keep) if kinds[c] == "text"}
     work = {"text": _strip_arrow, "date": _date_key_arrow}
     with ThreadPoolExecutor(THREADS) as pool:
         done = dict(
@@ -485,7 +599,8 @@ def _strip_arrow(column):
     import pyarrow.compute as pc
 
     if pc.all(pc.string_is_ascii(column)).as_py() is not False:  # the only ASCII Zs is " "
-        return pc.ascii_trim(column, " ")
+        edges = pc.or_(pc.starts_with(column, " "), pc.ends_with(column, " "))
+        return pc.ascii_trim(column, " ") if pc.any(edges).as_py() else column
     return pc.utf8_trim(column, _DUCKDB_SPACES)
 
 
@@ -522,17 +637,22 @@ def _wanted(mapping: ColumnMapping) -> dict[str, Kind]:
 
 @contextmanager
 def _open(
-    source: Source, name: str, wanted: set[str] | dict[str, Kind] | None
+    source: Source,
+    name: str,
+    wanted: set[str] | dict[str, Kind] | None,
+    shared: _Files | None = None,
 ) -> Iterator[tuple[_Session, list[str]]]:
     """Open ``source``; ``wanted`` = columns to read (None: all; a dict: with how their roles
-    read them, which lets a CSV file be read typed). Yields (session, all columns)."""
+    read them, which lets a CSV file be read typed); ``shared``: the connection to use (default
+    a new one). Yields (session, all columns)."""
     if isinstance(source, SqlSource):
         with _open_sql(source, name, None if wanted is None else set(wanted)) as opened:
             yield opened
         return
     import duckdb
 
-    with _duckdb() as con:
+    with _files(shared) as files:
+        con = files.con
         session = _DuckSession(con, name)
         try:
             con.execute("SET preserve_insertion_order=false")
@@ -573,7 +693,8 @@ def _open(
                 elif (
                     isinstance(wanted, dict)
                     and path.stat().st_size <= FAST_CSV_BYTES
-                    and (typed := _read_csv_arrow(con, path, wanted)) is not None
+                    and (dialect := files.dialect(path)) is not None
+                    and (typed := _read_csv_arrow(path, dialect, wanted)) is not None
                 ):
                     table, all_columns, kinds = typed
                     con.register("source_arrow", table)
@@ -697,7 +818,20 @@ def sample_rows(source: Source, *, rows: int = 10_000, name: str | None = None) 
     name = name or source_name(source)
     if isinstance(source, pd.DataFrame):
         return source.head(rows)
-    with _open(source, name, None) as (session, _):
+    if isinstance(source, SqlSource):
+        return _sample_rows(source, rows, name, None)
+    with _files(None) as files:
+        return _sample_rows(source, rows, name, files)
+
+
+def _sample_rows(source: Source, rows: int, name: str, files: _Files | None) -> pd.DataFrame:
+    """:func:`sample_rows` of a file (``files`` its connection) or a database (None)."""
+    if files is not None and (path := pathlib.Path(source)).is_file() and not _is_parquet(path):
+        dialect = files.dialect(path)
+        table = None if dialect is None else _sample_csv_arrow(path, dialect, rows)
+        if table is not None:
+            return table
+    with _open(source, name, None, files) as (session, _):
         d = session.dialect
         cols = ", ".join(
             f"{d.strip(expr) if session.strip_text else expr} AS {_ident(c)}"
@@ -953,19 +1087,6 @@ def _date_of(key: int) -> datetime.date:
     return datetime.date(key // 10000, key // 100 % 100, key % 100)
 
 
-def _structure(columns: list[str], mapping: ColumnMapping, as_of) -> list[Problem]:
-    """Problems of the mapping itself: validate on an empty table with the source's columns.
-
-    Only the mapping's problems are kept (checks of cells may say odd things of no rows).
-    """
-    empty = pd.DataFrame(columns=columns, dtype=object)
-    return [
-        p
-        for p in validate(empty, mapping, as_of=as_of)
-        if p.message.endswith("is not in the file") or " is not mapped" in p.message
-    ]
-
-
 def _conditions(mapping: ColumnMapping, plan: _Plan, as_of_key: int | None) -> dict[str, str]:
     """Name -> SQL condition (on the typed relation) of every cell check.
 
@@ -1031,7 +1152,7 @@ def _check(
 ) -> tuple[list[Problem], _Plan | None, _Facts]:
     """All problems (as records.validate), the typed relation and the facts counting needs."""
     d = session.dialect
-    problems = _structure(all_columns, mapping, as_of)
+    problems = mapping_problems(all_columns, mapping)
     facts = _Facts()
     if any(p.message.endswith("is not in the file") for p in problems):
         return problems, None, facts
@@ -1343,9 +1464,24 @@ def count_source(
         it).
     """
     name = name or source_name(source)
-    report = progress or (lambda fraction, message: None)
+    report = progress or _silent
     report(0.0, f"Reading {name}")
-    with _open(source, name, _wanted(mapping)) as (session, all_columns):
+    counts = _count_source(source, mapping, as_of, left_truncated_at, name, report, None)
+    report(1.0, "Done")
+    return counts
+
+
+def _count_source(
+    source: Source,
+    mapping: ColumnMapping,
+    as_of: datetime.date | None,
+    left_truncated_at: float | None | Literal["auto"],
+    name: str,
+    report: Progress,
+    shared: _Files | None,
+) -> CustomerCounts:
+    """:func:`count_source` on the connection ``shared`` (None: a new one)."""
+    with _open(source, name, _wanted(mapping), shared) as (session, all_columns):
         report(0.3, "Checking the table")
         problems, plan, facts = _check(session, all_columns, mapping, as_of)
         errors = [p for p in problems if p.severity == "error"]
@@ -1353,9 +1489,52 @@ def count_source(
             raise DataError(name, errors)
         assert plan is not None
         report(0.6, "Counting customers")
-        counts = _counts(session, mapping, plan, facts, left_truncated_at)
-    report(1.0, "Done")
-    return counts
+        return _counts(session, mapping, plan, facts, left_truncated_at)
+
+
+def sample_and_count(
+    source: Source,
+    choose: Callable[[pd.DataFrame], ColumnMapping],
+    *,
+    rows: int = 10_000,
+    as_of: datetime.date | None = None,
+    name: str | None = None,
+) -> tuple[ColumnMapping, CustomerCounts]:
+    """:func:`sample_rows`, then :func:`count_source` with the mapping ``choose`` gives for them.
+
+    What the command line's ``calibrate`` does, in one go: a file is opened once (one DuckDB
+    connection, a CSV file's dialect sniffed once) for both reads.
+
+    Parameters
+    ----------
+    source
+        A CSV or Parquet file path, a DataFrame or a :class:`SqlSource`.
+    choose
+        The column mapping for the first rows of the source (e.g. the proposed one, corrected).
+    rows
+        How many rows ``choose`` sees (at most).
+    as_of
+        Observation date of a dated table; default the latest start or end date.
+    name
+        Name in error messages (default :func:`source_name`).
+
+    Returns
+    -------
+    tuple[ColumnMapping, CustomerCounts]
+        The mapping ``choose`` gave and the counts, as :func:`count_source` gives them.
+
+    Raises
+    ------
+    DataError
+        As :func:`sample_rows` and :func:`count_source`.
+    """
+    name = name or source_name(source)
+    if isinstance(source, (pd.DataFrame, SqlSource)):
+        mapping = choose(sample_rows(source, rows=rows, name=name))
+        return mapping, count_source(source, mapping, as_of=as_of, name=name)
+    with _files(None) as files:
+        mapping = choose(_sample_rows(source, rows, name, files))
+        return mapping, _count_source(source, mapping, as_of, "auto", name, _silent, files)
 
 
 _SEGMENT_CODES = 256

@@ -28,7 +28,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from simulator.aggregate import SqlSource, count_source, sample_rows, source_name
+from simulator.aggregate import SqlSource, sample_and_count, source_name
 from simulator.calibrate import calibrate
 from simulator.customers import sample_business_from_table
 from simulator.engine import MONTHLY_COLUMNS, Projection, simulate
@@ -229,11 +229,14 @@ def _calibrate(
     name = source_name(source) if isinstance(source, SqlSource) else source.name
     try:
         if _counted(source):
-            table = sample_rows(source, name=name)
-            mapping = override_mapping(
-                table, propose_mapping(table), tenure_unit=tenure_unit, **columns
+            mapping, data = sample_and_count(
+                source,
+                lambda table: override_mapping(
+                    table, propose_mapping(table), tenure_unit=tenure_unit, **columns
+                ),
+                as_of=as_of,
+                name=name,
             )
-            data = count_source(source, mapping, as_of=as_of, name=name)
         else:
             try:
                 raw = source.read_bytes()

@@ -8,6 +8,7 @@ the errors. Tenure conventions are those of :mod:`simulator.mapping`.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Literal
 
 import numpy as np
@@ -75,6 +76,52 @@ def _out_of_range(dates: pd.Series) -> pd.Series:
     return (dates < low) | (dates > high)
 
 
+def mapping_problems(columns: Iterable[str], mapping: ColumnMapping) -> list[Problem]:
+    """The mapping's own problems, before any cell is looked at (errors, no rows).
+
+    Mapped columns that are not among ``columns`` (the table's column names), one problem each
+    naming the column; when every mapped column is there, the required roles left unmapped
+    (``column`` None).
+    """
+    present = set(columns)
+    missing = [
+        Problem(column, (), f"column for {role} is not in the file", "Pick a column of the file")
+        for role, column in mapping.columns().items()
+        if column not in present
+    ]
+    if missing:
+        return missing
+    problems = []
+    if mapping.id is None:
+        problems.append(
+            Problem(
+                None, (), "Required column customer id is not mapped", "Map the customer id column"
+            )
+        )
+    if mapping.kind == "snapshot":
+        for role in ("tenure", "churned"):
+            if getattr(mapping, role) is None:
+                problems.append(
+                    Problem(
+                        None,
+                        (),
+                        f"Required column {role} is not mapped (a snapshot needs tenure and "
+                        "churned)",
+                        f"Map the {role} column, or map start and end dates for a dated table",
+                    )
+                )
+    elif mapping.start is None:
+        problems.append(
+            Problem(
+                None,
+                (),
+                "Required column start date is not mapped (a dated table needs it)",
+                "Map the start date column, or map tenure and churned for a snapshot",
+            )
+        )
+    return problems
+
+
 def validate(
     table: pd.DataFrame,
     mapping: ColumnMapping,
@@ -86,36 +133,13 @@ def validate(
     Checks the mapping against the table, then each mapped column's cells. ``as_of`` defaults
     to the latest date in the table for a dated table.
     """
-    problems: list[Problem] = []
+    problems = mapping_problems(table.columns, mapping)
+    if any(p.column is not None for p in problems):  # mapped columns missing from the file
+        return problems
 
     def add(column, mask_or_rows, message, fix, severity="error"):
         rows = _rows(mask_or_rows, table) if isinstance(mask_or_rows, pd.Series) else mask_or_rows
         problems.append(Problem(column, rows, message, fix, severity))
-
-    for role, column in mapping.columns().items():
-        if column not in table.columns:
-            add(column, (), f"column for {role} is not in the file", "Pick a column of the file")
-    if problems:
-        return problems
-
-    if mapping.id is None:
-        add(None, (), "Required column customer id is not mapped", "Map the customer id column")
-    if mapping.kind == "snapshot":
-        for role in ("tenure", "churned"):
-            if getattr(mapping, role) is None:
-                add(
-                    None,
-                    (),
-                    f"Required column {role} is not mapped (a snapshot needs tenure and churned)",
-                    f"Map the {role} column, or map start and end dates for a dated table",
-                )
-    elif mapping.start is None:
-        add(
-            None,
-            (),
-            "Required column start date is not mapped (a dated table needs it)",
-            "Map the start date column, or map tenure and churned for a snapshot",
-        )
 
     if mapping.id is not None:
         ids = table[mapping.id]

@@ -10,7 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.aggregate import SqlSource, check_source, count_source, sample_rows
+from simulator import aggregate
+from simulator.aggregate import (
+    SqlSource,
+    check_source,
+    count_source,
+    sample_and_count,
+    sample_rows,
+)
 from simulator.counts import COUNT_COLUMNS, FLOW_COLUMNS, CustomerCounts, count_records
 from simulator.mapping import ColumnMapping, propose_mapping
 from simulator.records import customer_records, validate
@@ -315,6 +322,46 @@ def test_sample_rows_reads_like_read_table(sample_head):
         table.head(50).astype(object).where(table.head(50).notna(), None),
     )
     assert propose_mapping(head) == propose_mapping(table.head(50))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'id; seg ;val\n1; a ;" 3,5 "\n2;"";NA\n3;\u00a0b\u00a0;None\n4;"c\nd";#N/A\n',
+        "id,seg\n" + "".join(f"c{i},s{i % 3}\n" for i in range(25)) + "x,y,z\n",
+    ],
+    ids=["spaces, missing values, newline in quotes", "ragged row"],
+)
+def test_sample_rows_read_by_pyarrow_as_duckdb_reads_them(tmp_path, monkeypatch, text):
+    path = tmp_path / "edge.csv"
+    path.write_text(text, encoding="utf-8")
+
+    def read():
+        try:
+            return sample_rows(path, rows=20)
+        except DataError as exc:
+            return str(exc)
+
+    fast = read()
+    monkeypatch.setattr(aggregate, "_sample_csv_arrow", lambda path, dialect, rows: None)
+    slow = read()  # DuckDB's read_csv, as before pyarrow read the first rows
+    if isinstance(slow, str):
+        assert fast == slow
+    else:
+        pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_sample_and_count_is_sample_rows_then_count_source(sample_head):
+    path, _ = sample_head
+    as_of = datetime.date(2025, 6, 30)
+    mapping, counts = sample_and_count(path, propose_mapping, rows=100, as_of=as_of)
+    assert mapping == propose_mapping(sample_rows(path, rows=100))
+    assert_counts_equal(counts, count_source(path, mapping, as_of=as_of))
+    frame = read_table(path.read_bytes(), name=path.name)
+    mapping, counts = sample_and_count(frame, propose_mapping)
+    assert_counts_equal(counts, count_source(frame, mapping))
+    with pytest.raises(DataError, match="does not exist"):
+        sample_and_count(path.with_name("missing.csv"), propose_mapping)
 
 
 def test_tab_separated_and_unreadable_sources(tmp_path):

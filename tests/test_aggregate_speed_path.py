@@ -10,6 +10,7 @@ import pathlib
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.csv
 import pytest
 
 import simulator.aggregate as aggregate
@@ -117,3 +118,27 @@ def test_typed_read_equals_duckdb_streamed_read(tmp_path: pathlib.Path, monkeypa
         for a, b in ((typed_counts.counts, streamed.counts), (typed_counts.flows, streamed.flows)):
             assert a.reset_index(drop=True).equals(b.reset_index(drop=True))
         assert typed_counts.as_of_month == streamed.as_of_month
+
+
+def test_cells_spanning_lines_across_pyarrow_blocks(tmp_path: pathlib.Path, monkeypatch):
+    """A 3 MB file whose quoted cells span lines: the first, split-anywhere read fails (a
+    block ends inside a cell), the second reads it whole; same counts as DuckDB's read."""
+    rng = np.random.default_rng(7)
+    start = np.datetime64("2020-01-01") + rng.integers(0, 1500, 40_000)
+    channel = '"paid' + "\n" * 9 + 'online"'
+    lines = ["id,start,end,revenue,segment,channel"]
+    ends = [str(d + 100) if i % 3 == 0 else "" for i, d in enumerate(start)]
+    lines += [f"C{i},{d},{ends[i]},{i % 50}.5,{'ab'[i % 2]},{channel}" for i, d in enumerate(start)]
+    path = tmp_path / "multiline.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    dialect = aggregate._sniff_csv(duckdb.connect(":memory:"), path)
+    convert = dialect.convert_options(["id", "channel"], {"id", "channel"})
+    with pytest.raises(pa.ArrowInvalid):
+        pa.csv.read_csv(path, dialect.read_options(), dialect.parse_options(False), convert)
+    whole = aggregate._read_whole(path, dialect, convert)
+    assert whole.column("channel").to_pylist() == ["paid" + "\n" * 9 + "online"] * len(start)
+    typed = count_source(path, MAPPING)
+    monkeypatch.setattr(aggregate, "FAST_CSV_BYTES", 0)  # DuckDB streams the file as text
+    streamed = count_source(path, MAPPING)
+    for a, b in ((typed.counts, streamed.counts), (typed.flows, streamed.flows)):
+        assert a.reset_index(drop=True).equals(b.reset_index(drop=True))
