@@ -26,10 +26,10 @@ def projection_files(
 ) -> tuple[bytes, bytes]:
     """CSV and Excel bytes of the projection of ``scenario`` (:mod:`simulator.export`).
 
-    Cached: writing the workbook takes about a tenth of a second, and a rerun that only moves
-    another widget should not pay it again. Keyed by the business and scenario (small frozen
-    dataclasses), not by the evaluation and parameter table they give: hashing those
-    DataFrames took a fifth of every Scenario-page rerun.
+    Built when a download button is clicked (:func:`download_block`); cached, so the other
+    format of the same scenario and a second click cost nothing. Keyed by the business and
+    scenario (small frozen dataclasses), not by the evaluation and parameter table they give:
+    hashing those DataFrames took a fifth of every Scenario-page rerun.
     """
     evaluation = cached.evaluate(business, scenario)
     parameters = cached.parameter_table(business, scenario)
@@ -106,15 +106,27 @@ def download_block(
     where a Chromium is installed, with a caption saying what is in the projection files.
 
     ``parameters`` is the scenario's :func:`simulator.assumptions.parameter_table`. The memo
-    links back to the scenario (:func:`ui.share.link`). The memo and the PNGs are built only
-    when their button is clicked, so a slider move never pays for them.
+    links back to the scenario (:func:`ui.share.link`). Every file is built only when its
+    button is clicked, so a slider move never pays for them (the workbook alone took about a
+    tenth of a second).
     """
-    csv_bytes, xlsx_bytes = projection_files(business, scenario)
     stem, link = file_stem(business.name), share.link(scenario, share.SCENARIO_PATH)
     name = text.t("export.file_name", business=stem)
     files = [
-        ("csv", csv_bytes, f"{name}.csv", CSV_MIME, ":material/download:"),
-        ("xlsx", xlsx_bytes, f"{name}.xlsx", XLSX_MIME, ":material/table_view:"),
+        (
+            "csv",
+            lambda: projection_files(business, scenario)[0],
+            f"{name}.csv",
+            CSV_MIME,
+            ":material/download:",
+        ),
+        (
+            "xlsx",
+            lambda: projection_files(business, scenario)[1],
+            f"{name}.xlsx",
+            XLSX_MIME,
+            ":material/table_view:",
+        ),
         (
             "memo",
             lambda: memo_file(business, scenario, evaluation, parameters, link),

@@ -1,5 +1,6 @@
 """Real browser: the decision memo opens offline and shows verdict, KPIs, charts and every
-assumption; the Scenario page's memo and PNG buttons download them.
+assumption; the Scenario page's memo, PNG, CSV and Excel buttons download them (every file is
+built on the click, not on each slider move).
 
 Screenshots land in artifacts/ (memo.png: the whole memo as a browser draws it offline).
 """
@@ -107,3 +108,21 @@ def test_scenario_page_downloads_the_memo_and_the_png_charts(page: Page, app_url
     assert sorted(archive.namelist()) == sorted(f"{name}.png" for name in charts.SCENARIO_FIGURES)
     for name in archive.namelist():
         assert archive.read(name).startswith(b"\x89PNG"), name
+
+
+def test_scenario_page_downloads_the_projection_as_csv_and_excel(page: Page, app_url: str):
+    page.goto(app_url + "/Scenario")
+    csv_button = page.locator(".st-key-scenario_download_csv").get_by_role("button")
+    expect(csv_button).to_be_visible(timeout=FIRST_LOAD_MS)
+    wait_for_app_idle(page)
+    with page.expect_download(timeout=DOWNLOAD_MS) as download:
+        csv_button.click()
+    assert download.value.suggested_filename.endswith(".csv")
+    rows = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert len(rows) > 12 and "month" in rows[0]
+    xlsx_button = page.locator(".st-key-scenario_download_xlsx").get_by_role("button")
+    with page.expect_download(timeout=DOWNLOAD_MS) as download:
+        xlsx_button.click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    workbook = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert "xl/workbook.xml" in workbook.namelist()
