@@ -16,13 +16,21 @@ ignoring heterogeneity. Marketing Science 29(1), 85-93.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import minimize
 from scipy.special import betaln, gammaln, hyp2f1
+
+LOG_PARAMETER_BOUND: tuple[float, float] = (-12.0, 15.0)
+"""Bounds of ln(alpha) and ln(beta) in every sBG fit (alpha, beta in [6e-6, 3.3e6]).
+
+Without an upper bound the optimiser runs off towards the homogeneous limit (alpha, beta -> inf
+with alpha / (alpha + beta) fixed: everybody has the same churn probability) whenever the data
+show no heterogeneity, and stops at arbitrary values like 1e8. A fit at the bound is such a
+limit (see :func:`simulator.survival.sbg_at_bound`)."""
 
 
 def log_survival_ratio(alpha: float, b: ArrayLike, exposure: ArrayLike) -> np.ndarray:
@@ -233,44 +241,166 @@ def fit_sbg(alive: ArrayLike) -> SBGFit:
     >>> fit = fit_sbg([1000, 869, 743, 653, 593, 551, 517, 491])
     >>> round(fit.alpha, 3), round(fit.beta, 3)
     (0.668, 3.806)
+
+    Notes
+    -----
+    The cohort is counts by tenure (churners after t periods, the survivors censored at the last
+    period), fitted as :func:`simulator.survival.fit_sbg_counts` does: projected Newton over
+    (ln alpha, ln beta) within :data:`LOG_PARAMETER_BOUND` (:func:`_fit`).
     """
     counts = _check_alive(alive)
+    churn = np.concatenate(([0.0], counts[:-1] - counts[1:]))
+    censored = np.zeros(counts.size)
+    censored[-1] = counts[-1]
+    entered = np.zeros(counts.size)
+    entered[0] = counts[0]
+    return _fit(_counts_objective(churn, censored, entered), float(counts[0]))
 
-    def negll(z: np.ndarray) -> float:
-        return -sbg_log_likelihood(float(np.exp(z[0])), float(np.exp(z[1])), counts)
 
-    best = None
-    for start in ((0.0, 0.0), (-1.0, 1.0), (1.0, 3.0)):
-        res = minimize(negll, np.array(start), method="L-BFGS-B", bounds=[(-12, 12), (-12, 15)])
-        if best is None or res.fun < best.fun:
-            best = res
-    assert best is not None
-    res = minimize(negll, best.x, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12})
-    z = res.x if res.fun <= best.fun else best.x
-    cov = _inverse_hessian(negll, z)
+_LogLikelihood = Callable[[float, float, bool], tuple[float, np.ndarray | None, np.ndarray | None]]
+"""``(alpha, beta, derivatives) -> (l, gradient, Hessian)``: an sBG log-likelihood and, when
+``derivatives`` is true, its gradient (2,) and Hessian (2, 2) in (alpha, beta) (else None)."""
+
+_START_GRID = np.stack(
+    np.meshgrid(np.arange(-4.0, 4.1, 2.0), np.arange(-2.0, 8.1, 2.0), indexing="ij"), axis=-1
+).reshape(-1, 2)
+"""Starting candidates for :func:`_fit`, (ln alpha, ln beta): alpha in e^-4 .. e^4, beta in
+e^-2 .. e^8 (mean churn from 0.02 % to 99.7 % a period), on a grid of step 2."""
+
+_MAX_NEWTON_STEP = 3.0
+"""Largest Newton step in (ln alpha, ln beta) per iteration: a trust limit far from the optimum."""
+
+_NEWTON_TOLERANCE = 1e-10
+""":func:`_fit` stops once a step moves (ln alpha, ln beta) by less than this."""
+
+
+def _fit(log_likelihood: _LogLikelihood, customers: float) -> SBGFit:
+    """Maximum-likelihood sBG fit over z = (ln alpha, ln beta) in :data:`LOG_PARAMETER_BOUND`.
+
+    Starts from the best point of :data:`_START_GRID` and takes projected Newton steps with the
+    analytic Hessian (its eigenvalues made positive where it is not positive definite, e.g.
+    along the ridge towards the homogeneous limit), each capped at :data:`_MAX_NEWTON_STEP` and
+    backtracked until the likelihood rises (Armijo); a parameter at a bound with the gradient
+    pointing out of the box stays there (Bertsekas 1982, projected Newton methods). Newton
+    converges quadratically, so the result is at the maximum to rounding.
+
+    The covariance of z is the inverse of the negative Hessian of l in z at the estimate (the
+    observed information); NaN when that Hessian is singular.
+
+    References
+    ----------
+    Bertsekas, D. (1982). Projected Newton methods for optimization problems with simple
+    constraints. SIAM J. Control and Optimization 20(2), 221-246.
+    Nocedal, J., Wright, S. (2006). Numerical Optimization, 2nd ed., sections 3.1 and 3.4.
+    """
+    lo, hi = LOG_PARAMETER_BOUND
+
+    def negll(z: np.ndarray, derivatives: bool = True) -> tuple[float, np.ndarray, np.ndarray]:
+        """-l and its gradient and Hessian in z, by the chain rule from (alpha, beta)."""
+        theta = np.exp(z)
+        value, grad, hess = log_likelihood(float(theta[0]), float(theta[1]), derivatives)
+        if grad is None or hess is None:
+            return -value, np.empty(0), np.empty(0)
+        grad_z = -grad * theta
+        return -value, grad_z, -hess * np.outer(theta, theta) + np.diag(grad_z)
+
+    values = [negll(z, False)[0] for z in _START_GRID]
+    z = _START_GRID[int(np.nanargmin(values))].copy()
+    f, g, h = negll(z)
+    for _ in range(100):
+        # Parameters at a bound whose gradient points out of the box stay where they are.
+        free = ~(((z <= lo) & (g > 0)) | ((z >= hi) & (g < 0)))
+        if not free.any():
+            break
+        step = np.zeros(2)
+        step[free] = _newton_direction(h[np.ix_(free, free)], g[free])
+        # Rounding in f (about 1e-16 |f|) must not stop the last, tiny steps near the optimum.
+        slack = 1e-13 * (1.0 + abs(f))
+        t = 1.0
+        while True:
+            z_new = np.clip(z + t * step, lo, hi)
+            f_new = negll(z_new, False)[0]
+            if f_new <= f + 1e-4 * float(g @ (z_new - z)) + slack or t < 1e-10:
+                break
+            t *= 0.5
+        moved = float(np.max(np.abs(z_new - z)))
+        if not f_new <= f + slack or moved == 0.0:
+            break
+        z = z_new
+        f, g, h = negll(z)
+        if moved < _NEWTON_TOLERANCE:
+            break
+    try:
+        cov = np.linalg.inv(h)
+    except np.linalg.LinAlgError:
+        cov = np.full((2, 2), np.nan)
     return SBGFit(
         alpha=float(np.exp(z[0])),
         beta=float(np.exp(z[1])),
-        log_likelihood=-float(negll(z)),
-        customers=float(counts[0]),
-        covariance_log=((cov[0, 0], cov[0, 1]), (cov[1, 0], cov[1, 1])),
+        log_likelihood=-float(f),
+        customers=customers,
+        covariance_log=tuple(tuple(float(v) for v in row) for row in cov),
     )
 
 
-def _inverse_hessian(f, z: np.ndarray) -> np.ndarray:
-    h = 1e-4
-    hess = np.empty((2, 2))
-    for i in range(2):
-        for j in range(2):
-            ei = np.eye(2)[i] * h
-            ej = np.eye(2)[j] * h
-            hess[i, j] = (f(z + ei + ej) - f(z + ei - ej) - f(z - ei + ej) + f(z - ei - ej)) / (
-                4 * h * h
-            )
-    try:
-        return np.linalg.inv(hess)
-    except np.linalg.LinAlgError:
-        return np.full((2, 2), np.nan)
+def _newton_direction(hess: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """Newton step -H^-1 g for a 1x1 or 2x2 Hessian, with H's eigenvalues replaced by their
+    absolute values (at least 1e-8 of the largest) so it is a descent direction, and scaled to
+    at most :data:`_MAX_NEWTON_STEP` in each coordinate (Nocedal & Wright 2006, section 3.4)."""
+    eigenvalues, vectors = np.linalg.eigh(hess)
+    size = np.abs(eigenvalues)
+    size = np.maximum(size, 1e-8 * max(float(size.max()), 1e-300))
+    step = -vectors @ ((vectors.T @ grad) / size)
+    longest = float(np.max(np.abs(step)))
+    return step * (_MAX_NEWTON_STEP / longest) if longest > _MAX_NEWTON_STEP else step
+
+
+def _counts_objective(churn: np.ndarray, cens: np.ndarray, enter: np.ndarray) -> _LogLikelihood:
+    """The censored, left-truncated sBG log-likelihood on counts by tenure, in risk-set form.
+
+    With r_u customers at risk in period u (entered at a tenure below u and not yet gone) and
+    e_u churning in it, each period is a binomial draw with the aggregate hazard
+    h_u = alpha / (alpha + beta + u - 1) (model.md section 2.2; Fader & Hardie 2007):
+
+    l = sum_u [e_u ln h_u + (r_u - e_u) ln(1 - h_u)]
+      = E ln alpha - sum_u r_u ln x_u + sum_u (r_u - e_u) ln b_u,
+
+    b_u = beta + u - 1, x_u = alpha + b_u, E = sum e_u. This equals the sum over customers of
+    ln P(T = t) or ln S(t), minus ln S(entry) (the product S(t) = prod_u (1 - h_u)
+    telescopes), with no special function. Derivatives:
+
+    dl/d alpha = E / alpha - sum r / x,  dl/d beta = sum [alpha r / (b x) - e / b],
+    d2l/d alpha2 = -E / alpha^2 + sum r / x^2,  d2l/d alpha d beta = sum r / x^2,
+    d2l/d beta2 = sum [e / b^2 - alpha r (b + x) / (b^2 x^2)],
+
+    each written without differences of nearly equal terms (stable as alpha -> 0 or beta -> inf).
+    """
+    # At risk in period u = 1, 2, ...: entered at tenure <= u - 1 minus left at tenure <= u - 1.
+    at_risk = np.cumsum(enter)[:-1] - np.cumsum(churn + cens)[:-1]
+    periods = np.flatnonzero(at_risk > 0)
+    r = at_risk[periods]
+    e = churn[1:][periods]
+    m = periods.astype(float)  # u - 1
+    events = float(e.sum())
+
+    def log_likelihood(
+        alpha: float, beta: float, derivatives: bool
+    ) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+        b = beta + m
+        value = float(
+            events * np.log(alpha) - e @ np.log(alpha + b) - (r - e) @ np.log1p(alpha / b)
+        )
+        if not derivatives:
+            return value, None, None
+        inv_b = 1.0 / b
+        inv_x = 1.0 / (alpha + b)
+        r_x2 = r @ (inv_x * inv_x)
+        grad = np.array([events / alpha - r @ inv_x, alpha * (r @ (inv_b * inv_x)) - e @ inv_b])
+        hess_bb = e @ (inv_b * inv_b) - alpha * (r @ ((b + alpha + b) * (inv_b * inv_x) ** 2))
+        hess = np.array([[r_x2 - events / alpha**2, r_x2], [r_x2, hess_bb]])
+        return value, grad, hess
+
+    return log_likelihood
 
 
 def _check_alive(alive: ArrayLike) -> np.ndarray:

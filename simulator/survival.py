@@ -34,9 +34,17 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.optimize import minimize, minimize_scalar
+from scipy.optimize import minimize_scalar
+from scipy.special import psi, zeta
 
-from simulator.sbg import SBGFit, _inverse_hessian, log_survival_ratio
+from simulator.sbg import (
+    LOG_PARAMETER_BOUND,
+    SBGFit,
+    _counts_objective,
+    _fit,
+    _LogLikelihood,
+    log_survival_ratio,
+)
 
 __all__ = [
     "GeometricFit",
@@ -53,14 +61,6 @@ __all__ = [
     "sbg_log_likelihood_counts",
     "sbg_log_likelihood_intervals",
 ]
-
-LOG_PARAMETER_BOUND: tuple[float, float] = (-12.0, 15.0)
-"""Bounds of ln(alpha) and ln(beta) in every sBG fit (alpha, beta in [6e-6, 3.3e6]).
-
-Without an upper bound the optimiser runs off towards the homogeneous limit (alpha, beta -> inf
-with alpha / (alpha + beta) fixed: everybody has the same churn probability) whenever the data
-show no heterogeneity, and stops at arbitrary values like 1e8. A fit at the bound is such a
-limit (see :func:`sbg_at_bound`)."""
 
 HOMOGENEITY_LR_THRESHOLD = 2.71
 """Likelihood-ratio statistic 2 (l_sBG - l_geometric) below which the sBG is said to fit no
@@ -217,7 +217,7 @@ def sbg_log_likelihood_counts(
         The log-likelihood (natural log, summed over customers).
     """
     churn, cens, enter = _check_counts(churned_at, censored_at, entered_at)
-    return _log_likelihood(alpha, beta, churn, cens, enter)
+    return _counts_objective(churn, cens, enter)(alpha, beta, False)[0]
 
 
 def fit_sbg_counts(
@@ -244,17 +244,15 @@ def fit_sbg_counts(
 
     Notes
     -----
-    Optimises (ln alpha, ln beta) within :data:`LOG_PARAMETER_BOUND` with L-BFGS-B from (0, 0)
-    and two further starts, then refines the best with (bounded) Nelder-Mead (model.md section
-    6.2). A fit at the upper bound is the homogeneous (constant-churn) limit: check it with
+    Maximises over (ln alpha, ln beta) within :data:`LOG_PARAMETER_BOUND` by projected Newton
+    steps with the analytic gradient and Hessian, from the best point of a coarse grid (model.md
+    section 6.2; see :func:`simulator.sbg._fit`). The likelihood is evaluated in its risk-set
+    form, one term per tenure, so an evaluation costs O(max tenure) whatever the number of
+    customers. A fit at the upper bound is the homogeneous (constant-churn) limit: check it with
     :func:`sbg_at_bound` and :func:`fit_geometric_intervals`.
     """
     churn, cens, enter = _check_counts(churned_at, censored_at, entered_at)
-
-    def negll(z: np.ndarray) -> float:
-        return -_log_likelihood(float(np.exp(z[0])), float(np.exp(z[1])), churn, cens, enter)
-
-    return _fit(negll, float(enter.sum()))
+    return _fit(_counts_objective(churn, cens, enter), float(enter.sum()))
 
 
 def fit_sbg_customers(
@@ -390,7 +388,7 @@ def sbg_log_likelihood_intervals(
         The log-likelihood (natural log, summed over customers).
     """
     groups = _interval_groups(lower, upper, entry, weights)
-    return _interval_log_likelihood(alpha, beta, *groups)
+    return _interval_objective(*groups)(alpha, beta, False)[0]
 
 
 def fit_sbg_intervals(
@@ -419,11 +417,7 @@ def fit_sbg_intervals(
         triples with their summed weights (sufficient statistics), so large tables stay fast.
     """
     groups = _interval_groups(lower, upper, entry, weights)
-
-    def negll(z: np.ndarray) -> float:
-        return -_interval_log_likelihood(float(np.exp(z[0])), float(np.exp(z[1])), *groups)
-
-    return _fit(negll, float(groups[-1].sum()))
+    return _fit(_interval_objective(*groups), float(groups[-1].sum()))
 
 
 @dataclass(frozen=True)
@@ -474,32 +468,6 @@ def sbg_at_bound(fit: SBGFit, *, tolerance: float = 0.05) -> bool:
     (within ``tolerance``): the optimiser ran to the homogeneous limit."""
     top = LOG_PARAMETER_BOUND[1] - tolerance
     return bool(np.log(fit.alpha) >= top or np.log(fit.beta) >= top)
-
-
-def _fit(negll, customers: float) -> SBGFit:  # type: ignore[no-untyped-def]
-    bounds = [LOG_PARAMETER_BOUND, LOG_PARAMETER_BOUND]
-    best = None
-    for start in ((0.0, 0.0), (-1.0, 1.0), (1.0, 3.0)):
-        res = minimize(negll, np.array(start), method="L-BFGS-B", bounds=bounds)
-        if best is None or res.fun < best.fun:
-            best = res
-    assert best is not None
-    res = minimize(
-        negll,
-        best.x,
-        method="Nelder-Mead",
-        bounds=bounds,
-        options={"xatol": 1e-10, "fatol": 1e-12},
-    )
-    z = res.x if res.fun <= best.fun else best.x
-    cov = _inverse_hessian(negll, z)
-    return SBGFit(
-        alpha=float(np.exp(z[0])),
-        beta=float(np.exp(z[1])),
-        log_likelihood=-float(negll(z)),
-        customers=customers,
-        covariance_log=tuple(tuple(float(v) for v in row) for row in cov),
-    )
 
 
 _FAST_KM_MAX_DURATION = 100_000
@@ -693,9 +661,7 @@ def _interval_groups(
     return pairs[0], pairs[1], churn_w, cens_lo, cens_w, ent, ent_w
 
 
-def _interval_log_likelihood(
-    alpha: float,
-    beta: float,
+def _interval_objective(
     lo: np.ndarray,
     up: np.ndarray,
     churn_w: np.ndarray,
@@ -703,35 +669,85 @@ def _interval_log_likelihood(
     cens_w: np.ndarray,
     ent: np.ndarray,
     ent_w: np.ndarray,
-) -> float:
-    log_lo = log_survival_ratio(alpha, beta, lo)
-    # ln S(u) - ln S(l) = sum over months m in (l, u] of ln(1 - alpha / (alpha + beta + m - 1)):
-    # exact, and stable where the log-beta difference cancels (alpha -> 0 or beta -> inf).
-    # Wide intervals (more than _NARROW periods) use the log-beta difference directly.
+) -> _LogLikelihood:
+    """The interval-censored log-likelihood on the groups of :func:`_interval_groups`.
+
+    l = sum churn_w [ln S(lo) + ln(1 - exp(r))] + sum cens_w ln S(cens_lo) - sum ent_w ln S(ent),
+    with r = ln S(up) - ln S(lo). Derivatives: each ln S ratio by :func:`_log_ratio_derivatives`,
+    and with phi = 1 / (exp(-r) - 1), d ln(1 - e^r) = -phi dr and
+    d2 ln(1 - e^r) = -phi d2r - phi (1 + phi) dr dr'.
+    """
     width = up - lo
-    log_ratio = log_survival_ratio(alpha, beta + lo, width)
     narrow = width <= _NARROW
-    if np.any(narrow):
-        j = np.arange(int(width[narrow].max()))
-        hazard = alpha / (alpha + beta + lo[narrow, None] + j[None, :])
-        inside = j[None, :] < width[narrow, None]
-        log_ratio[narrow] = np.where(inside, np.log1p(-hazard), 0.0).sum(axis=1)
-    event = log_lo + np.log(-np.expm1(log_ratio))
-    return float(
-        churn_w @ event
-        + cens_w @ log_survival_ratio(alpha, beta, cens_lo)
-        - ent_w @ log_survival_ratio(alpha, beta, ent)
+    j = np.arange(int(width[narrow].max())) if np.any(narrow) else np.zeros(0)
+    inside = j[None, :] < width[narrow, None]
+
+    def log_likelihood(
+        alpha: float, beta: float, derivatives: bool
+    ) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+        log_lo = log_survival_ratio(alpha, beta, lo)
+        # ln S(u) - ln S(l) = sum over months m in (l, u] of ln(1 - alpha / (alpha + beta + m -
+        # 1)): exact, and stable where the log-beta difference cancels (alpha -> 0 or beta ->
+        # inf). Wide intervals (more than _NARROW periods) use the log-beta difference directly.
+        log_ratio = log_survival_ratio(alpha, beta + lo, width)
+        if inside.size:
+            hazard = alpha / (alpha + beta + lo[narrow, None] + j[None, :])
+            log_ratio[narrow] = np.where(inside, np.log1p(-hazard), 0.0).sum(axis=1)
+        value = float(
+            churn_w @ (log_lo + np.log(-np.expm1(log_ratio)))
+            + cens_w @ log_survival_ratio(alpha, beta, cens_lo)
+            - ent_w @ log_survival_ratio(alpha, beta, ent)
+        )
+        if not derivatives:
+            return value, None, None
+        with np.errstate(over="ignore"):
+            phi = 1.0 / np.expm1(-log_ratio)
+        g_r, h_r = _log_ratio_derivatives(alpha, beta, lo, width)
+        grad = np.zeros(2)
+        hess = np.zeros((2, 2))
+        for weight, start, span in (
+            (churn_w, 0.0, lo),
+            (cens_w, 0.0, cens_lo),
+            (-ent_w, 0.0, ent),
+        ):
+            g_s, h_s = _log_ratio_derivatives(alpha, beta, start, span)
+            grad += g_s @ weight
+            hess += h_s @ weight
+        grad -= g_r @ (churn_w * phi)
+        hess -= h_r @ (churn_w * phi)
+        hess -= (g_r * (churn_w * phi * (1.0 + phi))) @ g_r.T
+        return value, grad, hess
+
+    return log_likelihood
+
+
+def _log_ratio_derivatives(
+    alpha: float, beta: float, start: ArrayLike, span: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient and Hessian in (alpha, beta) of ln[S(start + span) / S(start)], elementwise.
+
+    ln S(t) = ln B(alpha, beta + t) - ln B(alpha, beta), so with psi the digamma function and
+    psi' = zeta(2, .) the trigamma (Abramowitz & Stegun 6.3, 6.4), b0 = beta + start,
+    b1 = b0 + span:
+    d/d alpha = psi(alpha + b0) - psi(alpha + b1), d/d beta = that + psi(b1) - psi(b0), and
+    d2/d alpha2 = d2/d alpha d beta = psi'(alpha + b0) - psi'(alpha + b1),
+    d2/d beta2 = that + psi'(b1) - psi'(b0).
+
+    Returns
+    -------
+    gradient, hessian
+        Arrays of shape (2, n) and (2, 2, n), n the broadcast size of ``start`` and ``span``.
+    """
+    b0 = beta + np.asarray(start, dtype=float)
+    b1 = b0 + np.asarray(span, dtype=float)
+    b0 = np.broadcast_to(b0, b1.shape)
+    d_alpha = psi(alpha + b0) - psi(alpha + b1)
+    d_beta = d_alpha + psi(b1) - psi(b0)
+    dd_alpha = zeta(2.0, alpha + b0) - zeta(2.0, alpha + b1)
+    dd_beta = dd_alpha + zeta(2.0, b1) - zeta(2.0, b0)
+    return np.stack([d_alpha, d_beta]), np.stack(
+        [np.stack([dd_alpha, dd_alpha]), np.stack([dd_alpha, dd_beta])]
     )
-
-
-def _log_likelihood(
-    alpha: float, beta: float, churn: np.ndarray, cens: np.ndarray, enter: np.ndarray
-) -> float:
-    t = np.arange(churn.size, dtype=float)
-    log_s = log_survival_ratio(alpha, beta, t)
-    # ln P(T = t) = ln S(t-1) + ln(alpha / (alpha + beta + t - 1)), t >= 1
-    log_churn = log_s[:-1] + np.log(alpha / (alpha + beta + t[1:] - 1))
-    return float(churn[1:] @ log_churn + (cens - enter) @ log_s)
 
 
 def _check_counts(

@@ -15,10 +15,13 @@ import pytest
 from scipy.special import betaln
 
 import simulator.survival as survival
-from simulator.sbg import fit_sbg, sbg_log_likelihood
+from simulator.sbg import _counts_objective, fit_sbg, sbg_log_likelihood
 from simulator.survival import (
     HOMOGENEITY_LR_THRESHOLD,
     LOG_PARAMETER_BOUND,
+    _check_counts,
+    _interval_groups,
+    _interval_objective,
     customer_intervals,
     fit_geometric_intervals,
     fit_sbg_counts,
@@ -610,3 +613,54 @@ def test_geometric_with_weights_is_churners_over_periods_at_risk():
     geo = fit_geometric_intervals(*customer_intervals(durations, churned, entry, weights=weights))
     exposure = weights @ (durations - entry)
     assert geo.churn == pytest.approx(weights @ churned / exposure, rel=1e-6)
+
+
+# --- analytic derivatives and the Newton fit ----------------------------------------------------
+
+
+def _numeric_derivatives(log_likelihood, alpha, beta, h=1e-5):
+    """Central differences of the value (gradient) and of the analytic gradient (Hessian)."""
+    x = np.array([alpha, beta])
+    grad = np.empty(2)
+    hess = np.empty((2, 2))
+    for i in range(2):
+        dx = np.zeros(2)
+        dx[i] = h * x[i]
+        up, down = x + dx, x - dx
+        grad[i] = (log_likelihood(*up, False)[0] - log_likelihood(*down, False)[0]) / (2 * dx[i])
+        hess[:, i] = (log_likelihood(*up, True)[1] - log_likelihood(*down, True)[1]) / (2 * dx[i])
+    return grad, hess
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(0.7, 3.0), (2.2, 60.0), (1e-3, 5.0), (3.0, 1e4)])
+@pytest.mark.parametrize("interval_months", [1, 12])
+def test_analytic_gradient_and_hessian_match_finite_differences(alpha, beta, interval_months):
+    durations, churned, entry = sbg_customers(0.8, 4.0, 2000, SEED, truncated=True)
+    if interval_months == 1:
+        objective = _counts_objective(*sbg_counts(durations, churned, entry))
+    else:
+        durations = np.where(churned, 12 * np.ceil(durations / 12), 12 * (durations // 12))
+        entry = np.minimum(entry, np.where(churned, durations - 1, durations))
+        intervals = customer_intervals(durations, churned, entry, interval_months=12)
+        objective = _interval_objective(*_interval_groups(*intervals))
+    _, grad, hess = objective(alpha, beta, True)
+    num_grad, num_hess = _numeric_derivatives(objective, alpha, beta)
+    np.testing.assert_allclose(grad, num_grad, rtol=1e-5, atol=1e-6 * np.abs(num_grad).max())
+    np.testing.assert_allclose(hess, num_hess, rtol=1e-5, atol=1e-6 * np.abs(num_hess).max())
+
+
+@pytest.mark.parametrize("truncated", [False, True])
+def test_fit_is_a_stationary_point_with_the_inverse_observed_information(truncated):
+    durations, churned, entry = sbg_customers(1.5, 25.0, 5000, SEED, truncated=truncated)
+    counts = sbg_counts(durations, churned, entry if truncated else None)
+    fit = fit_sbg_counts(*counts)
+    _, grad, hess = _counts_objective(*_check_counts(*counts))(fit.alpha, fit.beta, True)
+    theta = np.array([fit.alpha, fit.beta])
+    # Gradient in (ln alpha, ln beta) is zero to rounding, relative to the information.
+    assert np.all(np.abs(grad * theta) < 1e-7 * np.abs(np.diag(hess) * theta**2))
+    information = -(hess * np.outer(theta, theta) + np.diag(grad * theta))
+    np.testing.assert_allclose(np.linalg.inv(fit.covariance_log), information, rtol=1e-9)
+    # No point of a fine grid around the estimate is better.
+    for dz in [(1e-3, 0), (0, 1e-3), (1e-3, 1e-3), (-1e-3, 1e-3)]:
+        a, b = theta * np.exp(dz)
+        assert sbg_log_likelihood_counts(a, b, *counts) < fit.log_likelihood
