@@ -20,7 +20,7 @@ ZIP_MIME = "application/zip"
 FALLBACK_STEM = "business"
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=cached.BY_VALUE)
 def projection_files(
     business: simulator.Business, scenario: simulator.Scenario
 ) -> tuple[bytes, bytes]:
@@ -42,7 +42,7 @@ def file_stem(business_name: str) -> str:
     return stem[:60] or FALLBACK_STEM
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=8, show_spinner=False, hash_funcs=cached.BY_VALUE)
 def memo_file(
     business: simulator.Business,
     scenario: simulator.Scenario,
@@ -65,7 +65,7 @@ def memo_file(
     return html.encode("utf-8")
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=8, show_spinner=False, hash_funcs=cached.BY_VALUE)
 def charts_file(
     business: simulator.Business, scenario: simulator.Scenario, evaluation: simulator.Evaluation
 ) -> bytes:
