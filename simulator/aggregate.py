@@ -301,6 +301,11 @@ class _Session(abc.ABC):
     def frame(self, sql: str) -> pd.DataFrame:
         """What ``sql`` returns, as a DataFrame."""
 
+    def groups(self, sql: str) -> pd.DataFrame:
+        """What a grouping ``sql`` returns, as a DataFrame of NumPy columns (NULL as NaN or
+        None): what :func:`_counts` reads."""
+        return self.frame(sql)
+
 
 class _DuckSession(_Session):
     def __init__(self, con, name: str) -> None:
@@ -314,6 +319,22 @@ class _DuckSession(_Session):
 
     def frame(self, sql: str) -> pd.DataFrame:
         return self.con.execute(sql).df()
+
+    def groups(self, sql: str) -> pd.DataFrame:
+        # NumPy arrays convert faster than .df()'s nullable pandas columns.
+        columns = self.con.execute(sql).fetchnumpy()
+        return pd.DataFrame({k: _unmasked(v) for k, v in columns.items()}, copy=False)
+
+
+def _unmasked(values: np.ndarray) -> np.ndarray:
+    """A column of DuckDB's ``fetchnumpy`` with its NULLs (masked) as NaN (numbers, booleans)
+    or None (text)."""
+    data = np.ma.getdata(values)
+    if not np.ma.is_masked(values):
+        return data
+    out = data.astype(float if data.dtype.kind in "biuf" else object)
+    out[np.ma.getmaskarray(values)] = np.nan if out.dtype == float else None
+    return out
 
 
 class _SqlSession(_Session):
@@ -1081,6 +1102,12 @@ class _Facts:
     as_of_key: int | None = None
     shortest: float | None = None  # shortest tenure (snapshot, in the tenure column's unit)
     segments: tuple[str, ...] | None = None  # every COALESCE(segment, 'unknown') of the rows
+    whole: frozenset[str] = frozenset()  # roles of whole numbers that rounding leaves as they are
+
+
+_WHOLE_UNROUNDED = 2**40
+"""Whole numbers up to this size are left as they are by rounding to 2 decimals (``x * 100``
+is exact, and so is dividing it back)."""
 
 
 def _date_of(key: int) -> datetime.date:
@@ -1169,6 +1196,9 @@ def _check(
                 extra[f"max_{role}"] = f"max({role}_key)"
         if "tenure" in roles and mapping.kind == "snapshot":
             extra["shortest"] = "min(tenure)"
+        for role in ("satisfaction", "contacts"):
+            if role in roles and session.kinds[getattr(mapping, role)] == "number":
+                extra[f"whole_{role}"] = f"max(abs({role}))"
         # One pass, by segment (few groups): the checks' counts and the segments' sizes.
         sums = [f"sum(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in where.values()]
         seg = "COALESCE(segment, 'unknown')" if "segment" in roles else "NULL"
@@ -1191,6 +1221,11 @@ def _check(
             break
         slow = slow | failed
     facts.shortest = None if got.get("shortest") is None else float(got["shortest"])
+    facts.whole = frozenset(
+        n.removeprefix("whole_")
+        for n, v in got.items()
+        if n.startswith("whole_") and (v is None or v <= _WHOLE_UNROUNDED)
+    )
     if "segment" in roles:
         facts.segments = tuple(str(r[0]) for r in by_segment)
     if mapping.kind == "dated" and "start" in roles:
@@ -1579,11 +1614,17 @@ def _counts(
         inner = session.typed
         extra = {}
 
-    def number(role: str) -> str:
-        return role if role in roles else "CAST(NULL AS DOUBLE PRECISION)"
+    null = "CAST(NULL AS DOUBLE PRECISION)"
 
-    after, before = number("price_after"), number("price_before")
-    price_log = f"CASE WHEN {after} > 0 AND {before} > 0 THEN ln({after} / {before}) END"
+    def rounded(role: str) -> str:
+        """The role's numbers rounded to 2 decimals (whole numbers need no rounding)."""
+        return null if role not in roles else role if role in facts.whole else d.round_to(role, 2)
+
+    price_log = null
+    if {"price_after", "price_before"} <= roles:
+        ratio = "ln(price_after / price_before)"
+        price_log = f"CASE WHEN price_after > 0 AND price_before > 0 THEN {ratio} END"
+        price_log = d.round_to(price_log, 4)
     segment = "COALESCE(segment, 'unknown')" if "segment" in roles else _lit(ALL_SEGMENTS)
     # Grouping by text is the costly part of the pass: DuckDB groups by the segment's position
     # in the (few) segments the checking pass found, mapped back to the text below.
@@ -1605,9 +1646,9 @@ def _counts(
         "segment": segment,
         "churned": churned,
         "tenure": tenure,
-        "satisfaction": d.round_to(number("satisfaction"), 2),
-        "contacts": d.round_to(number("contacts"), 2),
-        "price_change_log": d.round_to(price_log, 4),
+        "satisfaction": rounded("satisfaction"),
+        "contacts": rounded("contacts"),
+        "price_change_log": price_log,
         **extra,
         "channel": "channel" if "channel" in roles and dated else "CAST(NULL AS TEXT)",
     }
@@ -1622,11 +1663,12 @@ def _counts(
         flag = "GROUPING(start_month)"
     else:
         by, flag = keys, "1"
-    both = session.frame(
+    both = session.groups(
         f"SELECT {keys}, {flag} AS for_counts, count(*) AS customers, "
         f"COALESCE(sum(revenue), 0.0) AS revenue_sum, count(revenue) AS revenue_customers FROM "
         f"(SELECT {', '.join(f'{e} AS {k}' for k, e in level1.items())}, "
-        f"{number('revenue')} AS revenue FROM {inner}{_fence(d)}) AS r GROUP BY {by}"
+        f"{'revenue' if 'revenue' in roles else null} AS revenue FROM {inner}{_fence(d)}) AS r "
+        f"GROUP BY {by}"
     )
     for_counts = both["for_counts"].to_numpy(dtype=np.int64) == 1
     groups = both[for_counts].reset_index(drop=True)

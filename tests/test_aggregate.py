@@ -457,3 +457,16 @@ def test_typed_csv_read_matches_pandas_and_falls_back_per_column(tmp_path, monke
     path, table = write(tmp_path, "warn.csv", only_revenue)
     assert_counts_equal(count_source(path, DATED), reference(table, DATED))
     assert check_source(path, DATED) == validate(table, DATED)
+
+
+def test_whole_numbers_are_rounded_only_when_rounding_changes_them(tmp_path):
+    """Whole-number satisfaction and contacts skip the rounding to 2 decimals, except numbers
+    too large for it to leave them as they are: the counts equal pandas' either way."""
+    mapping = ColumnMapping(
+        id="id", start="start", end="end", revenue="revenue", segment="segment",
+        satisfaction="sat", contacts="contacts", kind="dated",
+    )  # fmt: skip
+    for huge in ("3", str(2**40), "90071992547409", "-123456789012345678"):
+        path, table = write(tmp_path, "whole.csv", dated_rows(contacts={5: huge, 7: huge}))
+        assert_counts_equal(count_source(path, mapping), reference(table, mapping))
+        assert_counts_equal(count_source(table, mapping), reference(table, mapping))
