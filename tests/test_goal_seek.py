@@ -83,7 +83,8 @@ def test_smallest_service_budget_offsets_the_customers_a_price_increase_loses():
     assert result.value > 0
     assert kept(result.value) == pytest.approx(0.0, abs=0.5)
     assert kept(result.value * 0.95) < 0  # a smaller budget does not offset it
-    assert result.achieved == pytest.approx(kept(result.value))
+    # the same run up to rounding (shares multiplied in another order): customers, not relative
+    assert result.achieved == pytest.approx(kept(result.value), abs=1e-6)
 
 
 def test_no_budget_is_needed_when_nothing_is_lost():
