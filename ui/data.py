@@ -25,7 +25,7 @@ TENURE_UNIT_KEY = "data_tenure_unit"
 HOLDOUT_LIMIT = 0.05
 """Mean absolute holdout error (share) above which a segment's fit gets a warning."""
 UNITS = ("months", "years")
-FILE_TYPES = ("csv", "txt", "xlsx", "parquet")
+FILE_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet")
 """File types the uploader accepts (what :func:`simulator.read_table` reads)."""
 
 

@@ -544,7 +544,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "per segment from it. Check which column plays which role, fix the problems listed, "
             "then calibrate and compare the fitted retention curve with what the data show."
         ),
-        "data.upload": "Customer table (CSV, text, Excel or Parquet)",
+        "data.upload": "Customer table (CSV, TSV, text, Excel or Parquet)",
         "data.upload.help": "One row per customer. Files up to {limit} MB.",
         "data.limit": "Files up to {limit} MB; the file stays in this session only.",
         "data.no_file": (
