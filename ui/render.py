@@ -67,11 +67,30 @@ def page_links() -> None:
         st.page_link(page, label=text.t(key), icon=icon, help=text.t(f"{label}.help"))
 
 
+MAX_CARDS_PER_ROW = 5
+"""More metric cards than this side by side truncate their values ("€2,…") on a laptop."""
+
+
 def kpi_row(cards: Sequence[kpis.Kpi], *, describe: bool = False) -> None:
-    """One row of bordered metric cards with their deltas against doing nothing.
+    """Bordered metric cards with their deltas against doing nothing, in one row, or in
+    balanced rows of at most :data:`MAX_CARDS_PER_ROW` (7 cards: 4 then 3).
 
     ``describe`` adds "vs no change" under each delta (for rows without a header saying so).
     """
+    start = 0
+    for size in row_sizes(len(cards)):
+        _card_row(cards[start : start + size], describe=describe)
+        start += size
+
+
+def row_sizes(count: int) -> list[int]:
+    """Cards per row for ``count`` cards: as few rows as :data:`MAX_CARDS_PER_ROW` allows, the
+    first rows at most one card longer than the last (7: [4, 3]; 11: [4, 4, 3])."""
+    rows = -(-count // MAX_CARDS_PER_ROW)
+    return [count // rows + (1 if i < count % rows else 0) for i in range(rows)]
+
+
+def _card_row(cards: Sequence[kpis.Kpi], *, describe: bool) -> None:
     for column, card in zip(st.columns(len(cards)), cards, strict=True):
         column.metric(
             card.label,
