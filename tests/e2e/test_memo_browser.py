@@ -87,42 +87,41 @@ def test_memo_opens_offline_with_verdict_kpis_charts_and_assumptions(
     assert errors == []
 
 
-def test_scenario_page_downloads_the_memo_and_the_png_charts(page: Page, app_url: str):
+def _scenario_page(page: Page, app_url: str) -> None:
+    """Open the Scenario page and wait until its download buttons can be clicked."""
     page.goto(app_url + "/Scenario")
-    button = page.locator(".st-key-scenario_download_memo").get_by_role("button")
-    expect(button).to_be_visible(timeout=FIRST_LOAD_MS)
+    expect(page.locator(".st-key-scenario_download_memo").get_by_role("button")).to_be_visible(
+        timeout=FIRST_LOAD_MS
+    )
     wait_for_app_idle(page)
+
+
+def _download(page: Page, what: str, suffix: str) -> bytes:
+    """Click the ``scenario_download_<what>`` button; the file's bytes (its name ends in
+    ``suffix``)."""
     with page.expect_download(timeout=DOWNLOAD_MS) as download:
-        button.click()
-    assert download.value.suggested_filename.endswith("-decision-memo.html")
-    source = Path(download.value.path()).read_text(encoding="utf-8")
+        page.locator(f".st-key-scenario_download_{what}").get_by_role("button").click()
+    assert download.value.suggested_filename.endswith(suffix)
+    return Path(download.value.path()).read_bytes()
+
+
+def test_scenario_page_downloads_the_memo_and_the_png_charts(page: Page, app_url: str):
+    _scenario_page(page, app_url)
+    source = _download(page, "memo", "-decision-memo.html").decode("utf-8")
     assert html.escape(text.t("memo.title", business=APP_BUSINESS.name)) in source
     assert "scenario?" in source.lower(), "the memo links back to the scenario"
 
     if memo.browser_path() is None:
         return
-    png_button = page.locator(".st-key-scenario_download_png").get_by_role("button")
-    with page.expect_download(timeout=DOWNLOAD_MS) as download:
-        png_button.click()
-    archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
+    archive = zipfile.ZipFile(io.BytesIO(_download(page, "png", ".zip")))
     assert sorted(archive.namelist()) == sorted(f"{name}.png" for name in charts.SCENARIO_FIGURES)
     for name in archive.namelist():
         assert archive.read(name).startswith(b"\x89PNG"), name
 
 
 def test_scenario_page_downloads_the_projection_as_csv_and_excel(page: Page, app_url: str):
-    page.goto(app_url + "/Scenario")
-    csv_button = page.locator(".st-key-scenario_download_csv").get_by_role("button")
-    expect(csv_button).to_be_visible(timeout=FIRST_LOAD_MS)
-    wait_for_app_idle(page)
-    with page.expect_download(timeout=DOWNLOAD_MS) as download:
-        csv_button.click()
-    assert download.value.suggested_filename.endswith(".csv")
-    rows = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    _scenario_page(page, app_url)
+    rows = _download(page, "csv", ".csv").decode("utf-8").splitlines()
     assert len(rows) > 12 and "month" in rows[0]
-    xlsx_button = page.locator(".st-key-scenario_download_xlsx").get_by_role("button")
-    with page.expect_download(timeout=DOWNLOAD_MS) as download:
-        xlsx_button.click()
-    assert download.value.suggested_filename.endswith(".xlsx")
-    workbook = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
+    workbook = zipfile.ZipFile(io.BytesIO(_download(page, "xlsx", ".xlsx")))
     assert "xl/workbook.xml" in workbook.namelist()
