@@ -92,6 +92,10 @@ class Projection:
         """Monthly ``column`` summed over segments, indexed by month."""
         return self.monthly.groupby("month", sort=True)[column].sum()
 
+    def grand_total(self, column: str) -> float:
+        """``column`` summed over every month and segment (e.g. revenue over the horizon)."""
+        return float(self.monthly[column].sum())
+
 
 def simulate(business: Business, scenario: Scenario, *, terminal_value: bool = True) -> Projection:
     """Project customers, revenue, contribution and cash flow of ``scenario`` for ``business``.

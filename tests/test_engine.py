@@ -166,6 +166,16 @@ def test_revenue_is_customers_times_arpu_when_nothing_changes(tiny_business):
         )
 
 
+def test_grand_total_is_the_column_over_every_month_and_segment(tiny_business):
+    projection = simulate(tiny_business, Scenario(horizon_months=30, price_change=0.05))
+    for name in ("revenue", "contribution", "cash_flow"):
+        by_segment = sum(column(projection, seg.name, name).sum() for seg in tiny_business.segments)
+        assert projection.grand_total(name) == pytest.approx(by_segment, rel=EXACT)
+        assert projection.grand_total(name) == pytest.approx(
+            projection.total(name).sum(), rel=EXACT
+        )
+
+
 def test_contribution_is_revenue_less_variable_and_contact_costs(tiny_business):
     projection = simulate(tiny_business, Scenario(horizon_months=24))
     ops = tiny_business.service

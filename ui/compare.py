@@ -74,12 +74,12 @@ ROWS: tuple[_Row, ...] = (
     _Row(
         key="revenue",
         unit="money",
-        value=lambda c: float(c.evaluation.scenario.total("revenue").sum()),
+        value=lambda c: c.evaluation.scenario.grand_total("revenue"),
     ),
     _Row(
         key="contribution",
         unit="money",
-        value=lambda c: float(c.evaluation.scenario.total("contribution").sum()),
+        value=lambda c: c.evaluation.scenario.grand_total("contribution"),
     ),
     _Row(key="customers", unit="count", value=lambda c: kpis.customers_end(c.evaluation)[0]),
     _Row(key="core_customers", unit="count", value=_core_end),

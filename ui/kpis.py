@@ -142,8 +142,8 @@ def customer_cards(evaluation: Evaluation, business: Business, scenario: Scenari
             _money_card(
                 text.t(f"kpi.{column}", period=horizon),
                 f"kpi.{column}.help",
-                float(ev.scenario.total(column).sum()),
-                float(ev.baseline.total(column).sum()),
+                ev.scenario.grand_total(column),
+                ev.baseline.grand_total(column),
                 currency,
             )
             for column in ("revenue", "contribution")

@@ -134,7 +134,15 @@ def chart(figure: go.Figure, key: str) -> None:
 
 def assumption_note(table: pd.DataFrame) -> None:
     """Caption: how many business parameters are assumptions rather than data."""
-    counts = kpis.source_counts(table).drop(index="scenario", errors="ignore")
+    _assumption_caption(_business_counts(table))
+
+
+def _business_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`kpis.source_counts` of the business's parameters (the scenario's left out)."""
+    return kpis.source_counts(table).drop(index="scenario", errors="ignore")
+
+
+def _assumption_caption(counts: pd.DataFrame) -> None:
     st.caption(
         text.t(
             "scenario.sources_caption",
@@ -146,8 +154,8 @@ def assumption_note(table: pd.DataFrame) -> None:
 
 def sources(table: pd.DataFrame) -> None:
     """How many parameters of each business group are data, assumptions or user settings."""
-    counts = kpis.source_counts(table).drop(index="scenario", errors="ignore")
-    assumption_note(table)
+    counts = _business_counts(table)
+    _assumption_caption(counts)
     shown = pd.DataFrame(
         {
             text.t("column.group"): [text.t(f"group.{group}") for group in counts.index],
@@ -190,7 +198,7 @@ def sample_summary(summary: pd.DataFrame, *, as_of: datetime.date, currency: str
 
 def business_summary(table: pd.DataFrame) -> str:
     """One line: how many business parameters are assumptions, data or set by the user."""
-    counts = kpis.source_counts(table).drop(index="scenario", errors="ignore")
+    counts = _business_counts(table)
     return text.t(
         "home.sources",
         assumptions=int(counts["assumption"].sum()),
