@@ -3,8 +3,10 @@
 One SQL formulation of "mapped customer table -> counts" runs in two engines:
 
 * **DuckDB** (in memory, two threads, a memory limit with spilling to a temporary directory)
-  over a CSV/TSV file, a Parquet file, or a pandas DataFrame. A CSV up to
-  :data:`FAST_CSV_BYTES` is read once by pyarrow (DuckDB's sniffer gives the dialect), only the
+  over a CSV/TSV file, a Parquet file, or a pandas DataFrame. A CSV file's first megabyte is
+  judged first as :func:`simulator.tables.read_table` judges a whole file (empty, binary,
+  not a table, its delimiter and header: :func:`_read_head`). A CSV up to
+  :data:`FAST_CSV_BYTES` is read once by pyarrow in that dialect, only the
   mapped columns, keeping pyarrow's type where it suits the role (numbers for number roles,
   dates for date roles) and re-reading any other column as text for the tolerant path below;
   larger CSVs are streamed by DuckDB with every cell read as text, like
@@ -36,15 +38,18 @@ Differences, documented:
   its own casts read plain numbers and ISO dates (a cell they cannot read sends its column
   through the regular expressions), so spellings such as ``1_000`` or ``02024-01-31`` that
   DuckDB accepts and pandas does not count as numbers and dates;
-* CSV files are read by DuckDB's sniffer (comma, semicolon, tab, pipe; UTF-8), with
-  :func:`simulator.tables.read_table`'s missing-value spellings; a file with blank lines inside
-  the data may get row numbers that differ from the spreadsheet's;
+* CSV files must be UTF-8 and split by a comma, semicolon, tab or pipe (read_table also
+  decodes UTF-16 and cp1252 and splits on runs of spaces: such files are refused here with a
+  message saying so); a row with fewer fields than the header is refused (read_table pads it
+  with missing cells), as is a file whose quote characters do not pair up; a file with blank
+  lines inside the data may get row numbers that differ from the spreadsheet's
+  (``tests/test_bad_files_large.py`` lists each difference on the catalogue of awkward files);
 * databases: PostgreSQL only (SQLAlchemy URL ``postgresql+psycopg://``); the grouping runs in
   the database, only the groups come back.
 
 Each call opens its own in-memory DuckDB connection (:data:`THREADS` threads,
 :data:`MEMORY_LIMIT`, spilling to a temporary directory removed afterwards; one for both reads
-of :func:`sample_and_count`, which sniffs a CSV's dialect once) and passes over the source a
+of :func:`sample_and_count`, which reads a CSV's dialect once) and passes over the source a
 few times: one for the checks (by segment), one for duplicate ids (hashes first), one for the
 counts and flows together (grouping sets).
 """
@@ -52,6 +57,7 @@ counts and flows together (grouping sets).
 from __future__ import annotations
 
 import abc
+import csv
 import datetime
 import os
 import pathlib
@@ -66,6 +72,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from simulator import tables
 from simulator.counts import (
     COUNT_COLUMNS,
     COUNT_KEYS,
@@ -396,18 +403,108 @@ def _duckdb() -> Iterator:
             con.close()
 
 
+HEAD_BYTES = 2**20
+"""How much of a CSV file :func:`_read_head` reads to judge it before DuckDB or pyarrow do."""
+
+
+def _read_head(path: pathlib.Path, name: str) -> _CsvDialect | None:
+    """The dialect of a CSV file, judged on its first :data:`HEAD_BYTES` as
+    :func:`simulator.tables.read_table` judges a whole file: the delimiter
+    :func:`simulator.tables.sniff_delimiter` finds on the first lines, the header's names as
+    the csv module splits them, quotes escaped by doubling them (as pandas reads them); None
+    for a table of one column (DuckDB's sniffer then reads it).
+
+    Raises the :class:`DataError` read_table raises for an empty file, binary data, an Excel
+    workbook, a web page, XML or JSON, a header wider than :data:`simulator.tables.MAX_COLUMNS`
+    or (when the head is the whole file) a header with no rows; and says that text which is
+    not UTF-8 or is split by runs of spaces is read only up to
+    :data:`simulator.tables.LARGE_FILE_BYTES` (read_table reads it, DuckDB does not).
+    """
+    with open(path, "rb") as f:
+        data = f.read(HEAD_BYTES)
+        whole = not f.read(1)
+    if not data.strip():
+        if whole:
+            raise tables.empty_file(name)
+        raise _not_text(name)
+    if data[:4] == b"PK\x03\x04":
+        raise _fail(
+            name,
+            "this is a zip archive or an Excel workbook, not a CSV file",
+            "Upload a workbook as .xlsx, or export the table as CSV UTF-8",
+        )
+    if data[:4] == tables.OLD_EXCEL_MAGIC:
+        raise tables.old_excel(name)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") and whole:
+        tables.decode_text(data, name)  # says what is wrong with it, if anything
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff", b"\x00\x00"):
+        raise _too_big_to_read(name, "UTF-16 or UTF-32 text")
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    cut = data if whole or b"\n" not in data else data[: data.rindex(b"\n")]
+    try:
+        text = cut.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        tables.decode_text(cut, name)  # binary data and the like are refused as read_table does
+        line = cut.count(b"\n", 0, exc.start) + 1
+        raise _fail(
+            name,
+            f"the file is not UTF-8 text (line {line:,} has a byte UTF-8 does not use); "
+            f"files over {tables.LARGE_FILE_BYTES // 2**20} MB must be UTF-8",
+            "Save it again as CSV UTF-8 (in Excel: Save As, CSV UTF-8)",
+        ) from None
+    tables.check_text(text, name)
+    all_lines = text.splitlines()
+    leading = next(i for i, line in enumerate(all_lines) if line.strip())
+    lines = [line for line in all_lines[leading:] if line.strip()][:50]
+    delimiter = tables.sniff_delimiter(lines)
+    header = lines[0]
+    tables.check_width(header.count(delimiter) + 1 if delimiter else len(header.split()), name)
+    if whole and len(lines) < 2:
+        raise tables.no_rows(name)
+    if delimiter is None:
+        if max(len(line.split()) for line in lines) > 1:
+            raise _too_big_to_read(name, "text split by runs of spaces")
+        return None
+    cells = next(csv.reader([header], delimiter=delimiter))
+    # A blank header cell is named as pandas names it in read_table: "Unnamed: <position>".
+    # and repeated names get ".1", ".2", ... as pandas gives them.
+    names = tuple(
+        tables.unique_names([c if c.strip() else f"Unnamed: {i}" for i, c in enumerate(cells)])
+    )
+    return _CsvDialect(names, leading + 1, delimiter, '"')
+
+
+def _not_text(name: str) -> DataError:
+    return _fail(
+        name,
+        "this is not a text table (it looks like binary data)",
+        "Upload the customer table as CSV, Parquet or Excel, not another kind of file",
+    )
+
+
+def _too_big_to_read(name: str, kind: str) -> DataError:
+    return _fail(
+        name,
+        f"{kind} is read only up to {tables.LARGE_FILE_BYTES // 2**20} MB",
+        "Save it again as CSV UTF-8, with commas, semicolons or tabs between the columns",
+    )
+
+
 class _Files:
-    """A DuckDB connection and the CSV dialects sniffed on it (:func:`_sniff_csv`), shared by
-    the reads of one file that one call makes (its first rows, then its mapped columns)."""
+    """A DuckDB connection and the dialect of each CSV file read on it (:func:`_read_head`),
+    shared by the reads of one file that one call makes (its first rows, then its mapped
+    columns)."""
 
     def __init__(self, con) -> None:
         self.con = con
         self._dialects: dict[pathlib.Path, _CsvDialect | None] = {}
 
-    def dialect(self, path: pathlib.Path) -> _CsvDialect | None:
-        """``path``'s dialect, sniffed on the first call."""
+    def dialect(self, path: pathlib.Path, name: str) -> _CsvDialect | None:
+        """``path``'s dialect (:func:`_read_head`, which refuses a file it cannot read), read
+        on the first call."""
         if path not in self._dialects:
-            self._dialects[path] = _sniff_csv(self.con, path)
+            self._dialects[path] = _read_head(path, name)
         return self._dialects[path]
 
 
@@ -435,27 +532,28 @@ def _arrow_kind(type_) -> Kind | None:
 
 @dataclass(frozen=True)
 class _CsvDialect:
-    """How pyarrow reads a CSV file, from DuckDB's sniffer: the header's names as written
-    (``names``), the rows before the first data row (``skip``), the delimiter, quote and
-    escape characters (``escape`` None: a quote is escaped by doubling it)."""
+    """How pyarrow reads a CSV file (:func:`_read_head`): the header's names as written, blank
+    ones named and repeated ones numbered as pandas does (``names``), the rows before the
+    first data row (``skip``), the delimiter and the quote character (a quote inside a quoted
+    cell is written twice, as pandas reads it)."""
 
     names: tuple[str, ...]
     skip: int
     delimiter: str
     quote: str
-    escape: str | None
 
-    def parse_options(self, newlines_in_values: bool = True):
+    def parse_options(self, newlines_in_values: bool = True, bad_rows: _BadRows | None = None):
         """pyarrow's ParseOptions; ``newlines_in_values`` False lets pyarrow split the file
-        among its threads at any line end (it raises ArrowInvalid when that splits a cell)."""
+        among its threads at any line end (it raises ArrowInvalid when that splits a cell);
+        ``bad_rows`` keeps the first row whose fields are not the header's."""
         import pyarrow.csv as pa_csv
 
         return pa_csv.ParseOptions(
             delimiter=self.delimiter,
             quote_char=self.quote,
-            double_quote=self.escape is None,
-            escape_char=False if self.escape is None else self.escape,
+            double_quote=True,
             newlines_in_values=newlines_in_values,
+            invalid_row_handler=bad_rows,
         )
 
     def read_options(self):
@@ -479,31 +577,9 @@ class _CsvDialect:
         )
 
 
-def _sniff_csv(con, path: pathlib.Path) -> _CsvDialect | None:
-    """The dialect of a CSV file as DuckDB's sniffer sees it, or None when pyarrow cannot read
-    it that way (comments, no header, multi-character delimiter or quote, unreadable)."""
-    import duckdb
-
-    missing = ", ".join(_lit(m) for m in _MISSING)
-    try:
-        sniffed = con.execute(
-            "SELECT Delimiter, Quote, Escape, Comment, SkipRows, HasHeader, Columns FROM "
-            f"sniff_csv({_lit(str(path))}, all_varchar=true, header=true, nullstr=[{missing}])"
-        ).fetchall()[0]
-    except duckdb.Error:
-        return None
-    delimiter, quote, escape, comment, skip, header, described = sniffed
-    quote, escape, comment = (None if v == "(empty)" else v for v in (quote, escape, comment))
-    if comment or not header or len(delimiter) != 1 or len(quote or '"') != 1:
-        return None
-    quote = quote or '"'
-    if escape not in (None, quote) and len(escape) != 1:
-        return None
-    names = tuple(str(c["name"]) for c in described)
-    return _CsvDialect(names, int(skip) + 1, delimiter, quote, None if escape == quote else escape)
-
-
-def _sample_csv_arrow(path: pathlib.Path, dialect: _CsvDialect, rows: int) -> pd.DataFrame | None:
+def _sample_csv_arrow(
+    path: pathlib.Path, name: str, dialect: _CsvDialect, rows: int
+) -> pd.DataFrame | None:
     """The first ``rows`` rows of a CSV file, every cell as text stripped as
     :meth:`_Dialect.strip` strips (what :func:`sample_rows` reads with DuckDB), read by
     pyarrow's streaming reader up to the block holding the last of them; None when pyarrow
@@ -515,9 +591,9 @@ def _sample_csv_arrow(path: pathlib.Path, dialect: _CsvDialect, rows: int) -> pd
     if len(set(names)) != len(names):
         return None
     convert = dialect.convert_options(list(dialect.names), set(dialect.names))
-    batches, read = [], 0
+    batches, read, bad = [], 0, _BadRows()
     try:
-        options = dialect.read_options(), dialect.parse_options(), convert
+        options = dialect.read_options(), dialect.parse_options(True, bad), convert
         with pa_csv.open_csv(path, *options) as reader:
             for batch in reader:
                 batches.append(batch)
@@ -526,28 +602,92 @@ def _sample_csv_arrow(path: pathlib.Path, dialect: _CsvDialect, rows: int) -> pd
                     break
             table = pa.Table.from_batches(batches, reader.schema).slice(0, rows)
     except (pa.ArrowException, OSError):
+        if bad.first is not None:
+            raise _ragged(path, name, bad.first) from None
         return None
     columns = {n: _strip_arrow(table.column(i)) for i, n in enumerate(names)}
     return pa.table(columns).to_pandas().astype("str")
 
 
-def _read_whole(path: pathlib.Path, dialect: _CsvDialect, convert):
+class _BadRows:
+    """pyarrow's ``invalid_row_handler``: keeps the first row whose number of fields is not the
+    header's, and lets the read fail."""
+
+    def __init__(self) -> None:
+        self.first = None
+
+    def __call__(self, row) -> str:
+        if self.first is None:
+            self.first = row
+        return "error"
+
+
+def _ragged(path: pathlib.Path, name: str, row) -> DataError:
+    """A row of ``path`` (pyarrow's InvalidRow) that does not split into the header's columns,
+    with its line number, as :func:`simulator.tables.read_table` reports it."""
+    line = None
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, start=1):
+            if raw.rstrip(b"\r\n").decode("utf-8", errors="replace") == row.text:
+                line = number
+                break
+    where = f"line {line:,}" if line is not None else f"the row {row.text[:60]!r}"
+    return _fail(
+        name,
+        f"the rows do not split into the header's columns ({where} has {row.actual_columns} "
+        f"fields, the header {row.expected_columns})",
+        "Check that every row has as many fields as the header and that quotes are closed",
+    )
+
+
+def _read_whole(path: pathlib.Path, name: str, dialect: _CsvDialect, convert):
     """pyarrow's read of a whole CSV file (``convert``: its ConvertOptions), first as if no
     cell spanned lines, which lets its threads split the file at any line end (faster), then,
-    when that fails (a cell spans lines, or any other error), allowing such cells."""
+    when that fails (a cell spans lines, or any other error), allowing such cells. Raises
+    :class:`DataError` when a row does not split into the header's columns."""
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
     try:
-        return pa_csv.read_csv(path, dialect.read_options(), dialect.parse_options(False), convert)
+        table = pa_csv.read_csv(path, dialect.read_options(), dialect.parse_options(False), convert)
     except pa.ArrowInvalid:
-        return pa_csv.read_csv(path, dialect.read_options(), dialect.parse_options(), convert)
+        bad = _BadRows()
+        try:
+            table = pa_csv.read_csv(
+                path, dialect.read_options(), dialect.parse_options(True, bad), convert
+            )
+        except pa.ArrowInvalid:
+            if bad.first is not None:
+                raise _ragged(path, name, bad.first) from None
+            raise
+    return table
 
 
-def _read_csv_arrow(path: pathlib.Path, dialect: _CsvDialect, wanted: dict[str, Kind]):
+def _check_quotes_closed(path: pathlib.Path, name: str, quote: str) -> None:
+    """Refuse a file whose quote characters do not pair up: a quote left open runs to the end
+    of the file, which pyarrow and DuckDB then read as one cell, silently dropping every row
+    after it (read_table refuses such a file too). Quotes escaped by doubling them pair up; a
+    stray quote inside an unquoted cell (``24" screen``) is refused here, though read_table
+    reads it, and the message says so. About 15 ms for 60 MB."""
+    count, mark = 0, ord(quote)
+    with open(path, "rb") as f:
+        while chunk := f.read(2**22):
+            count += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == mark))
+    if count % 2:
+        raise _fail(
+            name,
+            f"the rows do not split into the header's columns (the file has an odd number of "
+            f"{quote} characters: a quote opened and never closed would make the rest of the "
+            "file one cell)",
+            f"Check that every row has as many fields as the header and that quotes are closed; "
+            f"write a {quote} inside a cell as {quote}{quote}, or save the file again as CSV",
+        )
+
+
+def _read_csv_arrow(path: pathlib.Path, name: str, dialect: _CsvDialect, wanted: dict[str, Kind]):
     """The mapped columns of a CSV file read whole by pyarrow (multi-threaded, typed), or None.
 
-    ``dialect`` is DuckDB's sniff (:func:`_sniff_csv`). ``wanted`` maps each column (as
+    ``dialect`` is the file's (:func:`_read_head`). ``wanted`` maps each column (as
     the mapping names it) to how its roles read it: ``text`` columns are read as text, ``number``
     and ``date`` columns are typed by pyarrow where every cell is a plain number or an ISO date
     (time of day allowed, no time zone) and read as text otherwise, so that the checks on typed
@@ -561,6 +701,7 @@ def _read_csv_arrow(path: pathlib.Path, dialect: _CsvDialect, wanted: dict[str, 
     """
     import pyarrow as pa
 
+    _check_quotes_closed(path, name, dialect.quote)
     names = {n.strip(): n for n in dialect.names}
     all_columns = list(names)
     keep = [c for c in all_columns if c in wanted]
@@ -568,7 +709,7 @@ def _read_csv_arrow(path: pathlib.Path, dialect: _CsvDialect, wanted: dict[str, 
     for _ in range(2):  # a second read when a column's inferred type does not suit its role
         convert = dialect.convert_options([names[c] for c in keep], {names[c] for c in as_text})
         try:
-            table = _read_whole(path, dialect, convert)
+            table = _read_whole(path, name, dialect, convert)
         except (pa.ArrowException, OSError):
             return None
         kinds: dict[str, Kind] = {}
@@ -635,9 +776,15 @@ def _date_key_arrow(column):
     return pc.add(pc.add(pc.multiply(year, 10000), pc.multiply(month, 100)), day)
 
 
-def _csv_reader(path: pathlib.Path) -> str:
+def _csv_reader(path: pathlib.Path, dialect: _CsvDialect | None) -> str:
+    """DuckDB's read_csv of ``path``: every cell as text, a header, read_table's missing-value
+    spellings, and the delimiter and column names of ``dialect`` when there is one."""
     missing = ", ".join(_lit(m) for m in _MISSING)
-    return f"read_csv({_lit(str(path))}, all_varchar=true, header=true, nullstr=[{missing}])"
+    known = ""
+    if dialect is not None:
+        names = ", ".join(_lit(n) for n in dialect.names)
+        known = f", delim={_lit(dialect.delimiter)}, names=[{names}]"
+    return f"read_csv({_lit(str(path))}, all_varchar=true, header=true, nullstr=[{missing}]{known})"
 
 
 FAST_CSV_BYTES = 512 * 2**20
@@ -714,8 +861,8 @@ def _open(
                 elif (
                     isinstance(wanted, dict)
                     and path.stat().st_size <= FAST_CSV_BYTES
-                    and (dialect := files.dialect(path)) is not None
-                    and (typed := _read_csv_arrow(path, dialect, wanted)) is not None
+                    and (dialect := files.dialect(path, name)) is not None
+                    and (typed := _read_csv_arrow(path, name, dialect, wanted)) is not None
                 ):
                     table, all_columns, kinds = typed
                     con.register("source_arrow", table)
@@ -729,7 +876,9 @@ def _open(
                     cols += "".join(f", {k}" for k in session.date_keys.values())
                     session.relation = f"(SELECT row_ AS _row{cols} FROM source_arrow) AS s"
                 else:
-                    reader = _csv_reader(path)
+                    dialect = files.dialect(path, name)
+                    _check_quotes_closed(path, name, '"' if dialect is None else dialect.quote)
+                    reader = _csv_reader(path, dialect)
                     described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
                     names = {str(r[0]).strip(): str(r[0]) for r in described}
                     all_columns = list(names)
@@ -742,9 +891,18 @@ def _open(
                         f"(SELECT ordinality - 1 AS _row{cols} FROM {reader} WITH ORDINALITY) AS s"
                     )
         except duckdb.Error as exc:
+            said = re.sub(r"^[A-Za-z ]*Error: ", "", _first_line(exc))  # DuckDB's error class
+            if not isinstance(source, pd.DataFrame):
+                said = said.replace(f'"{source}"', name).replace(f"'{source}'", name)
+                if _is_parquet(pathlib.Path(source)):
+                    raise _fail(
+                        name,
+                        f"this is not a readable Parquet file ({said})",
+                        "Export the table again as Parquet, or upload it as CSV",
+                    ) from exc
             raise _fail(
                 name,
-                f"the file cannot be read as a table ({_first_line(exc)})",
+                f"the file cannot be read as a table ({said})",
                 "Check that it is a CSV (with a header row) or Parquet file",
             ) from exc
         yield session, all_columns
@@ -848,8 +1006,8 @@ def sample_rows(source: Source, *, rows: int = 10_000, name: str | None = None) 
 def _sample_rows(source: Source, rows: int, name: str, files: _Files | None) -> pd.DataFrame:
     """:func:`sample_rows` of a file (``files`` its connection) or a database (None)."""
     if files is not None and (path := pathlib.Path(source)).is_file() and not _is_parquet(path):
-        dialect = files.dialect(path)
-        table = None if dialect is None else _sample_csv_arrow(path, dialect, rows)
+        dialect = files.dialect(path, name)
+        table = None if dialect is None else _sample_csv_arrow(path, name, dialect, rows)
         if table is not None:
             return table
     with _open(source, name, None, files) as (session, _):
@@ -1538,7 +1696,7 @@ def sample_and_count(
     """:func:`sample_rows`, then :func:`count_source` with the mapping ``choose`` gives for them.
 
     What the command line's ``calibrate`` does, in one go: a file is opened once (one DuckDB
-    connection, a CSV file's dialect sniffed once) for both reads.
+    connection, a CSV file's dialect read once) for both reads.
 
     Parameters
     ----------

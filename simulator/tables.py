@@ -163,24 +163,43 @@ def read_table(raw: bytes | IO[bytes], *, name: str) -> pd.DataFrame:
     data = raw if isinstance(raw, bytes | bytearray) else raw.read()
     data = bytes(data)
     if not data.strip():
-        raise _fail(name, "the file is empty", "Upload a table with a header row and customer rows")
+        raise empty_file(name)
     lower = name.lower()
     if data[:4] == b"PAR1" or lower.endswith(".parquet"):
         table = _read_parquet(data, name)
     elif data[:4] == b"PK\x03\x04" or lower.endswith((".xlsx", ".xlsm")):
         table = _read_excel(data, name)
-    elif data[:4] == b"\xd0\xcf\x11\xe0" or lower.endswith(".xls"):
-        raise _fail(
-            name,
-            "old-style Excel workbooks (.xls) are not read",
-            "Save the sheet as .xlsx or as CSV UTF-8 and upload that",
-        )
+    elif data[:4] == OLD_EXCEL_MAGIC or lower.endswith(".xls"):
+        raise old_excel(name)
     else:
         table = _read_csv(data, name)
     table.columns = [str(c).strip() for c in table.columns]
     if len(table) == 0:
-        raise _fail(name, _NO_ROWS, _NO_ROWS_FIX)
+        raise no_rows(name)
     return table
+
+
+OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"
+"""The first bytes of an old-style (.xls, OLE) Excel workbook."""
+
+
+def empty_file(name: str) -> DataError:
+    """The file holds nothing but blanks."""
+    return _fail(name, "the file is empty", "Upload a table with a header row and customer rows")
+
+
+def no_rows(name: str) -> DataError:
+    """The file has a header row and nothing below it."""
+    return _fail(name, _NO_ROWS, _NO_ROWS_FIX)
+
+
+def old_excel(name: str) -> DataError:
+    """The file is an old-style Excel workbook, which is not read."""
+    return _fail(
+        name,
+        "old-style Excel workbooks (.xls) are not read",
+        "Save the sheet as .xlsx or as CSV UTF-8 and upload that",
+    )
 
 
 def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
@@ -305,7 +324,7 @@ def _read_excel(data: bytes, name: str) -> pd.DataFrame:
     header = int(used[0]) if used.size else 0  # the first row with anything in it
     names = [f"Unnamed: {i}" if pd.isna(v) else str(v) for i, v in enumerate(cells.iloc[header])]
     table = cells.iloc[header + 1 :].reset_index(drop=True).infer_objects()
-    table.columns = _unique(names)
+    table.columns = unique_names(names)
     table.attrs[FIRST_ROW] = header + 2
     filled = table.notna().any(axis=1).to_numpy()
     if filled.any():  # drop formatted but empty rows below the data (keep those inside it)
@@ -345,6 +364,13 @@ def decode_text(data: bytes, name: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = "\n".join(_decode_line(line) for line in data.split(b"\n"))
+    check_text(text, name)
+    return text
+
+
+def check_text(text: str, name: str) -> None:
+    """Refuse decoded text that is not a table, judged on its first 20,000 characters: binary
+    data (NUL bytes, control characters, replacement characters), a web page, XML or JSON."""
     sample = text[:20000]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t")
     if "\x00" in sample or controls > 0.01 * len(sample) or "\ufffd" in sample[:2000]:
@@ -361,7 +387,6 @@ def decode_text(data: bytes, name: str) -> str:
                 f"this is {kind}, not a table",
                 "Export the customer table as CSV, Parquet or Excel and upload that",
             )
-    return text
 
 
 _NOT_TABLES = (
@@ -397,7 +422,17 @@ def sniff_delimiter(lines: list[str]) -> str | None:
     return None
 
 
-def _unique(names: list[str]) -> list[str]:
+def check_width(width: int, name: str) -> None:
+    """Refuse a header of more than :data:`MAX_COLUMNS` columns."""
+    if width > MAX_COLUMNS:
+        raise _fail(
+            name,
+            f"the header has {width:,} columns, more than the {MAX_COLUMNS:,} a table may have",
+            "Upload only the customer columns (id, tenure or dates, churn flag, revenue, segment)",
+        )
+
+
+def unique_names(names: list[str]) -> list[str]:
     """Column names made unique as pandas' CSV reader does (``x``, ``x.1``, ...)."""
     seen: dict[str, int] = {}
     out = []
@@ -446,18 +481,13 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     text = "\n".join(all_lines[leading:])
     lines = [line for line in all_lines if line.strip()][:50]
     if not lines:
-        raise _fail(name, "the file is empty", "Upload a table with a header row and customer rows")
+        raise empty_file(name)
     delim = sniff_delimiter(lines)
     header = lines[0]
     width = header.count(delim) + 1 if delim is not None else len(header.split())
-    if width > MAX_COLUMNS:
-        raise _fail(
-            name,
-            f"the header has {width:,} columns, more than the {MAX_COLUMNS:,} a table may have",
-            "Upload only the customer columns (id, tenure or dates, churn flag, revenue, segment)",
-        )
+    check_width(width, name)
     if len(lines) < 2:
-        raise _fail(name, _NO_ROWS, _NO_ROWS_FIX)
+        raise no_rows(name)
     options: dict = {
         "dtype": str,
         "keep_default_na": False,
@@ -473,9 +503,7 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     try:
         table = pd.read_csv(io.StringIO(text), **options)
     except pd.errors.EmptyDataError as exc:
-        raise _fail(
-            name, "the file is empty", "Upload a table with a header row and customer rows"
-        ) from exc
+        raise empty_file(name) from exc
     except (pd.errors.ParserError, ValueError) as exc:
         raise _fail(
             name,

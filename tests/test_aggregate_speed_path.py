@@ -131,11 +131,11 @@ def test_cells_spanning_lines_across_pyarrow_blocks(tmp_path: pathlib.Path, monk
     lines += [f"C{i},{d},{ends[i]},{i % 50}.5,{'ab'[i % 2]},{channel}" for i, d in enumerate(start)]
     path = tmp_path / "multiline.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    dialect = aggregate._sniff_csv(duckdb.connect(":memory:"), path)
+    dialect = aggregate._read_head(path, path.name)
     convert = dialect.convert_options(["id", "channel"], {"id", "channel"})
     with pytest.raises(pa.ArrowInvalid):
         pa.csv.read_csv(path, dialect.read_options(), dialect.parse_options(False), convert)
-    whole = aggregate._read_whole(path, dialect, convert)
+    whole = aggregate._read_whole(path, path.name, dialect, convert)
     assert whole.column("channel").to_pylist() == ["paid" + "\n" * 9 + "online"] * len(start)
     typed = count_source(path, MAPPING)
     monkeypatch.setattr(aggregate, "FAST_CSV_BYTES", 0)  # DuckDB streams the file as text

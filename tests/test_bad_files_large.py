@@ -1,0 +1,83 @@
+"""The catalogue of awkward files (tests/test_bad_files.py) through the large-file path.
+
+Files over ``simulator.tables.LARGE_FILE_BYTES`` are not read whole: the command line and the
+Data page map a sample of their rows and count them in SQL (``simulator.aggregate``), a CSV
+read by pyarrow up to ``FAST_CSV_BYTES`` and streamed by DuckDB beyond. Here every catalogue
+file takes that path (the thresholds set to 0), both ways, and must give the message the
+in-memory path gives, or, for the few differences below, its own clear message: never a
+traceback, never an engine's raw error, never rows silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import simulator.aggregate
+import simulator.tables
+from simulator.cli import main
+
+from .test_bad_files import CASES, Case
+
+NOT_UTF8 = "the file is not UTF-8 text (line 2 has a byte UTF-8 does not use)"
+RAGGED = "the rows do not split into the header's columns"
+
+DIFFERENCES: dict[str, tuple[str, ...]] = {
+    # read_table tries a zip as a workbook; unread here, it is named for what it is.
+    "zip-renamed-csv": ("this is a zip archive or an Excel workbook, not a CSV file",),
+    "word-document": ("this is a zip archive or an Excel workbook, not a CSV file",),
+    # pandas pads a short row with missing cells; pyarrow and DuckDB refuse it, with its line.
+    "ragged-too-few-fields": (RAGGED, "line 7 has 2 fields, the header 4"),
+    # Read whole, these are decoded or split by pandas; DuckDB and pyarrow read UTF-8 CSV.
+    "whitespace-separated": ("text split by runs of spaces is read only up to",),
+    "utf16-bom-tab": ("UTF-16 or UTF-32 text is read only up to",),
+    "cp1252-accented-segments": (NOT_UTF8, "Save it again as CSV UTF-8"),
+    # Blank lines are not counted in row numbers (documented in simulator.aggregate).
+    "csv-leading-blank-lines-keep-row-numbers": ("Column customer_id has duplicate entries",),
+    "csv-blank-line-inside-keeps-row-numbers": ("Column customer_id has duplicate entries",),
+}
+
+
+def _text_file(c: Case) -> bool:
+    """Excel workbooks are always read whole; everything else may be large."""
+    return not c.file_name.lower().endswith((".xlsx", ".xlsm", ".xls"))
+
+
+LARGE = [p for p in CASES if _text_file(p.values[0])]
+
+
+def test_every_difference_is_a_catalogue_case():
+    assert set(DIFFERENCES) <= {p.id for p in LARGE}
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["pyarrow", "duckdb"])
+@pytest.mark.parametrize("c", LARGE)
+def test_the_large_file_path_gives_a_clear_message(
+    c: Case, streamed, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(simulator.tables, "LARGE_FILE_BYTES", 0)
+    if streamed:
+        monkeypatch.setattr(simulator.aggregate, "FAST_CSV_BYTES", 0)
+    path = tmp_path / c.file_name
+    path.write_bytes(c.raw)
+    code = main(["calibrate", str(path), *c.cli_args])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    for raw in ("Invalid Input Error", "tried to rename", str(tmp_path)):
+        assert raw not in err, err
+    expected = DIFFERENCES.get(c.case_id, c.expected)
+    if not c.ok or c.case_id in DIFFERENCES:
+        assert code == 1, (out, err)
+        assert out == ""
+        assert err.startswith("error: ") and c.file_name in err.splitlines()[0], err
+        for fragment in expected:
+            assert fragment in err, f"{fragment!r} not in:\n{err}"
+        return
+    assert code == 0, err
+    result = json.loads(out)["segments"]
+    assert result and all(s["customers"] > 0 for s in result.values())
+    if c.churned is not None:
+        assert sum(s["churned"] for s in result.values()) == c.churned
+    if c.segments is not None:
+        assert set(result) == c.segments
