@@ -84,6 +84,7 @@ from simulator.counts import (
 from simulator.mapping import ColumnMapping
 from simulator.records import (
     ALL_SEGMENTS,
+    DATE_RANGE,
     MAX_TENURE_MONTHS,
     MIN_SEGMENT_CUSTOMERS,
     REFERRAL_PATTERN,
@@ -407,12 +408,12 @@ HEAD_BYTES = 2**20
 """How much of a CSV file :func:`_read_head` reads to judge it before DuckDB or pyarrow do."""
 
 
-def _read_head(path: pathlib.Path, name: str) -> _CsvDialect | None:
+def _read_head(path: pathlib.Path, name: str) -> _CsvDialect:
     """The dialect of a CSV file, judged on its first :data:`HEAD_BYTES` as
     :func:`simulator.tables.read_table` judges a whole file: the delimiter
     :func:`simulator.tables.sniff_delimiter` finds on the first lines, the header's names as
-    the csv module splits them, quotes escaped by doubling them (as pandas reads them); None
-    for a table of one column (DuckDB's sniffer then reads it).
+    the csv module splits them, quotes escaped by doubling them (as pandas reads them); a
+    comma when no delimiter splits the first lines alike, as read_table does.
 
     Raises the :class:`DataError` read_table raises for an empty file, binary data, an Excel
     workbook, a web page, XML or JSON, a header wider than :data:`simulator.tables.MAX_COLUMNS`
@@ -465,7 +466,7 @@ def _read_head(path: pathlib.Path, name: str) -> _CsvDialect | None:
     if delimiter is None:
         if max(len(line.split()) for line in lines) > 1:
             raise _too_big_to_read(name, "text split by runs of spaces")
-        return None
+        delimiter = ","  # one column, or rows split differently: read_table reads it so too
     cells = next(csv.reader([header], delimiter=delimiter))
     # A blank header cell is named as pandas names it in read_table: "Unnamed: <position>".
     # and repeated names get ".1", ".2", ... as pandas gives them.
@@ -498,9 +499,9 @@ class _Files:
 
     def __init__(self, con) -> None:
         self.con = con
-        self._dialects: dict[pathlib.Path, _CsvDialect | None] = {}
+        self._dialects: dict[pathlib.Path, _CsvDialect] = {}
 
-    def dialect(self, path: pathlib.Path, name: str) -> _CsvDialect | None:
+    def dialect(self, path: pathlib.Path, name: str) -> _CsvDialect:
         """``path``'s dialect (:func:`_read_head`, which refuses a file it cannot read), read
         on the first call."""
         if path not in self._dialects:
@@ -705,6 +706,8 @@ def _read_csv_arrow(path: pathlib.Path, name: str, dialect: _CsvDialect, wanted:
     names = {n.strip(): n for n in dialect.names}
     all_columns = list(names)
     keep = [c for c in all_columns if c in wanted]
+    if not keep:  # pyarrow would read every column; DuckDB reads none and says what is missing
+        return None
     as_text = {c for c in keep if wanted[c] == "text"}
     for _ in range(2):  # a second read when a column's inferred type does not suit its role
         convert = dialect.convert_options([names[c] for c in keep], {names[c] for c in as_text})
@@ -776,15 +779,20 @@ def _date_key_arrow(column):
     return pc.add(pc.add(pc.multiply(year, 10000), pc.multiply(month, 100)), day)
 
 
-def _csv_reader(path: pathlib.Path, dialect: _CsvDialect | None) -> str:
-    """DuckDB's read_csv of ``path``: every cell as text, a header, read_table's missing-value
-    spellings, and the delimiter and column names of ``dialect`` when there is one."""
+MAX_LINE_BYTES = 2**26
+"""Longest line DuckDB reads (64 MB; its default, 2 MB, refused a 4 MB cell)."""
+
+
+def _csv_reader(path: pathlib.Path, dialect: _CsvDialect) -> str:
+    """DuckDB's read_csv of ``path`` in ``dialect`` (its delimiter and column names): every
+    cell as text, a header, read_table's missing-value spellings, lines up to
+    :data:`MAX_LINE_BYTES`."""
     missing = ", ".join(_lit(m) for m in _MISSING)
-    known = ""
-    if dialect is not None:
-        names = ", ".join(_lit(n) for n in dialect.names)
-        known = f", delim={_lit(dialect.delimiter)}, names=[{names}]"
-    return f"read_csv({_lit(str(path))}, all_varchar=true, header=true, nullstr=[{missing}]{known})"
+    names = ", ".join(_lit(n) for n in dialect.names)
+    return (
+        f"read_csv({_lit(str(path))}, all_varchar=true, header=true, nullstr=[{missing}], "
+        f"delim={_lit(dialect.delimiter)}, names=[{names}], max_line_size={MAX_LINE_BYTES})"
+    )
 
 
 FAST_CSV_BYTES = 512 * 2**20
@@ -877,7 +885,7 @@ def _open(
                     session.relation = f"(SELECT row_ AS _row{cols} FROM source_arrow) AS s"
                 else:
                     dialect = files.dialect(path, name)
-                    _check_quotes_closed(path, name, '"' if dialect is None else dialect.quote)
+                    _check_quotes_closed(path, name, dialect.quote)
                     reader = _csv_reader(path, dialect)
                     described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
                     names = {str(r[0]).strip(): str(r[0]) for r in described}
@@ -1006,8 +1014,7 @@ def sample_rows(source: Source, *, rows: int = 10_000, name: str | None = None) 
 def _sample_rows(source: Source, rows: int, name: str, files: _Files | None) -> pd.DataFrame:
     """:func:`sample_rows` of a file (``files`` its connection) or a database (None)."""
     if files is not None and (path := pathlib.Path(source)).is_file() and not _is_parquet(path):
-        dialect = files.dialect(path, name)
-        table = None if dialect is None else _sample_csv_arrow(path, name, dialect, rows)
+        table = _sample_csv_arrow(path, name, files.dialect(path, name), rows)
         if table is not None:
             return table
     with _open(source, name, None, files) as (session, _):
@@ -1272,6 +1279,10 @@ def _date_of(key: int) -> datetime.date:
     return datetime.date(key // 10000, key // 100 % 100, key % 100)
 
 
+_DATE_KEYS = tuple(d.year * 10000 + d.month * 100 + d.day for d in DATE_RANGE)
+"""The date keys of :data:`simulator.records.DATE_RANGE`: dates outside are errors."""
+
+
 def _conditions(mapping: ColumnMapping, plan: _Plan, as_of_key: int | None) -> dict[str, str]:
     """Name -> SQL condition (on the typed relation) of every cell check.
 
@@ -1297,9 +1308,12 @@ def _conditions(mapping: ColumnMapping, plan: _Plan, as_of_key: int | None) -> d
         scale = 12.0 if mapping.tenure_unit == "years" else 1.0
         c["tenure_huge"] = f"(abs(tenure) = {_INF} OR tenure * {scale} > {MAX_TENURE_MONTHS})"
     if mapping.kind == "dated" and "start" in roles:
+        lo, hi = _DATE_KEYS
         c["start_bad"] = "start_key IS NULL"
+        c["start_far"] = f"(start_key < {lo} OR start_key > {hi})"
         if "end" in roles:
             c["end_bad"] = "NOT end_null AND end_key IS NULL"
+            c["end_far"] = f"(end_key < {lo} OR end_key > {hi})"
             c["end_before"] = "end_key < start_key"
         if as_of_key is not None:
             c["start_later"] = f"start_key > {as_of_key}"
@@ -1351,7 +1365,11 @@ def _check(
         roles = plan.roles
         for role in ("start", "end"):
             if role in roles and mapping.kind == "dated":
-                extra[f"max_{role}"] = f"max({role}_key)"
+                # Dates outside DATE_RANGE are errors and do not set the as-of date.
+                lo, hi = _DATE_KEYS
+                extra[f"max_{role}"] = (
+                    f"max(CASE WHEN {role}_key BETWEEN {lo} AND {hi} THEN {role}_key END)"
+                )
         if "tenure" in roles and mapping.kind == "snapshot":
             extra["shortest"] = "min(tenure)"
         for role in ("satisfaction", "contacts"):
@@ -1504,6 +1522,23 @@ def _report(session, mapping, plan, where, found, groups, facts) -> list[Problem
                 "end date is not a date",
                 "Use dates like 2024-03-31, or leave it empty while the customer is active",
             )
+        for role in ("start", "end"):
+            if not found.get(f"{role}_far"):
+                continue
+            order = " ORDER BY _row" if session.has_rows else ""
+            key = int(
+                session.fetch(
+                    f"SELECT {role}_key FROM {rel} WHERE {where[f'{role}_far']}{order} LIMIT 1"
+                )[0][0]
+            )
+            add(
+                getattr(mapping, role),
+                f"{role}_far",
+                f"date outside {DATE_RANGE[0].year}-{DATE_RANGE[1].year} (e.g. "
+                f"{key // 10000:04d}-{key // 100 % 100:02d}-{key % 100:02d})",
+                "Use the real date; leave the end date empty while the customer is active",
+            )
+        if "end" in roles:
             add(mapping.end, "end_before", "end date is before start date", "Check both dates")
         if facts.as_of is not None and found.get("start_later") == found["total"]:
             add(

@@ -1,4 +1,5 @@
-"""The catalogue of awkward files (tests/test_bad_files.py) through the large-file path.
+"""The catalogue of awkward and hostile files (tests/test_bad_files.py,
+tests/test_hostile_uploads.py) through the large-file path.
 
 Files over ``simulator.tables.LARGE_FILE_BYTES`` are not read whole: the command line and the
 Data page map a sample of their rows and count them in SQL (``simulator.aggregate``), a CSV
@@ -19,6 +20,7 @@ import simulator.tables
 from simulator.cli import main
 
 from .test_bad_files import CASES, Case
+from .test_hostile_uploads import HOSTILE
 
 NOT_UTF8 = "the file is not UTF-8 text (line 2 has a byte UTF-8 does not use)"
 RAGGED = "the rows do not split into the header's columns"
@@ -36,6 +38,15 @@ DIFFERENCES: dict[str, tuple[str, ...]] = {
     # Blank lines are not counted in row numbers (documented in simulator.aggregate).
     "csv-leading-blank-lines-keep-row-numbers": ("Column customer_id has duplicate entries",),
     "csv-blank-line-inside-keeps-row-numbers": ("Column customer_id has duplicate entries",),
+    # Hostile files. The header is judged on the first megabyte: a lower bound of its width.
+    "one-3mb-line-no-newline": ("the header has 115,969 columns, more than the 16,384",),
+    # read_table names the other delimiter; here the first such row is refused with its line.
+    "mixed-delimiters-in-one-file": (RAGGED, "line 3 has 1 fields, the header 4"),
+    "mixed-encodings-in-one-file": ("the file is not UTF-8 text",),
+    "utf8-bom-then-cp1252-bytes": ("the file is not UTF-8 text (line 9",),
+    "utf32-bom": ("UTF-16 or UTF-32 text is read only up to",),
+    # read_table drops the blank rows and finds none left; here no column can be mapped.
+    "only-delimiters": ("Required column customer id is not mapped",),
 }
 
 
@@ -44,7 +55,7 @@ def _text_file(c: Case) -> bool:
     return not c.file_name.lower().endswith((".xlsx", ".xlsm", ".xls"))
 
 
-LARGE = [p for p in CASES if _text_file(p.values[0])]
+LARGE = [p for p in CASES + HOSTILE if _text_file(p.values[0])]
 
 
 def test_every_difference_is_a_catalogue_case():
