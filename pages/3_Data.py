@@ -23,7 +23,7 @@ with upload_tab:
         text.t("data.upload"),
         type=list(data.FILE_TYPES),
         key="data_upload",
-        help=text.t("data.upload.help", limit=limit),
+        help=text.t("data.upload.help", limit=limit, large=data.LARGE_MB),
         on_change=data.forget_mapping,
     )
     if upload is None:

@@ -57,6 +57,8 @@ def test_without_a_file_the_page_shows_the_sample_calibration_in_use():
     at = _data_page()
     assert at.title[0].value == text.t("data.title")
     assert any(text.t("data.limit", limit=200) == c.value for c in at.caption)
+    help_text = at.file_uploader(key="data_upload").proto.help
+    assert help_text == text.t("data.upload.help", limit=200, large=20)  # aggregate's limits
     assert any(text.t("data.no_file", name="customers.csv") == i.value for i in at.info)
     fits = _fit_table(at)
     assert list(fits[text.t("data.fit.segment")]) == ["core", "price-sensitive"]

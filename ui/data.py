@@ -26,6 +26,9 @@ HOLDOUT_LIMIT = 0.05
 """Mean absolute holdout error (share) above which a segment's fit gets a warning."""
 UNITS = ("months", "years")
 FILE_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet")
+LARGE_MB = simulator.tables.LARGE_FILE_BYTES // 2**20
+"""Files above this size (MB) are counted in SQL (simulator.aggregate), which reads CSV only
+as UTF-8 split by a comma, semicolon, tab or pipe."""
 """File types the uploader accepts (what :func:`simulator.read_table` reads)."""
 
 

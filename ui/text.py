@@ -545,7 +545,10 @@ STRINGS: dict[str, dict[str, str]] = {
             "then calibrate and compare the fitted retention curve with what the data show."
         ),
         "data.upload": "Customer table (CSV, TSV, text, Excel or Parquet)",
-        "data.upload.help": "One row per customer. Files up to {limit} MB.",
+        "data.upload.help": (
+            "One row per customer. Files up to {limit} MB. Above {large} MB a CSV must be "
+            "UTF-8, with commas, semicolons, tabs or pipes between the columns."
+        ),
         "data.limit": "Files up to {limit} MB; the file stays in this session only.",
         "data.no_file": (
             "No file yet: every page uses the model calibrated from the bundled sample "
