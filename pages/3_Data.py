@@ -48,10 +48,13 @@ with upload_tab:
         st.stop()
     st.caption(
         text.t(
-            "data.table_caption",
+            "data.table_caption_large"
+            if cached.upload_is_large(raw, name)
+            else "data.table_caption",
             rows=text.number(table.shape[0]),
             columns=text.number(table.shape[1]),
             name=name,
+            size=text.number(len(raw) / 1e6, decimals=1),  # as the uploader shows it
         )
     )
 

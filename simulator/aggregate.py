@@ -450,8 +450,8 @@ def _read_head(path: pathlib.Path, name: str) -> _CsvDialect:
         line = cut.count(b"\n", 0, exc.start) + 1
         raise _fail(
             name,
-            f"the file is not UTF-8 text (line {line:,} has a byte UTF-8 does not use); "
-            f"files over {tables.LARGE_FILE_BYTES // 2**20} MB must be UTF-8",
+            f"files over {tables.LARGE_FILE_BYTES // 2**20} MB must be UTF-8 text; line "
+            f"{line:,} is not",
             "Save it again as CSV UTF-8 (in Excel: Save As, CSV UTF-8)",
         ) from None
     tables.check_text(text, name)

@@ -22,7 +22,7 @@ from simulator.cli import main
 from .test_bad_files import CASES, Case
 from .test_hostile_uploads import HOSTILE
 
-NOT_UTF8 = "the file is not UTF-8 text (line 2 has a byte UTF-8 does not use)"
+NOT_UTF8 = "MB must be UTF-8 text; line 2 is not"
 RAGGED = "the rows do not split into the header's columns"
 
 DIFFERENCES: dict[str, tuple[str, ...]] = {
@@ -42,8 +42,8 @@ DIFFERENCES: dict[str, tuple[str, ...]] = {
     "one-3mb-line-no-newline": ("the header has 115,969 columns, more than the 16,384",),
     # read_table names the other delimiter; here the first such row is refused with its line.
     "mixed-delimiters-in-one-file": (RAGGED, "line 3 has 1 fields, the header 4"),
-    "mixed-encodings-in-one-file": ("the file is not UTF-8 text",),
-    "utf8-bom-then-cp1252-bytes": ("the file is not UTF-8 text (line 9",),
+    "mixed-encodings-in-one-file": ("MB must be UTF-8 text; line",),
+    "utf8-bom-then-cp1252-bytes": ("MB must be UTF-8 text; line 9 is not",),
     "utf32-bom": ("UTF-16 or UTF-32 text is read only up to",),
     # read_table drops the blank rows and finds none left; here no column can be mapped.
     "only-delimiters": ("Required column customer id is not mapped",),

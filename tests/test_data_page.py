@@ -232,6 +232,9 @@ def test_a_large_upload_is_counted_in_sql_with_the_same_fit(monkeypatch):
     monkeypatch.setattr(simulator.tables, "LARGE_FILE_BYTES", 0)
     at = _upload(_data_page(), "customers.csv", customers_csv())
     assert at.selectbox(key=data.role_key("start")).value == "start_date"
+    # The caption says the rows shown are a sample and the whole file is counted.
+    said = [c.value for c in at.caption if "customers.csv" in c.value]
+    assert said and "the whole file is checked and counted" in said[0], said
     at.button(key="data_calibrate").click().run()
     assert not at.exception
     pd.testing.assert_frame_equal(_fit_table(at), whole)

@@ -618,6 +618,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "data.business_name": "Calibrated from {name}",
         "data.read_error": "**{name}** cannot be read: fix what the table below says, then upload.",
         "data.table_caption": "{rows} rows and {columns} columns in **{name}**.",
+        "data.table_caption_large": (
+            "{columns} columns in **{name}** ({size} MB): its first {rows} rows propose the "
+            "mapping below; the whole file is checked and counted."
+        ),
         "data.mapping_header": "Which column is which",
         "data.mapping_caption": (
             "Proposed from the column names and contents; correct any role that is wrong. "
