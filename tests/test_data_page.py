@@ -252,3 +252,15 @@ def test_without_a_revenue_column_the_planner_types_the_arpu():
     for segment in business.segments:
         assert segment.arpu_per_month == 55.0
         assert business.source(f"segments.{segment.name}.arpu_per_month") == "user"
+
+
+@pytest.mark.slow
+def test_a_file_that_cannot_be_read_says_why_in_the_error_box():
+    # The problems table cuts long text to a cell's width: a whole-file problem is also written
+    # out in the error box, with its fix.
+    at = _upload(_data_page(), "export.csv", b"\x00\x01\x02binary\x00" * 200)
+    said = at.error[0].value.replace("\\", "")
+    assert "export.csv" in said and "cannot be read" in said
+    assert "This is not a text table (it looks like binary data)" in said
+    assert "**Fix:** Upload the customer table as CSV, Parquet or Excel" in said
+    assert len(at.dataframe[0].value) == 1  # the problems table is still there

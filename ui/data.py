@@ -147,11 +147,32 @@ def problems(found: list[simulator.Problem]) -> bool:
     return errors == 0
 
 
+def _as_typed(value: str) -> str:
+    """``value`` with Markdown's special characters escaped, so that it shows as typed."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", value)
+
+
 def read_error(error: simulator.DataError) -> None:
-    """A file that cannot be read: one error box and its problems."""
-    name = re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", error.name)  # shown as typed
-    st.error(text.t("data.read_error", name=name), icon=":material/error:")
+    """A file that cannot be read: one error box and its problems. A problem of the whole file
+    (the usual case) is also written out in the box, where it is not cut to a cell's width."""
+    said = text.t("data.read_error", name=_as_typed(error.name))
+    whole_file = [p for p in error.problems if p.column is None]
+    if whole_file and len(whole_file) <= MAX_PROBLEMS_SPELLED_OUT:
+        said += "".join(
+            "\n\n"
+            + text.t(
+                "data.read_error.detail",
+                message=_as_typed(p.message[:1].upper() + p.message[1:]),  # a sentence here
+                fix=_as_typed(p.fix),
+            )
+            for p in whole_file
+        )
+    st.error(said, icon=":material/error:")
     st.dataframe(problems_frame(error.problems), hide_index=True, key="data_read_problems")
+
+
+MAX_PROBLEMS_SPELLED_OUT = 3
+"""Up to this many whole-file problems are written out in the error box too."""
 
 
 def _share(value: float | None, digits: int = 1) -> str:

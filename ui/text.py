@@ -617,6 +617,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "data.in_use": "Every page now uses the calibration from **{name}**.",
         "data.business_name": "Calibrated from {name}",
         "data.read_error": "**{name}** cannot be read: fix what the table below says, then upload.",
+        "data.read_error.detail": "{message}. **Fix:** {fix}.",
         "data.table_caption": "{rows} rows and {columns} columns in **{name}**.",
         "data.table_caption_large": (
             "{columns} columns in **{name}** ({size} MB): its first {rows} rows propose the "
