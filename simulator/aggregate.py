@@ -427,7 +427,11 @@ def _read_head(path: pathlib.Path, name: str) -> _CsvDialect:
     if not data.strip():
         if whole:
             raise tables.empty_file(name)
-        raise _not_text(name)
+        raise _fail(
+            name,
+            f"the first {HEAD_BYTES // 2**20} MB of the file are blank",
+            "Remove the blank lines before the header row",
+        )
     if data[:4] == b"PK\x03\x04":
         raise _fail(
             name,
@@ -474,14 +478,6 @@ def _read_head(path: pathlib.Path, name: str) -> _CsvDialect:
         tables.unique_names([c if c.strip() else f"Unnamed: {i}" for i, c in enumerate(cells)])
     )
     return _CsvDialect(names, leading + 1, delimiter, '"')
-
-
-def _not_text(name: str) -> DataError:
-    return _fail(
-        name,
-        "this is not a text table (it looks like binary data)",
-        "Upload the customer table as CSV, Parquet or Excel, not another kind of file",
-    )
 
 
 def _too_big_to_read(name: str, kind: str) -> DataError:

@@ -488,3 +488,12 @@ def test_whole_numbers_are_rounded_only_when_rounding_changes_them(tmp_path):
         path, table = write(tmp_path, "whole.csv", dated_rows(contacts={5: huge, 7: huge}))
         assert_counts_equal(count_source(path, mapping), reference(table, mapping))
         assert_counts_equal(count_source(table, mapping), reference(table, mapping))
+
+
+def test_a_file_whose_first_megabyte_is_blank_says_so(tmp_path):
+    path = tmp_path / "padded.csv"
+    path.write_bytes(b" \n" * (aggregate.HEAD_BYTES // 2 + 10) + b"id,tenure,churned\nc1,3,No\n")
+    with pytest.raises(DataError) as refused:
+        sample_rows(path)
+    assert "the first 1 MB of the file are blank" in str(refused.value)
+    assert "Remove the blank lines before the header row" in str(refused.value)

@@ -809,11 +809,17 @@ def test_the_command_line_gives_the_same_message(c: Case, tmp_path, capsys):
     code = main(["calibrate", str(path), *c.cli_args])
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
-    if not c.ok:
+    assert_command_line_outcome(c, code, out, err, refused=not c.ok, expected=c.expected)
+
+
+def assert_command_line_outcome(c: Case, code, out, err, *, refused: bool, expected) -> None:
+    """``calibrate`` on case ``c`` exited ``code`` with ``out``/``err``: refused with one line
+    naming the file and every ``expected`` fragment, or calibrated as the case says."""
+    if refused:
         assert code == 1, (out, err)
         assert out == ""
         assert err.startswith("error: ") and c.file_name in err.splitlines()[0], err
-        for fragment in c.expected:
+        for fragment in expected:
             assert fragment in err, f"{fragment!r} not in:\n{err}"
         return
     assert code == 0, err
