@@ -442,7 +442,7 @@ def _read_head(path: pathlib.Path, name: str) -> _CsvDialect:
         raise tables.old_excel(name)
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") and whole:
         tables.decode_text(data, name)  # says what is wrong with it, if anything
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff", b"\x00\x00"):
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == b"\x00\x00\xfe\xff":
         raise _too_big_to_read(name, "UTF-16 or UTF-32 text")
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
@@ -472,7 +472,7 @@ def _read_head(path: pathlib.Path, name: str) -> _CsvDialect:
             raise _too_big_to_read(name, "text split by runs of spaces")
         delimiter = ","  # one column, or rows split differently: read_table reads it so too
     cells = next(csv.reader([header], delimiter=delimiter))
-    # A blank header cell is named as pandas names it in read_table: "Unnamed: <position>".
+    # A blank header cell is named as pandas names it in read_table ("Unnamed: <position>"),
     # and repeated names get ".1", ".2", ... as pandas gives them.
     names = tuple(
         tables.unique_names([c if c.strip() else f"Unnamed: {i}" for i, c in enumerate(cells)])

@@ -497,3 +497,11 @@ def test_a_file_whose_first_megabyte_is_blank_says_so(tmp_path):
         sample_rows(path)
     assert "the first 1 MB of the file are blank" in str(refused.value)
     assert "Remove the blank lines before the header row" in str(refused.value)
+
+
+def test_binary_data_starting_with_nul_bytes_is_named_binary_not_utf32(tmp_path):
+    path = tmp_path / "dump.csv"
+    path.write_bytes(b"\x00\x00" + bytes(range(256)) * 100)
+    with pytest.raises(DataError) as refused:
+        sample_rows(path)
+    assert "this is not a text table (it looks like binary data)" in str(refused.value)
