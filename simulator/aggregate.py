@@ -767,12 +767,25 @@ def _strip_arrow(column):
 
 def _date_key_arrow(column):
     """Date keys ``y * 10000 + m * 100 + d`` of a pyarrow date or timestamp column, as
-    :func:`_native_date_key` computes them in SQL (int32, null where the date is)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    :func:`_native_date_key` computes them in SQL (int32, null where the date is).
 
-    year, month, day = (f(column).cast(pa.int32()) for f in (pc.year, pc.month, pc.day))
-    return pc.add(pc.add(pc.multiply(year, 10000), pc.multiply(month, 100)), day)
+    Each row's key is looked up by its day number in a table of the keys of every day from the
+    column's first to its last (at most 3.7 million days: years 1 to 9999), which is several
+    times faster than splitting every row into year, month and day."""
+    import pyarrow as pa
+
+    days = column.cast(pa.date32()).cast(pa.int32())  # a timestamp's day (time of day dropped)
+    missing = days.is_null().to_numpy()
+    number = days.fill_null(0).to_numpy()
+    known = number[~missing]
+    first, last = (int(known.min()), int(known.max())) if len(known) else (0, 0)
+    calendar = np.arange(first, last + 1).astype("datetime64[D]")
+    months = calendar.astype("datetime64[M]")
+    year = months.astype("datetime64[Y]").astype(np.int32) + 1970
+    month = months.astype(np.int32) % 12 + 1
+    day = (calendar - months).astype(np.int32) + 1
+    keys = year * 10000 + month * 100 + day
+    return pa.array(keys[np.clip(number - first, 0, last - first)], mask=missing)
 
 
 MAX_LINE_BYTES = 2**26
