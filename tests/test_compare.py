@@ -97,6 +97,18 @@ def test_a_payback_that_never_comes_reads_as_a_dash_without_a_difference():
     assert table.loc[text.t("compare.kpi.payback"), "B"] == text.t("value.none")
 
 
+def test_the_table_shows_the_scenario_page_cards_figures_as_the_cards_show_them():
+    """A figure read off a Scenario card in a meeting is the one the comparison shows."""
+    item = _item("A", APP_BUSINESS, SCENARIO)
+    table = compare.kpi_table([item])["A"]
+    cards = {
+        card.label: card.value
+        for card in kpis.value_cards(item.evaluation, SCENARIO, APP_BUSINESS.currency)
+    }
+    assert item.evaluation.roi is not None
+    assert cards[text.t("kpi.roi")] == table[text.t("compare.kpi.roi")]
+
+
 def test_unique_labels_number_repeats():
     assert compare.unique_labels(["Plan", "Plan", "Other", "Plan"]) == [
         "Plan",

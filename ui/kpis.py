@@ -98,7 +98,7 @@ def value_cards(evaluation: Evaluation, scenario: Scenario, currency: str) -> li
         payback = text.t("kpi.payback.never", period=horizon)
     else:
         payback = text.t("kpi.payback.none")
-    roi = text.percent(ev.roi, 0) if ev.roi is not None else text.t("kpi.roi.none")
+    roi = text.percent(ev.roi) if ev.roi is not None else text.t("kpi.roi.none")
     return [
         _money_card(
             text.t("kpi.npv", period=horizon),
