@@ -115,6 +115,8 @@ def test_streamlit_config_has_the_safe_settings():
     assert config.get("browser", {}).get("gatherUsageStats") is False
     # No traceback on a page, even one that gets past ui/errors.py (issue 6, item 5).
     assert config.get("client", {}).get("showErrorDetails") == "none"
+    # No "Deploy" button and no "Clear cache" in a meeting, even on localhost.
+    assert config["client"].get("toolbarMode") == "viewer"
 
 
 def test_no_full_garbage_collection_after_every_rerun():
