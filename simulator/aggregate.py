@@ -1483,7 +1483,7 @@ def _report(session, mapping, plan, where, found, groups, facts) -> list[Problem
             add(
                 mapping.id,
                 dup_rows,
-                f"Column {mapping.id} has duplicate entries ({sum(r[1] for r in dups)} rows)",
+                f"customer id appears more than once ({sum(r[1] for r in dups)} rows)",
                 "Keep one row per customer",
             )
     if "churned" in roles:

@@ -152,7 +152,7 @@ def validate(
             add(
                 mapping.id,
                 dup,
-                f"Column {mapping.id} has duplicate entries ({int(dup.sum())} rows)",
+                f"customer id appears more than once ({int(dup.sum())} rows)",
                 "Keep one row per customer",
             )
 

@@ -34,8 +34,8 @@ DIFFERENCES: dict[str, tuple[str, ...]] = {
     "utf16-bom-tab": ("UTF-16 or UTF-32 text is read only up to",),
     "cp1252-accented-segments": (NOT_UTF8, "Save it again as CSV UTF-8"),
     # Blank lines are not counted in row numbers (documented in simulator.aggregate).
-    "csv-leading-blank-lines-keep-row-numbers": ("Column customer_id has duplicate entries",),
-    "csv-blank-line-inside-keeps-row-numbers": ("Column customer_id has duplicate entries",),
+    "csv-leading-blank-lines-keep-row-numbers": ("customer id appears more than once",),
+    "csv-blank-line-inside-keeps-row-numbers": ("customer id appears more than once",),
     # Hostile files. The header is judged on the first megabyte: a lower bound of its width.
     "one-3mb-line-no-newline": ("the header has 115,969 columns, more than the 16,384",),
     # read_table names the other delimiter; here the first such row is refused with its line.
