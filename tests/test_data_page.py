@@ -222,6 +222,56 @@ def test_a_constant_churn_segment_shows_no_alpha_beta_and_says_why():
     assert row[text.t("data.fit.reason")].startswith("no difference between loyal and fickle")
 
 
+def _geometric_records(entry_months: float, cap: int = 48) -> pd.DataFrame:
+    """4,000 customers churning 2 % a month (no heterogeneity), observed from ``entry_months``
+    of tenure (those who left before are not in the table) up to ``cap`` months."""
+    rng = np.random.default_rng(5)
+    life = rng.geometric(0.02, 20_000)
+    life = life[life > entry_months][:4000]
+    return pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(life.size)],
+            "segment": "all",
+            "tenure_months": np.minimum(life, cap).astype(float),
+            "churned": life <= cap,
+            "entry_months": float(entry_months),
+            "monthly_revenue": np.nan,
+            "satisfaction": np.nan,
+            "contacts": np.nan,
+        }
+    )
+
+
+def _notes(records: pd.DataFrame) -> list[str]:
+    calibration = simulator.calibrate(records)
+    return data.fit_notes(
+        cached.Calibrated(calibration=calibration, holdout=holdout_check(records))
+    )
+
+
+def test_every_blank_in_the_fit_table_is_explained_under_it():
+    # Constant churn: alpha and beta are blank, and the note says what is used instead.
+    (line,) = _notes(_geometric_records(0))
+    assert line.startswith("**all**: no difference between loyal and fickle customers")
+    assert "survival" not in line  # both survival cells are filled
+    # Nobody seen before 13 months of tenure (as BankChurners): survival at 12 and 24 is not
+    # in the data, and the note says why.
+    (line,) = _notes(_geometric_records(13))
+    assert "no survival at 12 and 24 months" in line
+    assert "first seen at 13 months of tenure" in line
+    # Followed for at most 18 months: survival at 24 months cannot be read.
+    (line,) = _notes(_geometric_records(0, cap=18))
+    assert "no survival at 24 months, because no customer was followed that long" in line
+
+
+def test_the_fit_notes_are_under_the_table_not_in_a_cut_off_column():
+    at = _upload(_data_page(), "customers.csv", customers_csv())
+    at.button(key="data_calibrate").click().run()
+    (grid,) = [d for d in at.dataframe if text.t("data.fit.alpha") in d.value.columns]
+    assert text.t("data.fit.reason") not in grid.proto.column_order
+    assert text.t("data.fit.alpha") in grid.proto.column_order
+
+
 @pytest.mark.slow
 def test_a_large_upload_is_counted_in_sql_with_the_same_fit(monkeypatch):
     # Above LARGE_FILE_BYTES the page maps a sample of the rows and counts the file with DuckDB

@@ -213,17 +213,36 @@ def fit_frame(result: Calibrated, currency: str) -> pd.DataFrame:
             text.t("data.fit.holdout"): [
                 _share(holdout.get(s.name)) if s.fitted else "" for s in segments
             ],
-            text.t("data.fit.reason"): [
-                s.reason
-                or (
-                    text.t("data.fit.constant", churn=_share(s.constant_churn))
-                    if s.constant_churn_fits
-                    else ""
-                )
-                for s in segments
-            ],
+            text.t("data.fit.reason"): [_fit_reason(s) for s in segments],
         }
     )
+
+
+def _fit_reason(segment: simulator.SegmentCalibration) -> str:
+    """Why a segment has no fit of its own, or why its alpha and beta are not shown."""
+    if segment.reason:
+        return segment.reason
+    if segment.constant_churn_fits:
+        return text.t("data.fit.constant", churn=_share(segment.constant_churn))
+    return ""
+
+
+def fit_notes(result: Calibrated) -> list[str]:
+    """One line per segment with a blank cell in the fit table, saying why: no fit of its own,
+    constant churn instead of alpha and beta, or survival at 12 or 24 months not observed
+    (the table's customers were first seen later in their tenure, or none stayed that long)."""
+    lines = []
+    for s in result.calibration.segments:
+        notes = [_fit_reason(s)] if _fit_reason(s) else []
+        survival = ((12, s.km_survival_12), (24, s.km_survival_24))
+        blank = [m for m, v in survival if v is None or not math.isfinite(v)]
+        if blank:
+            key = "data.fit.km_late" if s.entry_months > 0 else "data.fit.km_short"
+            months = text.t(f"data.fit.km_months_{len(blank)}", first=blank[0], last=blank[-1])
+            notes.append(text.t(key, months=months, entry=s.entry_months))
+        if notes:
+            lines.append(text.t("data.fit.note", segment=_as_typed(s.name), notes="; ".join(notes)))
+    return lines
 
 
 def fit_warnings(result: Calibrated) -> list[str]:
@@ -249,7 +268,12 @@ def fit_table(result: Calibrated, currency: str) -> None:
     """The fit table, its caption and its warnings."""
     st.subheader(text.t("data.fit_header"))
     st.caption(text.t("data.fit_caption"))
-    st.dataframe(fit_frame(result, currency), hide_index=True, key="data_fit_table")
+    frame = fit_frame(result, currency)
+    # The notes are too long for a grid cell: they are written out under the table.
+    shown = [c for c in frame.columns if c != text.t("data.fit.reason")]
+    st.dataframe(frame, hide_index=True, column_order=shown, key="data_fit_table")
+    for line in fit_notes(result):
+        st.caption(line)
     for line in fit_warnings(result):
         st.warning(line, icon=":material/warning:")
 

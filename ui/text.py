@@ -688,6 +688,16 @@ STRINGS: dict[str, dict[str, str]] = {
             "no difference between loyal and fickle customers detected: constant churn of "
             "{churn} a month fits as well, and is what the model will use"
         ),
+        "data.fit.note": "**{segment}**: {notes}.",
+        "data.fit.km_months_1": "{first}",
+        "data.fit.km_months_2": "{first} and {last}",
+        "data.fit.km_late": (
+            "no survival at {months} months, because the table's customers were first seen at "
+            "{entry} months of tenure, so how many left before that is not in the data"
+        ),
+        "data.fit.km_short": (
+            "no survival at {months} months, because no customer was followed that long"
+        ),
         "data.warn_unfitted": (
             "No retention fit for {segments}: the assumed retention is kept for them."
         ),
