@@ -88,6 +88,7 @@ from simulator.records import (
     MAX_TENURE_MONTHS,
     MIN_SEGMENT_CUSTOMERS,
     REFERRAL_PATTERN,
+    duplicate_ids_fix,
     mapping_problems,
 )
 from simulator.tables import MAX_ROWS_SHOWN, DataError, Problem
@@ -1473,6 +1474,7 @@ def _report(session, mapping, plan, where, found, groups, facts) -> list[Problem
     if "id" in roles:
         add(mapping.id, "id_missing", "customer id is empty", "Give every row a customer id")
         if dups:
+            repeated = sum(int(r[1]) for r in dups)
             dup_rows: tuple[int, ...] = ()
             if session.has_rows:
                 hits = session.fetch(
@@ -1483,8 +1485,8 @@ def _report(session, mapping, plan, where, found, groups, facts) -> list[Problem
             add(
                 mapping.id,
                 dup_rows,
-                f"customer id appears more than once ({sum(r[1] for r in dups)} rows)",
-                "Keep one row per customer",
+                f"customer id appears more than once ({repeated} rows)",
+                duplicate_ids_fix(repeated, found["total"]),
             )
     if "churned" in roles:
         add(

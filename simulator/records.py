@@ -46,6 +46,22 @@ MIN_SEGMENT_CUSTOMERS = 30
 MAX_TENURE_MONTHS = 1200
 """Longest tenure accepted (months): a longer one is an error in the data or in its unit."""
 
+EVENT_LOG_SHARE = 0.2
+"""When at least this share of the rows repeat a customer id, the table is taken for a log of
+purchases or events (one row per event, not per customer), and the fix says how to summarise it."""
+
+
+def duplicate_ids_fix(repeated_rows: int, rows: int) -> str:
+    """How to fix ``repeated_rows`` rows (of ``rows``) whose customer id another row has too."""
+    if rows and repeated_rows >= EVENT_LOG_SHARE * rows:
+        return (
+            "This looks like one row per purchase or event, not one per customer: summarise it "
+            "to one row per customer (the first date as the start date, and an end date or a "
+            "churn flag) and upload that"
+        )
+    return "Keep one row per customer"
+
+
 DATE_RANGE = (datetime.date(1900, 1, 1), datetime.date(2199, 12, 31))
 """Earliest and latest start or end date accepted: dates outside are errors (placeholders such
 as 0001-01-01 or 9999-12-31, or a number read as a date) and do not set the as-of date."""
@@ -153,7 +169,7 @@ def validate(
                 mapping.id,
                 dup,
                 f"customer id appears more than once ({int(dup.sum())} rows)",
-                "Keep one row per customer",
+                duplicate_ids_fix(int(dup.sum()), len(table)),
             )
 
     churn_flag: pd.Series | None = None

@@ -318,6 +318,15 @@ _CASES = [
         expected=("column 'customer_id' (rows 3, 5)", "appears more than once (2 rows)"),
     ),
     case(
+        "purchase-log-one-row-per-purchase",
+        "purchases.csv",
+        to_csv([row for row in base_rows() for _ in range(3)]),
+        expected=(
+            "appears more than once (120 rows)",
+            "This looks like one row per purchase or event, not one per customer",
+        ),
+    ),
+    case(
         "duplicate-ids-differing-by-spaces",
         "dup.csv",
         to_csv(with_cells(base_rows(), {(5, 0): " c001 "})),
