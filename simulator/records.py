@@ -46,14 +46,18 @@ MIN_SEGMENT_CUSTOMERS = 30
 MAX_TENURE_MONTHS = 1200
 """Longest tenure accepted (months): a longer one is an error in the data or in its unit."""
 
-EVENT_LOG_SHARE = 0.2
-"""When at least this share of the rows repeat a customer id, the table is taken for a log of
-purchases or events (one row per event, not per customer), and the fix says how to summarise it."""
+EVENT_LOG_SHARE = 0.5
+"""When at least this share of the rows (and :data:`EVENT_LOG_ROWS` rows) repeat a customer id,
+the table is taken for a log of purchases or events (one row per event, not per customer), and
+the fix says how to summarise it."""
+
+EVENT_LOG_ROWS = 100
+"""Fewer repeated rows than this are taken for mistakes, however small the table."""
 
 
 def duplicate_ids_fix(repeated_rows: int, rows: int) -> str:
     """How to fix ``repeated_rows`` rows (of ``rows``) whose customer id another row has too."""
-    if rows and repeated_rows >= EVENT_LOG_SHARE * rows:
+    if repeated_rows >= max(EVENT_LOG_SHARE * rows, EVENT_LOG_ROWS):
         return (
             "This looks like one row per purchase or event, not one per customer: summarise it "
             "to one row per customer (the first date as the start date, and an end date or a "

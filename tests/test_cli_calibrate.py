@@ -66,7 +66,7 @@ def test_the_out_option_writes_the_same_json(tmp_path, capsys):
     [
         (b"", "empty"),
         (b"id,tenure,churn\n", "no customer rows"),
-        (b"id,tenure,churn\n1,5,yes\n1,7,no\n", "duplicate"),
+        (b"id,tenure,churn\n1,5,yes\n1,7,no\n", "appears more than once"),
     ],
 )
 def test_bad_tables_exit_1_naming_the_file(tmp_path, capsys, content, expected):

@@ -223,11 +223,22 @@ def test_a_blank_row_inside_an_excel_sheet_keeps_the_row_numbers():
 # --- validation: each problem named -----------------------------------------------------------
 
 
+def test_a_table_mostly_of_repeated_ids_is_called_a_purchase_log():
+    from simulator.records import duplicate_ids_fix
+
+    keep, log = "Keep one row per customer", "This looks like one row per purchase or event"
+    assert duplicate_ids_fix(99, 100) == keep  # under 100 repeated rows: mistakes
+    assert duplicate_ids_fix(100, 200).startswith(log)  # half the rows, 100 of them
+    assert duplicate_ids_fix(100, 201) == keep  # under half the rows
+    assert duplicate_ids_fix(57_751, 69_659).startswith(log)  # CDNOW's purchases
+
+
 def test_duplicate_ids_are_listed_with_file_rows():
     problem = only_error(problems_of(GOOD_CSV + "a2,5,No,basic,11\n"))
     assert problem.column == "customer_id"
     assert problem.rows == (3, 6)
-    assert "duplicate" in problem.message
+    assert problem.message == "customer id appears more than once (2 rows)"
+    assert problem.fix == "Keep one row per customer"  # two rows of many: not a purchase log
 
 
 def test_end_before_start_is_an_error_on_the_end_column():
