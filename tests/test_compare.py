@@ -86,6 +86,10 @@ def test_kpi_table_shows_differences_from_the_first_only_where_there_are_some():
     assert table.loc[price, "A"] == "+5.0%"
     assert table.loc[price, "B"] == "+15.0% (+10.0 pts)"
     assert table.loc[csat, "B"] == table.loc[csat, "A"]  # same service: no "(0.0 pts)"
+    payback = [item.evaluation.payback_month for item in items]
+    assert table.loc[text.t("compare.kpi.payback"), "B"] == (
+        f"Month {payback[1]} ({payback[1] - payback[0]:+d} months)"
+    )
     assert "(" not in "".join(table["A"])  # the reference column has no differences
 
 
@@ -105,8 +109,9 @@ def test_the_table_shows_the_scenario_page_cards_figures_as_the_cards_show_them(
         card.label: card.value
         for card in kpis.value_cards(item.evaluation, SCENARIO, APP_BUSINESS.currency)
     }
-    assert item.evaluation.roi is not None
+    assert item.evaluation.roi is not None and item.evaluation.payback_month is not None
     assert cards[text.t("kpi.roi")] == table[text.t("compare.kpi.roi")]
+    assert cards[text.t("kpi.payback")] == table[text.t("compare.kpi.payback")]  # "Month 5"
 
 
 def test_unique_labels_number_repeats():

@@ -24,9 +24,10 @@ COLORS = ("#1f4e8c", "#e07b1f", "#2a9d8f", "#c44e52")
 """One colour per compared scenario, in the order chosen."""
 KPI_COLUMNS = ("kpi", "label", "scenario", "value", "difference", "unit")
 """Columns of :func:`kpi_frame` (``difference``: this value minus the reference's)."""
-UNITS = ("text", "money", "price", "count", "fraction", "month", "minutes")
+UNITS = ("text", "money", "price", "count", "fraction", "month", "month_number", "minutes")
 """Units of :func:`kpi_frame`: currency (``price``: per customer and month), customers, a
-fraction (0.05 = 5 %), months, minutes. A ``+`` in front (e.g. ``+money``) marks a change
+fraction (0.05 = 5 %), months, a month of the plan ("Month 5", as the Scenario page's payback
+card; its difference in months), minutes. A ``+`` in front (e.g. ``+money``) marks a change
 against no change, shown with its sign."""
 
 
@@ -69,7 +70,7 @@ ROWS: tuple[_Row, ...] = (
     _Row(key="delta_npv", unit="+money", value=lambda c: c.evaluation.delta_npv),
     _Row(key="npv", unit="money", value=lambda c: c.evaluation.scenario.npv),
     _Row(key="npv_tv", unit="money", value=lambda c: c.evaluation.scenario.npv_with_terminal_value),
-    _Row(key="payback", unit="month", value=lambda c: c.evaluation.payback_month),
+    _Row(key="payback", unit="month_number", value=lambda c: c.evaluation.payback_month),
     _Row(key="roi", unit="fraction", value=lambda c: c.evaluation.roi),
     _Row(
         key="revenue",
@@ -145,7 +146,9 @@ def _format(value: object, unit: str, currency: str, *, signed: bool = False) ->
     shown = (text.signed_number if plus else text.number)(number, decimals=decimals)
     if kind == "minutes":
         return text.t("unit.minutes", value=shown)
-    if kind == "month":
+    if kind == "month_number" and not signed:
+        return text.t("kpi.payback.value", month=shown)
+    if kind in ("month", "month_number"):
         return text.t("compare.month" if abs(number) == 1 else "compare.months", value=shown)
     return shown
 
