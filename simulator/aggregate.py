@@ -96,6 +96,7 @@ from simulator.tables import MAX_ROWS_SHOWN, DataError, Problem
 __all__ = [
     "MEMORY_LIMIT",
     "SqlSource",
+    "check_and_count",
     "check_source",
     "count_source",
     "sample_and_count",
@@ -1708,6 +1709,36 @@ def count_source(
     counts = _count_source(source, mapping, as_of, left_truncated_at, name, report, None)
     report(1.0, "Done")
     return counts
+
+
+def check_and_count(
+    source: Source,
+    mapping: ColumnMapping,
+    *,
+    as_of: datetime.date | None = None,
+    name: str | None = None,
+) -> tuple[list[Problem], CustomerCounts | None]:
+    """:func:`check_source` and, when it finds no error, :func:`count_source`, in one read of
+    the source: what the Data page needs of a large upload, which it checks when the planner
+    maps it and counts when they calibrate.
+
+    Returns
+    -------
+    tuple[list[Problem], CustomerCounts | None]
+        The problems, as :func:`check_source` gives them, and the counts, as
+        :func:`count_source` gives them, or None when a problem is an error.
+
+    Raises
+    ------
+    DataError
+        The source cannot be read at all.
+    """
+    name = name or source_name(source)
+    with _open(source, name, _wanted(mapping)) as (session, all_columns):
+        problems, plan, facts = _check(session, all_columns, mapping, as_of)
+        if plan is None or any(p.severity == "error" for p in problems):
+            return problems, None
+        return problems, _counts(session, mapping, plan, facts, "auto")
 
 
 def _count_source(

@@ -13,6 +13,7 @@ import pytest
 from simulator import aggregate
 from simulator.aggregate import (
     SqlSource,
+    check_and_count,
     check_source,
     count_source,
     sample_and_count,
@@ -380,6 +381,23 @@ def test_sample_and_count_is_sample_rows_then_count_source(sample_head):
     assert_counts_equal(counts, count_source(frame, mapping))
     with pytest.raises(DataError, match="does not exist"):
         sample_and_count(path.with_name("missing.csv"), propose_mapping)
+
+
+def test_check_and_count_is_check_source_then_count_source(sample_head, tmp_path):
+    path, table = sample_head
+    mapping = propose_mapping(table)
+    problems, counts = check_and_count(path, mapping)
+    assert problems == check_source(path, mapping)
+    assert counts is not None
+    assert_counts_equal(counts, count_source(path, mapping))
+    # An error: the problems, and no counts (count_source refuses the table).
+    bad, _ = write(tmp_path, "bad.csv", dated_rows(id={5: "C1"}))
+    problems, counts = check_and_count(bad, DATED)
+    assert counts is None
+    assert problems == check_source(bad, DATED)
+    assert any(p.severity == "error" for p in problems)
+    with pytest.raises(DataError):
+        count_source(bad, DATED)
 
 
 def test_tab_separated_and_unreadable_sources(tmp_path):

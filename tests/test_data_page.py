@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import simulator
@@ -279,7 +280,13 @@ def test_a_large_upload_is_counted_in_sql_with_the_same_fit(monkeypatch):
     at = _upload(_data_page(), "customers.csv", customers_csv())
     at.button(key="data_calibrate").click().run()
     whole = _fit_table(at)
+    st.cache_data.clear()  # AppTest sessions share the session-scoped caches
     monkeypatch.setattr(simulator.tables, "LARGE_FILE_BYTES", 0)
+    reads = []
+    check_and_count = cached.check_and_count
+    monkeypatch.setattr(
+        cached, "check_and_count", lambda *a, **k: reads.append(a) or check_and_count(*a, **k)
+    )
     at = _upload(_data_page(), "customers.csv", customers_csv())
     assert at.selectbox(key=data.role_key("start")).value == "start_date"
     # The caption says the rows shown are a sample and the whole file is counted.
@@ -288,6 +295,8 @@ def test_a_large_upload_is_counted_in_sql_with_the_same_fit(monkeypatch):
     at.button(key="data_calibrate").click().run()
     assert not at.exception
     pd.testing.assert_frame_equal(_fit_table(at), whole)
+    # The whole file was read once: checked when mapped, its counts kept for calibrating.
+    assert len(reads) == 1
 
 
 @pytest.mark.slow

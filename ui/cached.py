@@ -20,7 +20,7 @@ import streamlit as st
 
 import simulator
 from simulator import uncertainty as simulator_uncertainty
-from simulator.aggregate import check_source, count_source, sample_rows
+from simulator.aggregate import check_and_count, sample_rows
 from simulator.assumptions import parameter_table as _parameter_table
 from simulator.calibrate import apply_calibration, holdout_check
 from simulator.counts import count_records
@@ -117,21 +117,35 @@ def upload_proposal(raw: bytes, name: str) -> ColumnMapping:
     return simulator.propose_mapping(upload_table(raw, name))
 
 
+@st.cache_data(scope="session", max_entries=8, show_spinner=False, hash_funcs=BY_VALUE)
+def large_upload_checked(
+    raw: bytes, name: str, mapping: ColumnMapping
+) -> tuple[list[simulator.Problem], simulator.CustomerCounts | None]:
+    """A large upload's problems and, when none is an error, its counts, in one read of the
+    file (:func:`simulator.aggregate.check_and_count`): checked when the planner maps the
+    columns, the counts are then ready when they calibrate."""
+    return check_and_count(Path(upload_path(raw, name)), mapping, name=name)
+
+
 @st.cache_data(scope="session", max_entries=16, show_spinner=False, hash_funcs=BY_VALUE)
 def upload_problems(raw: bytes, name: str, mapping: ColumnMapping) -> list[simulator.Problem]:
     """Every error and warning of the upload under ``mapping``: :func:`simulator.validate`, or
-    for a large file the same checks in SQL (:func:`simulator.aggregate.check_source`)."""
+    for a large file the same checks in SQL (:func:`large_upload_checked`)."""
     if upload_is_large(raw, name):
-        return check_source(Path(upload_path(raw, name)), mapping, name=name)
+        return large_upload_checked(raw, name, mapping)[0]
     return simulator.validate(upload_table(raw, name), mapping)
 
 
 @st.cache_data(scope="session", max_entries=8, show_spinner=False, hash_funcs=BY_VALUE)
 def upload_counts(raw: bytes, name: str, mapping: ColumnMapping) -> simulator.CustomerCounts:
     """The upload's counts: records then :func:`simulator.count_records`, or for a large file
-    :func:`simulator.aggregate.count_source` (DuckDB). Raises :class:`simulator.DataError`."""
+    those counted in SQL with its checks (:func:`large_upload_checked`). Raises
+    :class:`simulator.DataError`."""
     if upload_is_large(raw, name):
-        return count_source(Path(upload_path(raw, name)), mapping, name=name)
+        problems, counts = large_upload_checked(raw, name, mapping)
+        if counts is None:
+            raise simulator.DataError(name, [p for p in problems if p.severity == "error"])
+        return counts
     records = simulator.customer_records(upload_table(raw, name), mapping, name=name)
     return count_records(records)
 
