@@ -1,7 +1,5 @@
 """Data: upload a customer table, check the column mapping, calibrate retention per segment."""
 
-import hashlib
-
 import streamlit as st
 
 import simulator
@@ -39,34 +37,31 @@ with upload_tab:
         data.fit_results(cached.sample_calibrated(), cached.business())
         data.drivers(cached.sample_calibrated(), cached.business())
         st.stop()
-    raw, name = upload.getvalue(), upload.name
-    digest = hashlib.sha256(raw).hexdigest()
+    uploaded = cached.Upload.of(upload.name, upload.getvalue())
     try:
-        table = cached.upload_table(raw, name)
+        table = cached.upload_table(uploaded)
     except simulator.DataError as error:
         data.read_error(error)
         st.stop()
     st.caption(
         text.t(
-            "data.table_caption_large"
-            if cached.upload_is_large(raw, name)
-            else "data.table_caption",
+            "data.table_caption_large" if uploaded.large else "data.table_caption",
             rows=text.number(table.shape[0]),
             columns=text.number(table.shape[1]),
-            name=name,
-            size=text.number(len(raw) / 1e6, decimals=1),  # as the uploader shows it
+            name=uploaded.name,
+            size=text.number(len(uploaded.raw) / 1e6, decimals=1),  # as the uploader shows it
         )
     )
 
     st.subheader(text.t("data.mapping_header"))
     st.caption(text.t("data.mapping_caption"))
     try:
-        mapping = data.mapping_controls(table, cached.upload_proposal(raw, name))
+        mapping = data.mapping_controls(table, cached.upload_proposal(uploaded))
     except ValueError as error:
         st.error(text.t("data.mapping_error", message=error), icon=":material/error:")
         st.stop()
     data.mapping_summary(mapping)
-    ready = data.problems(cached.upload_problems(raw, name, mapping))
+    ready = data.problems(cached.upload_problems(uploaded, mapping))
 
     clicked = st.button(
         text.t("data.calibrate"),
@@ -77,14 +72,14 @@ with upload_tab:
         icon=":material/query_stats:",
     )
     if clicked:
-        state.set_calibrated_upload(digest, mapping)
-    if not ready or state.calibrated_upload() != (digest, mapping):
+        state.set_calibrated_upload(uploaded.digest, mapping)
+    if not ready or state.calibrated_upload() != (uploaded.digest, mapping):
         st.stop()
     bar = st.progress(0.05, text=text.t("data.progress.count"))
     try:
-        cached.upload_counts(raw, name, mapping)  # the long part on a large file
+        cached.upload_counts(uploaded, mapping)  # the long part on a large file
         bar.progress(0.8, text=text.t("data.progress.fit"))
-        result = cached.upload_calibration(raw, name, mapping)
+        result = cached.upload_calibration(uploaded, mapping)
     except ValueError as error:  # simulator.DataError included
         bar.empty()
         st.error(text.t("data.calibration_error", message=error), icon=":material/error:")
@@ -100,5 +95,5 @@ with upload_tab:
         type="primary",
         icon=":material/check:",
     ):
-        data.use_calibration(business, result, name, arpu)
+        data.use_calibration(business, result, uploaded.name, arpu)
     data.drivers(result, business)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from functools import cache
 from pathlib import Path
 
@@ -271,6 +272,17 @@ def test_the_fit_notes_are_under_the_table_not_in_a_cut_off_column():
     (grid,) = [d for d in at.dataframe if text.t("data.fit.alpha") in d.value.columns]
     assert text.t("data.fit.reason") not in grid.proto.column_order
     assert text.t("data.fit.alpha") in grid.proto.column_order
+
+
+def test_an_upload_is_cached_by_its_digest_not_by_hashing_its_bytes_on_every_call():
+    raw = b"customer_id,tenure,churned\n" + b"c1,3,no\n" * 500_000  # 4.5 MB
+    upload = cached.Upload.of("big.csv", raw)
+    assert upload.digest == hashlib.sha256(raw).hexdigest()
+    key = cached.BY_VALUE[cached.Upload](upload)  # what Streamlit hashes for each cached call
+    assert len(key) < 200 and upload.digest in key and "big.csv" in key
+    # Same bytes under another name, or other bytes under the same name: other entries.
+    assert key != cached.BY_VALUE[cached.Upload](cached.Upload.of("other.csv", raw))
+    assert key != cached.BY_VALUE[cached.Upload](cached.Upload.of("big.csv", raw + b"c2,1,no\n"))
 
 
 @pytest.mark.slow

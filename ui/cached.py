@@ -43,8 +43,40 @@ def _value_bytes(value: simulator.Business | simulator.Scenario) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-BY_VALUE = {simulator.Business: _value_bytes, simulator.Scenario: _value_bytes}
-"""``hash_funcs`` of every cache here: businesses and scenarios keyed by value, quickly."""
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Upload:
+    """A file the planner uploaded: its name, its bytes and their SHA-256 digest.
+
+    Cached functions key it by name and digest (:data:`BY_VALUE`), not by hashing its bytes
+    each time: Streamlit hashed a 61 MB upload once per cached call, 0.6 s of every rerun of
+    the Data page (200 MB, the upload limit, would take 2 s)."""
+
+    name: str
+    raw: bytes
+    digest: str
+
+    @classmethod
+    def of(cls, name: str, raw: bytes) -> Upload:
+        """The upload ``raw`` named ``name``, with its digest."""
+        return cls(name=name, raw=raw, digest=hashlib.sha256(raw).hexdigest())
+
+    @property
+    def large(self) -> bool:
+        """True when the upload is counted in SQL (DuckDB) rather than read whole."""
+        return counted_in_sql(self.name, len(self.raw))
+
+
+def _upload_key(upload: Upload) -> str:
+    return f"{upload.digest}/{upload.name}"
+
+
+BY_VALUE = {
+    simulator.Business: _value_bytes,
+    simulator.Scenario: _value_bytes,
+    Upload: _upload_key,
+}
+"""``hash_funcs`` of every cache here: businesses and scenarios keyed by value, quickly, and
+uploads by their digest and name."""
 
 SAMPLE_CUSTOMERS = Path(__file__).resolve().parents[1] / "sample_data" / "customers.csv"
 """The bundled customer table the app opens with (see sample_data/README.md)."""
@@ -83,80 +115,75 @@ def sample_summary() -> pd.DataFrame:
     return summarize_calibration(sample_calibrated().calibration)
 
 
-def upload_is_large(raw: bytes, name: str) -> bool:
-    """True when the upload is counted in SQL (DuckDB) rather than read whole."""
-    return counted_in_sql(name, len(raw))
-
-
 @st.cache_data(scope="session", max_entries=4, show_spinner=False, hash_funcs=BY_VALUE)
-def upload_path(raw: bytes, name: str) -> str:
+def upload_path(upload: Upload) -> str:
     """A large upload written once to a temporary file (named by its digest) for DuckDB."""
     folder = Path(tempfile.gettempdir()) / "service-gap-uploads"
     folder.mkdir(exist_ok=True)
-    path = folder / f"{hashlib.sha256(raw).hexdigest()}{Path(name).suffix.lower()}"
+    path = folder / f"{upload.digest}{Path(upload.name).suffix.lower()}"
     if not path.exists():
-        path.write_bytes(raw)
+        path.write_bytes(upload.raw)
     return str(path)
 
 
 @st.cache_data(scope="session", max_entries=4, show_spinner=False, hash_funcs=BY_VALUE)
-def upload_table(raw: bytes, name: str) -> pd.DataFrame:
+def upload_table(upload: Upload) -> pd.DataFrame:
     """The uploaded table: :func:`simulator.read_table` on the whole file, or, for a large
     file, its first rows (:func:`simulator.aggregate.sample_rows`), enough to map the columns.
 
     Raises :class:`simulator.DataError`.
     """
-    if upload_is_large(raw, name):
-        return sample_rows(Path(upload_path(raw, name)), name=name)
-    return simulator.read_table(raw, name=name)
+    if upload.large:
+        return sample_rows(Path(upload_path(upload)), name=upload.name)
+    return simulator.read_table(upload.raw, name=upload.name)
 
 
 @st.cache_data(scope="session", max_entries=4, show_spinner=False, hash_funcs=BY_VALUE)
-def upload_proposal(raw: bytes, name: str) -> ColumnMapping:
+def upload_proposal(upload: Upload) -> ColumnMapping:
     """:func:`simulator.propose_mapping` for the uploaded table."""
-    return simulator.propose_mapping(upload_table(raw, name))
+    return simulator.propose_mapping(upload_table(upload))
 
 
 @st.cache_data(scope="session", max_entries=8, show_spinner=False, hash_funcs=BY_VALUE)
 def large_upload_checked(
-    raw: bytes, name: str, mapping: ColumnMapping
+    upload: Upload, mapping: ColumnMapping
 ) -> tuple[list[simulator.Problem], simulator.CustomerCounts | None]:
     """A large upload's problems and, when none is an error, its counts, in one read of the
     file (:func:`simulator.aggregate.check_and_count`): checked when the planner maps the
     columns, the counts are then ready when they calibrate."""
-    return check_and_count(Path(upload_path(raw, name)), mapping, name=name)
+    return check_and_count(Path(upload_path(upload)), mapping, name=upload.name)
 
 
 @st.cache_data(scope="session", max_entries=16, show_spinner=False, hash_funcs=BY_VALUE)
-def upload_problems(raw: bytes, name: str, mapping: ColumnMapping) -> list[simulator.Problem]:
+def upload_problems(upload: Upload, mapping: ColumnMapping) -> list[simulator.Problem]:
     """Every error and warning of the upload under ``mapping``: :func:`simulator.validate`, or
     for a large file the same checks in SQL (:func:`large_upload_checked`)."""
-    if upload_is_large(raw, name):
-        return large_upload_checked(raw, name, mapping)[0]
-    return simulator.validate(upload_table(raw, name), mapping)
+    if upload.large:
+        return large_upload_checked(upload, mapping)[0]
+    return simulator.validate(upload_table(upload), mapping)
 
 
 @st.cache_data(scope="session", max_entries=8, show_spinner=False, hash_funcs=BY_VALUE)
-def upload_counts(raw: bytes, name: str, mapping: ColumnMapping) -> simulator.CustomerCounts:
+def upload_counts(upload: Upload, mapping: ColumnMapping) -> simulator.CustomerCounts:
     """The upload's counts: records then :func:`simulator.count_records`, or for a large file
     those counted in SQL with its checks (:func:`large_upload_checked`). Raises
     :class:`simulator.DataError`."""
-    if upload_is_large(raw, name):
-        problems, counts = large_upload_checked(raw, name, mapping)
+    if upload.large:
+        problems, counts = large_upload_checked(upload, mapping)
         if counts is None:
-            raise simulator.DataError(name, [p for p in problems if p.severity == "error"])
+            raise simulator.DataError(upload.name, [p for p in problems if p.severity == "error"])
         return counts
-    records = simulator.customer_records(upload_table(raw, name), mapping, name=name)
+    records = simulator.customer_records(upload_table(upload), mapping, name=upload.name)
     return count_records(records)
 
 
 @st.cache_data(scope="session", max_entries=8, show_spinner=False, hash_funcs=BY_VALUE)
-def upload_calibration(raw: bytes, name: str, mapping: ColumnMapping) -> Calibrated:
+def upload_calibration(upload: Upload, mapping: ColumnMapping) -> Calibrated:
     """:func:`simulator.calibrate` of :func:`upload_counts` and its holdout check.
 
     Raises :class:`simulator.DataError` (errors in the table) or ValueError.
     """
-    counts = upload_counts(raw, name, mapping)
+    counts = upload_counts(upload, mapping)
     interval = 12 if mapping.kind == "snapshot" and mapping.tenure_unit == "years" else 1
     return Calibrated(
         calibration=simulator.calibrate(counts, tenure_interval_months=interval),
