@@ -1734,11 +1734,26 @@ def check_and_count(
         The source cannot be read at all.
     """
     name = name or source_name(source)
-    with _open(source, name, _wanted(mapping)) as (session, all_columns):
+    return _check_and_count(source, mapping, as_of, "auto", name, _silent, None)
+
+
+def _check_and_count(
+    source: Source,
+    mapping: ColumnMapping,
+    as_of: datetime.date | None,
+    left_truncated_at: float | None | Literal["auto"],
+    name: str,
+    report: Progress,
+    shared: _Files | None,
+) -> tuple[list[Problem], CustomerCounts | None]:
+    """:func:`check_and_count` on the connection ``shared`` (None: a new one)."""
+    with _open(source, name, _wanted(mapping), shared) as (session, all_columns):
+        report(0.3, "Checking the table")
         problems, plan, facts = _check(session, all_columns, mapping, as_of)
         if plan is None or any(p.severity == "error" for p in problems):
             return problems, None
-        return problems, _counts(session, mapping, plan, facts, "auto")
+        report(0.6, "Counting customers")
+        return problems, _counts(session, mapping, plan, facts, left_truncated_at)
 
 
 def _count_source(
@@ -1751,15 +1766,12 @@ def _count_source(
     shared: _Files | None,
 ) -> CustomerCounts:
     """:func:`count_source` on the connection ``shared`` (None: a new one)."""
-    with _open(source, name, _wanted(mapping), shared) as (session, all_columns):
-        report(0.3, "Checking the table")
-        problems, plan, facts = _check(session, all_columns, mapping, as_of)
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            raise DataError(name, errors)
-        assert plan is not None
-        report(0.6, "Counting customers")
-        return _counts(session, mapping, plan, facts, left_truncated_at)
+    problems, counts = _check_and_count(
+        source, mapping, as_of, left_truncated_at, name, report, shared
+    )
+    if counts is None:
+        raise DataError(name, [p for p in problems if p.severity == "error"])
+    return counts
 
 
 def sample_and_count(
