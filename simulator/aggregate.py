@@ -1706,7 +1706,8 @@ def count_source(
     name = name or source_name(source)
     report = progress or _silent
     report(0.0, f"Reading {name}")
-    counts = _count_source(source, mapping, as_of, left_truncated_at, name, report, None)
+    checked = _check_and_count(source, mapping, as_of, left_truncated_at, name, report, None)
+    counts = _counted(name, checked)
     report(1.0, "Done")
     return counts
 
@@ -1756,19 +1757,9 @@ def _check_and_count(
         return problems, _counts(session, mapping, plan, facts, left_truncated_at)
 
 
-def _count_source(
-    source: Source,
-    mapping: ColumnMapping,
-    as_of: datetime.date | None,
-    left_truncated_at: float | None | Literal["auto"],
-    name: str,
-    report: Progress,
-    shared: _Files | None,
-) -> CustomerCounts:
-    """:func:`count_source` on the connection ``shared`` (None: a new one)."""
-    problems, counts = _check_and_count(
-        source, mapping, as_of, left_truncated_at, name, report, shared
-    )
+def _counted(name: str, checked: tuple[list[Problem], CustomerCounts | None]) -> CustomerCounts:
+    """The counts :func:`_check_and_count` returned, or the errors it found, raised."""
+    problems, counts = checked
     if counts is None:
         raise DataError(name, [p for p in problems if p.severity == "error"])
     return counts
@@ -1816,7 +1807,8 @@ def sample_and_count(
         return mapping, count_source(source, mapping, as_of=as_of, name=name)
     with _files(None) as files:
         mapping = choose(_sample_rows(source, rows, name, files))
-        return mapping, _count_source(source, mapping, as_of, "auto", name, _silent, files)
+        checked = _check_and_count(source, mapping, as_of, "auto", name, _silent, files)
+        return mapping, _counted(name, checked)
 
 
 _SEGMENT_CODES = 256
