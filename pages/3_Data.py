@@ -37,7 +37,7 @@ with upload_tab:
         data.fit_results(cached.sample_calibrated(), cached.business())
         data.drivers(cached.sample_calibrated(), cached.business())
         st.stop()
-    uploaded = cached.Upload.of(upload.name, upload.getvalue())
+    uploaded = state.upload(upload.file_id, upload.name, upload.getvalue())
     try:
         table = cached.upload_table(uploaded)
     except simulator.DataError as error:

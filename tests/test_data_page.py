@@ -17,7 +17,7 @@ import simulator
 from simulator.assumptions import with_parameter
 from simulator.calibrate import holdout_check
 from simulator.synthetic import customers_to_csv, generate_customers
-from ui import cached, charts, data, text
+from ui import cached, charts, data, state, text
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 DATA = "pages/3_Data.py"
@@ -276,13 +276,20 @@ def test_the_fit_notes_are_under_the_table_not_in_a_cut_off_column():
 
 def test_an_upload_is_cached_by_its_digest_not_by_hashing_its_bytes_on_every_call():
     raw = b"customer_id,tenure,churned\n" + b"c1,3,no\n" * 500_000  # 4.5 MB
-    upload = cached.Upload.of("big.csv", raw)
+    st.session_state.clear()
+    upload = state.upload("file-1", "big.csv", raw)
     assert upload.digest == hashlib.sha256(raw).hexdigest()
+    # The digest is computed once per uploaded file, not at every rerun.
+    assert state.upload("file-1", "big.csv", b"not hashed again").digest == upload.digest
+    other = b"customer_id,tenure,churned\nc2,1,no\n"
+    assert state.upload("file-2", "big.csv", other).digest == hashlib.sha256(other).hexdigest()
     key = cached.BY_VALUE[cached.Upload](upload)  # what Streamlit hashes for each cached call
     assert len(key) < 200 and upload.digest in key and "big.csv" in key
     # Same bytes under another name, or other bytes under the same name: other entries.
-    assert key != cached.BY_VALUE[cached.Upload](cached.Upload.of("other.csv", raw))
-    assert key != cached.BY_VALUE[cached.Upload](cached.Upload.of("big.csv", raw + b"c2,1,no\n"))
+    renamed = cached.Upload(name="other.csv", raw=raw, digest=upload.digest)
+    assert key != cached.BY_VALUE[cached.Upload](renamed)
+    assert key != cached.BY_VALUE[cached.Upload](state.upload("file-2", "big.csv", other))
+    st.session_state.clear()
 
 
 @pytest.mark.slow

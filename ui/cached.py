@@ -7,7 +7,6 @@ shared state by accident.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import tempfile
@@ -53,12 +52,7 @@ class Upload:
 
     name: str
     raw: bytes
-    digest: str
-
-    @classmethod
-    def of(cls, name: str, raw: bytes) -> Upload:
-        """The upload ``raw`` named ``name``, with its digest."""
-        return cls(name=name, raw=raw, digest=hashlib.sha256(raw).hexdigest())
+    digest: str  # SHA-256 of raw, hex (see ui.state.upload)
 
     @property
     def large(self) -> bool:
