@@ -85,7 +85,7 @@ def test_a_malformed_link_opens_with_a_notice_and_safe_values(page: Page, app_ur
     expect(notice).to_contain_text("notice (")
     wait_for_app_idle(page)
     slider = page.locator(".st-key-scenario_price_change_pct").get_by_role("slider")
-    expect(slider).to_have_value("0")
+    expect(slider).to_have_value("0", timeout=FIRST_LOAD_MS)  # the alert comes first
     expect(page.get_by_test_id("stException")).to_have_count(0)
     query = dict(p.split("=", 1) for p in _share_link(page).split("?", 1)[1].split("&"))
     scenario, notices = scenario_from_query(query)
