@@ -55,7 +55,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri
 
 __all__ = [
     "DEFAULT_TENURE_BINS",
@@ -133,7 +133,7 @@ class HazardFit:
     @property
     def p_value(self) -> float:
         """Two-sided p-value of the Wald test of beta = 0 (normal reference)."""
-        return float(2.0 * norm.sf(abs(self.z)))
+        return float(2.0 * ndtr(-abs(self.z)))  # the normal's upper tail
 
     def confidence_interval(self, level: float = 0.9) -> tuple[float, float]:
         """Wald confidence interval for the hazard ratio per unit, exp(beta -/+ z se).
@@ -145,7 +145,7 @@ class HazardFit:
         """
         if not 0.0 < level < 1.0:
             raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
-        half = float(norm.ppf(0.5 + level / 2.0)) * self.standard_error
+        half = float(ndtri(0.5 + level / 2.0)) * self.standard_error
         return float(np.exp(self.coefficient - half)), float(np.exp(self.coefficient + half))
 
     def significant(self, level: float = 0.9) -> bool:

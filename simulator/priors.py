@@ -40,7 +40,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import betaincinv, gammaincinv, ndtr, ndtri
-from scipy.stats import qmc
 
 from simulator.params import LEVERS, Business, Segment
 
@@ -446,6 +445,10 @@ def draw_parameters(
         raise ValueError(f"draws must be at least 1; got {draws}")
     if not 0.0 <= spread <= 1.0:
         raise ValueError(f"spread must be in [0, 1]; got {spread}")
+    # Imported here: scipy.stats takes about two seconds to import, and the command line's
+    # calibrate and the pages without Monte Carlo never need it.
+    from scipy.stats import qmc
+
     priors = uncertain_parameters(business)
     offsets = np.cumsum([0] + [_width(p) for p in priors])
     sampler = qmc.LatinHypercube(d=int(offsets[-1]), rng=np.random.default_rng(seed))

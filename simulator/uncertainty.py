@@ -39,7 +39,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr
-from scipy.stats import rankdata
 
 from simulator.batch import BatchProjection, Quadrature, beats, quadrature_of, simulate_draws
 from simulator.evaluate import BREAKEVEN_SCALE_MAX, breakeven_elasticity
@@ -476,6 +475,8 @@ def rank_correlations(mc: MonteCarlo) -> pd.DataFrame:
     columns = {k: v for k, v in columns.items() if np.ptp(v) > 0}
     if not columns or np.ptp(mc.delta_npv) == 0:
         return pd.DataFrame({"path": pd.Series(dtype=str), "spearman": pd.Series(dtype=float)})
+    from scipy.stats import rankdata  # here: see simulator.priors.draw_parameters
+
     ranks = rankdata(np.column_stack([*columns.values(), mc.delta_npv]), axis=0)
     ranks -= ranks.mean(axis=0)
     norms = np.sqrt((ranks**2).sum(axis=0))

@@ -44,6 +44,19 @@ def example_json() -> str:
 
 
 @pytest.mark.slow
+def test_the_command_line_starts_without_the_heavy_imports(tmp_path):
+    """Every command pays its imports: scipy.stats (about two seconds) and numba (most of a
+    second) are loaded only by the Monte Carlo commands that need them."""
+    code = (
+        "import sys, simulator.cli; "
+        "print(sorted(m for m in ('scipy.stats', 'numba') if m in sys.modules))"
+    )
+    result = run(f"python -c {shlex.quote(code)}", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
 def test_help_lists_the_commands(tmp_path):
     result = run("python -m simulator --help", tmp_path)
     assert result.returncode == 0
