@@ -356,8 +356,10 @@ compare runs made on one machine at low load. The unit tests assert no timings.
   command line's `calibrate` on a 1,000,000-customer dated CSV in the sample's layout (sample
   the rows, propose the mapping, check every row, count, fit every segment, write the JSON),
   against `pyarrow.csv.read_csv` only reading the same file; and the same on a 10,000,000-row
-  Parquet file, with the peak resident memory of the whole process (`ru_maxrss`). The tables
-  are generated with a fixed seed in a temporary folder.
+  Parquet file, with the peak resident memory of the whole process (`VmHWM`). "ours" times the
+  call in a fresh process, imports excluded as for the peer; "whole command" times
+  `python -m simulator calibrate FILE` from interpreter start to exit, which the time limits
+  (5 s, 15 s) apply to. The tables are generated with a fixed seed in a temporary folder.
 
 ## Machine
 

@@ -40,6 +40,7 @@ class ScaleResult:
     target: str = ""
     passed: bool = True
     peak_mb: float | None = None
+    command_seconds: float | None = None  # the whole command, interpreter start to exit
     note: str = ""
 
     @property
@@ -136,23 +137,37 @@ def _calibrate_in_child(path: Path) -> dict[str, float]:
     return result
 
 
+def _command(path: Path) -> None:
+    """``python -m simulator calibrate path``, as a planner types it (output discarded)."""
+    subprocess.run(
+        [sys.executable, "-m", "simulator", "calibrate", str(path)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+
+
 def _file_runs(
     n: int, runs: int, file_name: str, write: Callable, read: Callable
-) -> tuple[float, float, list[dict[str, float]]]:
-    """Write ``n`` customers with ``write(table, path)``, then time ``read(path)`` (the peer) and
-    our calibration of the same file: (size in MB, peer's best seconds, our runs)."""
+) -> tuple[float, float, list[dict[str, float]], float]:
+    """Write ``n`` customers with ``write(table, path)``, then time ``read(path)`` (the peer),
+    our calibration of the same file and the whole command: (size in MB, peer's best seconds,
+    our runs, the command's best seconds from interpreter start to exit)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / file_name
         write(customers_table(n, np.random.default_rng(SEED)), path)
         size_mb = path.stat().st_size / 2**20
         theirs = best_of(runs, lambda: read(path))
         ours = [_calibrate_in_child(path) for _ in range(runs)]
-    return size_mb, theirs, ours
+        command = best_of(runs, lambda: _command(path))
+    return size_mb, theirs, ours, command
 
 
 def bench_csv(n: int = 1_000_000, runs: int = 3) -> ScaleResult:
     """``python -m simulator calibrate`` on an ``n``-customer CSV vs pyarrow reading it."""
-    size_mb, theirs, ours = _file_runs(n, runs, "customers.csv", pa_csv.write_csv, pa_csv.read_csv)
+    size_mb, theirs, ours, command = _file_runs(
+        n, runs, "customers.csv", pa_csv.write_csv, pa_csv.read_csv
+    )
     best = min(ours, key=lambda r: r["seconds"])
     ratio = best["seconds"] / theirs
     return ScaleResult(
@@ -161,18 +176,23 @@ def bench_csv(n: int = 1_000_000, runs: int = 3) -> ScaleResult:
         peer="pyarrow.csv.read_csv (read only)",
         peer_seconds=theirs,
         target="at most 5 s and at most 3x pyarrow's read",
-        passed=best["seconds"] <= 5 and ratio <= 3,
+        passed=command <= 5 and ratio <= 3,
         peak_mb=best["peak_mb"],
+        command_seconds=command,
         note=(
             f"{ratio:.1f}x pyarrow's read; `simulator.cli.main(['calibrate', path])` in a fresh "
-            f"process, timed from the call (imports excluded, as for pyarrow), best of {runs}"
+            f"process, timed from the call (imports excluded, as for pyarrow), best of {runs}; "
+            f"the 5 s limit is on the whole command, `python -m simulator calibrate FILE` from "
+            f"interpreter start to exit ({command:.2f} s)"
         ),
     )
 
 
 def bench_parquet(n: int = 10_000_000, runs: int = 2) -> ScaleResult:
     """``python -m simulator calibrate`` on an ``n``-row Parquet file: time and peak memory."""
-    size_mb, theirs, ours = _file_runs(n, runs, "customers.parquet", pq.write_table, pq.read_table)
+    size_mb, theirs, ours, command = _file_runs(
+        n, runs, "customers.parquet", pq.write_table, pq.read_table
+    )
     best = min(ours, key=lambda r: r["seconds"])
     peak = max(r["peak_mb"] for r in ours)
     return ScaleResult(
@@ -181,9 +201,14 @@ def bench_parquet(n: int = 10_000_000, runs: int = 2) -> ScaleResult:
         peer="pyarrow.parquet.read_table (read only)",
         peer_seconds=theirs,
         target="at most 15 s, peak memory under 2 GB",
-        passed=best["seconds"] <= 15 and peak < 2048,
+        passed=command <= 15 and peak < 2048,
         peak_mb=peak,
-        note=f"peak resident memory (VmHWM) of the whole calibrating process; best of {runs}",
+        command_seconds=command,
+        note=(
+            f"peak resident memory (VmHWM) of the whole calibrating process; best of {runs}; "
+            f"the 15 s limit is on the whole command from interpreter start to exit "
+            f"({command:.2f} s)"
+        ),
     )
 
 
@@ -203,14 +228,16 @@ def bench_scale(names: Sequence[str] = tuple(BENCHMARKS)) -> list[ScaleResult]:
 def scale_table(results: list[ScaleResult]) -> str:
     """Markdown table of the scale results."""
     lines = [
-        "| benchmark | ours (s) | peer | peer (s) | ours / peer | peak memory | target | verdict |",
-        "|---|---:|---|---:|---:|---:|---|---|",
+        "| benchmark | ours (s) | peer | peer (s) | ours / peer | whole command (s) | peak memory "
+        "| target | verdict |",
+        "|---|---:|---|---:|---:|---:|---:|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r.name} | {r.seconds:.3f} | {r.peer} | "
             f"{'' if r.peer_seconds is None else f'{r.peer_seconds:.3f}'} | "
             f"{'' if r.ratio is None else f'{r.ratio:.2f}'} | "
+            f"{'' if r.command_seconds is None else f'{r.command_seconds:.2f}'} | "
             f"{'' if r.peak_mb is None else f'{r.peak_mb:,.0f} MB'} | {r.target} | "
             f"{'pass' if r.passed else 'FAIL'} |"
         )
