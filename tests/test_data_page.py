@@ -188,6 +188,35 @@ def test_km_fit_figure_conditions_the_fit_on_the_entry_tenure():
     assert fig.layout.title.subtitle.text == text.t("chart.km.subtitle_truncated")
 
 
+def test_a_constant_churn_segment_shows_the_constant_churn_the_model_uses():
+    """Where constant churn fits as well, the model uses (1 - c)^t, not the bounded sBG fit:
+    the dashed curve is that one, and its legend says so."""
+    rng = np.random.default_rng(7)
+    n = 20_000
+    paid = rng.geometric(0.02, n).astype(float)
+    age = rng.integers(0, 60, n).astype(float)
+    gone = paid <= age
+    records = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(n)],
+            "segment": "s",
+            "tenure_months": np.where(gone, paid, age),
+            "churned": gone,
+            "entry_months": 0.0,
+            "monthly_revenue": np.nan,
+            "satisfaction": np.nan,
+            "contacts": np.nan,
+        }
+    )
+    calibration = simulator.calibrate(records)
+    segment = calibration.segment("s")
+    assert segment.constant_churn_fits
+    fitted = charts.km_fit_figure(calibration).data[1]
+    assert fitted.name == text.t("chart.km.constant", segment="s")
+    c = segment.constant_churn
+    assert np.asarray(fitted.y) == pytest.approx((1.0 - c) ** np.asarray(fitted.x))
+
+
 def test_a_segment_without_a_fit_shows_only_its_observed_curve():
     records = simulator.customer_records(
         simulator.read_table(customers_csv(), name="c.csv"),

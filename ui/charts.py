@@ -510,7 +510,9 @@ def km_fit_figure(
     *,
     core: str | None = None,
 ) -> go.Figure:
-    """Observed (Kaplan-Meier steps) against fitted sBG survival, one colour per segment.
+    """Observed (Kaplan-Meier steps) against the fitted curve the model uses, one colour per
+    segment: the sBG survival, or, where constant churn fits as well (``constant_churn_fits``),
+    the geometric survival (1 - c)^t at that constant monthly churn c, labelled as such.
 
     A segment's ``entry_months`` e is above 0 when the table is left-truncated: the
     Kaplan-Meier curve then starts at 1 at e, so the fitted curve is shown as S(t) / S(e).
@@ -541,10 +543,14 @@ def km_fit_figure(
         if segment.fit is None:
             continue
         grid = np.linspace(entry, max(times[-1], entry + 1.0), 200)
-        alpha, beta = segment.fit.alpha, segment.fit.beta
-        fitted = np.asarray(sbg_survival(alpha, beta, grid)) / float(
-            sbg_survival(alpha, beta, entry)
-        )
+        constant = segment.constant_churn_fits and 0 < segment.constant_churn < 1
+        if constant:  # what apply_calibration gives the model
+            fitted = (1.0 - segment.constant_churn) ** (grid - entry)
+        else:
+            alpha, beta = segment.fit.alpha, segment.fit.beta
+            fitted = np.asarray(sbg_survival(alpha, beta, grid)) / float(
+                sbg_survival(alpha, beta, entry)
+            )
         data.append(
             {
                 "type": "scatter",
@@ -552,7 +558,9 @@ def km_fit_figure(
                 "y": fitted,
                 "mode": "lines",
                 "line": {"color": color, "width": width, "dash": "dash"},
-                "name": text.t("chart.km.fitted", segment=segment.name),
+                "name": text.t(
+                    "chart.km.constant" if constant else "chart.km.fitted", segment=segment.name
+                ),
                 "hovertemplate": "%{y:.1%}",
             }
         )

@@ -722,13 +722,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "data.use_error": "This calibration cannot be used: {message}",
         "data.go_scenario": "See the scenario with this data",
         "chart.km.title": "Retention: observed vs fitted",
-        "chart.km.subtitle": "Kaplan-Meier steps (observed) and the fitted sBG curve",
+        "chart.km.subtitle": "Kaplan-Meier steps (observed) and the fitted curve the model uses",
         "chart.km.subtitle_truncated": (
-            "Kaplan-Meier steps (observed) and the fitted sBG curve, both given survival to "
-            "the first tenure in the data"
+            "Kaplan-Meier steps (observed) and the fitted curve the model uses, both given "
+            "survival to the first tenure in the data"
         ),
         "chart.km.observed": "{segment}: observed",
         "chart.km.fitted": "{segment}: fitted sBG",
+        "chart.km.constant": "{segment}: constant churn",
         "chart.km.tenure": "Tenure (months)",
         "chart.km.survival": "Share still active",
         # Explore page (price x service budget heatmap and goal seek)
