@@ -211,6 +211,13 @@ class SegmentCalibration:
         """True when the segment has an sBG fit."""
         return self.fit is not None
 
+    @property
+    def uses_constant_churn(self) -> bool:
+        """True when the model describes the segment by ``constant_churn`` (a fitted segment
+        whose constant churn fits as well and is a probability), not by its sBG fit: what
+        :func:`apply_calibration` gives the model."""
+        return self.fit is not None and self.constant_churn_fits and 0 < self.constant_churn < 1
+
     def to_dict(self) -> dict[str, object]:
         """JSON-safe summary (NaN and missing values become None), as in
         :meth:`Calibration.to_dict`.
@@ -522,7 +529,7 @@ def _segment_changes(
 ) -> dict[str, object]:
     """Segment fields the calibration replaces, in a fixed order."""
     changes: dict[str, object] = {}
-    if cal.fit is not None and cal.constant_churn_fits and 0 < cal.constant_churn < 1:
+    if cal.uses_constant_churn:
         changes["constant_monthly_churn"] = cal.constant_churn
     elif cal.fit is not None:
         (var_a, cov), (_, var_b) = cal.fit.covariance_log

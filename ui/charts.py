@@ -511,7 +511,7 @@ def km_fit_figure(
     core: str | None = None,
 ) -> go.Figure:
     """Observed (Kaplan-Meier steps) against the fitted curve the model uses, one colour per
-    segment: the sBG survival, or, where constant churn fits as well (``constant_churn_fits``),
+    segment: the sBG survival, or, where the model uses constant churn (``uses_constant_churn``),
     the geometric survival (1 - c)^t at that constant monthly churn c, labelled as such.
 
     A segment's ``entry_months`` e is above 0 when the table is left-truncated: the
@@ -543,8 +543,8 @@ def km_fit_figure(
         if segment.fit is None:
             continue
         grid = np.linspace(entry, max(times[-1], entry + 1.0), 200)
-        constant = segment.constant_churn_fits and 0 < segment.constant_churn < 1
-        if constant:  # what apply_calibration gives the model
+        constant = segment.uses_constant_churn
+        if constant:
             fitted = (1.0 - segment.constant_churn) ** (grid - entry)
         else:
             alpha, beta = segment.fit.alpha, segment.fit.beta

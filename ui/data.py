@@ -222,7 +222,7 @@ def _fit_reason(segment: simulator.SegmentCalibration) -> str:
     """Why a segment has no fit of its own, or why its alpha and beta are not shown."""
     if segment.reason:
         return segment.reason
-    if segment.constant_churn_fits:
+    if segment.uses_constant_churn:
         return text.t("data.fit.constant", churn=_share(segment.constant_churn))
     return ""
 
