@@ -78,6 +78,7 @@ HOLDOUT_COLUMNS: tuple[str, ...] = (
     "fit_through_months",
     "holdout_tenures",
     "mean_abs_error",
+    "mean_error",
     "max_abs_error",
     "sbg_alpha",
     "sbg_beta",
@@ -379,8 +380,11 @@ def holdout_check(data: pd.DataFrame | CustomerCounts, *, holdout_months: int = 
         One row per segment (sorted by name), columns :data:`HOLDOUT_COLUMNS`: ``customers``
         used in the fit, ``fit_through_months`` (c), ``holdout_tenures`` (how many tenures were
         compared), ``mean_abs_error`` and ``max_abs_error`` (absolute survival difference,
-        share, NaN when nothing was compared), the early fit's ``sbg_alpha``/``sbg_beta`` (NaN
-        if not fitted) and ``reason`` (None, or why the segment could not be checked).
+        share, NaN when nothing was compared), ``mean_error`` (the signed mean, projected minus
+        observed: above 0 the early fit keeps more customers than stayed, i.e. churn at the
+        held-out tenures is higher than the fit extrapolates), the early fit's
+        ``sbg_alpha``/``sbg_beta`` (NaN if not fitted) and ``reason`` (None, or why the segment
+        could not be checked).
     """
     _check_whole_number("holdout_months", holdout_months)
     counts = _counts(data)
@@ -758,6 +762,7 @@ def _holdout_segment(name: str, seg: pd.DataFrame, holdout: int) -> dict[str, ob
         "fit_through_months": cut,
         "holdout_tenures": 0,
         "mean_abs_error": math.nan,
+        "mean_error": math.nan,
         "max_abs_error": math.nan,
         "sbg_alpha": math.nan,
         "sbg_beta": math.nan,
@@ -789,6 +794,7 @@ def _holdout_segment(name: str, seg: pd.DataFrame, holdout: int) -> dict[str, ob
     error = np.abs(projected - observed)
     out["holdout_tenures"] = len(tenures)
     out["mean_abs_error"] = float(error.mean())
+    out["mean_error"] = float((projected - observed).mean())
     out["max_abs_error"] = float(error.max())
     return out
 

@@ -306,6 +306,9 @@ def test_holdout_check_is_small_for_sbg_data_and_large_for_a_misspecified_hazard
     assert row.loc["sbg", "holdout_tenures"] == 12
     assert row.loc["sbg", "mean_abs_error"] < 0.01
     assert row.loc["cliff", "mean_abs_error"] > 0.05
+    # The cliff's churn jumps after the fitted tenures: the early fit keeps too many customers.
+    assert row.loc["cliff", "mean_error"] == pytest.approx(row.loc["cliff", "mean_abs_error"])
+    assert abs(row.loc["sbg", "mean_error"]) <= row.loc["sbg", "mean_abs_error"]
     assert check["reason"].isna().all()
 
 

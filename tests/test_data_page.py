@@ -217,6 +217,46 @@ def test_a_constant_churn_segment_shows_the_constant_churn_the_model_uses():
     assert np.asarray(fitted.y) == pytest.approx((1.0 - c) ** np.asarray(fitted.x))
 
 
+def test_fit_warnings_say_which_way_a_poor_fit_misses():
+    """A segment whose churn rises after the fitted tenures is overstated by the fit, one whose
+    churn falls is understated; a good fit gets no warning."""
+    rng = np.random.default_rng(5)
+    n = 20_000
+    age = rng.integers(0, 48, size=n)
+    frames = []
+    for name, before, after in (
+        ("rising", 0.02, 0.30),
+        ("falling", 0.08, 0.002),
+        ("flat", 0.03, 0.03),
+    ):
+        early = rng.geometric(before, size=n)
+        paid = np.where(early <= 24, early, 24 + rng.geometric(after, size=n))
+        gone = paid <= age
+        frames.append(
+            pd.DataFrame(
+                {
+                    "customer_id": [f"{name}{i}" for i in range(n)],
+                    "segment": name,
+                    "tenure_months": np.where(gone, paid, age).astype(float),
+                    "churned": gone,
+                    "entry_months": 0.0,
+                    "monthly_revenue": np.nan,
+                    "satisfaction": np.nan,
+                    "contacts": np.nan,
+                }
+            )
+        )
+    records = pd.concat(frames, ignore_index=True)
+    result = cached.Calibrated(
+        calibration=simulator.calibrate(records), holdout=holdout_check(records)
+    )
+    limit = text.percent(data.HOLDOUT_LIMIT)
+    assert data.fit_warnings(result) == [
+        text.t("data.warn_holdout_over", segments="rising", limit=limit),
+        text.t("data.warn_holdout_under", segments="falling", limit=limit),
+    ]
+
+
 def test_a_segment_without_a_fit_shows_only_its_observed_curve():
     records = simulator.customer_records(
         simulator.read_table(customers_csv(), name="c.csv"),

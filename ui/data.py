@@ -246,19 +246,22 @@ def fit_notes(result: Calibrated) -> list[str]:
 
 
 def fit_warnings(result: Calibrated) -> list[str]:
-    """Plain warnings: segments without a fit, and fits whose holdout error is above 5%."""
+    """Plain warnings: segments without a fit, and fits whose holdout error is above 5%, by
+    the direction of the miss (retention overstated or understated)."""
     unfitted = [s.name for s in result.calibration.segments if s.fit is None]
-    errors = result.holdout.set_index("segment")["mean_abs_error"]
+    holdout = result.holdout.set_index("segment")
+    errors = holdout["mean_abs_error"]
     fitted = {s.name for s in result.calibration.segments if s.fit is not None}
-    poor = [str(name) for name, error in errors.items() if name in fitted and error > HOLDOUT_LIMIT]
+    poor = [name for name, error in errors.items() if name in fitted and error > HOLDOUT_LIMIT]
     unchecked = [str(n) for n, error in errors.items() if n in fitted and not error >= 0]
     lines = []
     if unfitted:
         lines.append(text.t("data.warn_unfitted", segments=", ".join(unfitted)))
-    if poor:
-        lines.append(
-            text.t("data.warn_holdout", segments=", ".join(poor), limit=text.percent(HOLDOUT_LIMIT))
-        )
+    for key, side in (("data.warn_holdout_over", 1.0), ("data.warn_holdout_under", -1.0)):
+        named = [str(n) for n in poor if holdout.loc[n, "mean_error"] * side > 0]
+        if named:
+            limit = text.percent(HOLDOUT_LIMIT)
+            lines.append(text.t(key, segments=", ".join(named), limit=limit))
     if unchecked:
         lines.append(text.t("data.warn_unchecked", segments=", ".join(unchecked)))
     return lines

@@ -701,9 +701,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "data.warn_unfitted": (
             "No retention fit for {segments}: the assumed retention is kept for them."
         ),
-        "data.warn_holdout": (
-            "The fit projects poorly for {segments} (holdout error above {limit}): treat "
-            "their retention as uncertain."
+        "data.warn_holdout_over": (
+            "The fit projects poorly for {segments} (holdout error above {limit}): fitted on "
+            "the shorter tenures, it keeps more of the longest-tenure customers than stayed, "
+            "so their retention, CLV and NPV are likely overstated. Churn rises at long tenures "
+            "here; the model's churn stays flat or falls with tenure."
+        ),
+        "data.warn_holdout_under": (
+            "The fit projects poorly for {segments} (holdout error above {limit}): fitted on "
+            "the shorter tenures, it keeps fewer of the longest-tenure customers than stayed, "
+            "so their retention, CLV and NPV are likely understated."
         ),
         "data.warn_unchecked": (
             "The fit for {segments} could not be checked on held-out tenures (the data do not "
