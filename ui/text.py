@@ -680,8 +680,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "data.fit.arpu": "ARPU ({currency}/month)",
         "data.fit.alpha": "sBG alpha",
         "data.fit.beta": "sBG beta",
-        "data.fit.km12": "Survival at 12 months",
-        "data.fit.km24": "Survival at 24 months",
+        "data.fit.km12": "12-month survival",
+        "data.fit.km24": "24-month survival",
         "data.fit.holdout": "Holdout error",
         "data.fit.reason": "Note",
         "data.fit.constant": (
