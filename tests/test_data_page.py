@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -77,6 +78,46 @@ def test_without_a_file_the_page_shows_the_sample_calibration_in_use():
     assert "data_sample_again" not in [b.key for b in at.button]
 
 
+def test_the_links_table_keeps_its_cells_short_and_explains_them_below():
+    calibration = cached.sample_calibrated().calibration
+    business = simulator.apply_calibration(simulator.sample_business(), calibration)
+    frame = data.links_frame(calibration, business)
+    use = frame[text.t("data.links.use")]
+    assert use.str.len().max() <= 50  # nothing cut off at the page's width
+    notes = data.links_notes(calibration, frame)
+    assert text.t("data.link.note.contacts") in notes
+    # A segment whose link could not be fitted: "not fitted" in the cell, the reason below.
+    core = calibration.segment("core")
+    unfitted = replace(
+        calibration,
+        segments=(
+            replace(core, links={}, link_reasons={"satisfaction": "too few churned customers"}),
+        ),
+    )
+    frame = data.links_frame(unfitted, business)
+    assert list(frame[text.t("data.links.use")]) == [text.t("data.link.unfitted")]
+    assert data.links_notes(unfitted, frame) == [
+        text.t(
+            "data.link.note.unfitted",
+            segment="core",
+            driver=text.t("data.link.satisfaction"),
+            reason="too few churned customers",
+        )
+    ]
+
+
+def test_the_perception_gap_delta_points_the_way_it_reads():
+    assert data.gap_delta(0.8, 0.323) == {
+        "delta": text.t("data.gap.below", points="48"),
+        "delta_arrow": "down",
+    }
+    assert data.gap_delta(0.3, 0.42) == {
+        "delta": text.t("data.gap.above", points="12"),
+        "delta_arrow": "up",
+    }
+    assert data.gap_delta(0.5, 0.503) == {"delta": text.t("data.gap.same"), "delta_arrow": "off"}
+
+
 @pytest.mark.slow
 def test_perception_gap_compares_belief_with_scores_and_carries_csat():
     at = _data_page()
@@ -85,9 +126,7 @@ def test_perception_gap_compares_belief_with_scores_and_carries_csat():
     assert metric.value == text.percent(scores.top_box_share)
     at.slider(key="data_gap_believed").set_value(60).run()
     metric = next(m for m in at.metric if m.label == text.t("data.gap.top_box"))
-    assert metric.delta == text.t(
-        "data.gap.gap", points=text.number(100 * (0.6 - scores.top_box_share))
-    )
+    assert metric.delta == data.gap_delta(0.6, scores.top_box_share)["delta"]
     at.session_state["business"] = with_parameter(at.session_state["business"], "service.csat", 0.5)
     at.button(key="data_gap_carry").click().run()
     assert not at.exception

@@ -245,6 +245,17 @@ def fit_notes(result: Calibrated) -> list[str]:
     return lines
 
 
+def gap_delta(believed: float, measured: float) -> dict[str, str]:
+    """The top-box card's delta: how far what customers say (``measured``, a share) lies below
+    or above what management believes (``believed``), in whole points, with a matching arrow
+    (st.metric's ``delta`` and ``delta_arrow``)."""
+    points = round(100 * (believed - measured))
+    if points == 0:
+        return {"delta": text.t("data.gap.same"), "delta_arrow": "off"}
+    key, arrow = ("data.gap.below", "down") if points > 0 else ("data.gap.above", "up")
+    return {"delta": text.t(key, points=text.number(abs(points))), "delta_arrow": arrow}
+
+
 def fit_warnings(result: Calibrated) -> list[str]:
     """Plain warnings: segments without a fit, and fits whose holdout error is above 5%, by
     the direction of the miss (retention overstated or understated)."""
@@ -382,10 +393,8 @@ def links_frame(calibration: simulator.Calibration, business: simulator.Business
                 text.t("data.links.customers"): "",
                 text.t("data.links.use"): "",
             }
-            if fit is None:
-                row[text.t("data.links.use")] = text.t(
-                    "data.link.unfitted", reason=segment.link_reasons[name]
-                )
+            if fit is None:  # the reason is in links_notes
+                row[text.t("data.links.use")] = text.t("data.link.unfitted")
             else:
                 low, high = fit.confidence_interval(0.9)
                 row[text.t("data.links.ratio")] = text.number(fit.hazard_ratio, decimals=3)
@@ -398,6 +407,31 @@ def links_frame(calibration: simulator.Calibration, business: simulator.Business
     return pd.DataFrame(rows)
 
 
+def links_notes(calibration: simulator.Calibration, frame: pd.DataFrame) -> list[str]:
+    """What the short cells of the last column of ``frame`` (:func:`links_frame`) mean, for
+    under the table (a long cell would be cut at the page's width): why a link was not fitted,
+    what "no" means, and why service contacts are shown only."""
+    if frame.empty:
+        return []
+    use = frame[text.t("data.links.use")]
+    notes = [
+        text.t(
+            "data.link.note.unfitted",
+            segment=segment.name,
+            driver=text.t(f"data.link.{name}"),
+            reason=segment.link_reasons[name],
+        )
+        for segment in calibration.segments
+        for name in LINKS
+        if name not in segment.links and name in segment.link_reasons
+    ]
+    if (use == text.t("data.link.not_used")).any():
+        notes.append(text.t("data.link.note.not_used"))
+    if (use == text.t("data.link.used.contacts")).any():
+        notes.append(text.t("data.link.note.contacts"))
+    return notes
+
+
 def links_table(calibration: simulator.Calibration, business: simulator.Business) -> None:
     """The hazard links, or a hint about which columns would give them."""
     st.subheader(text.t("data.links_header"))
@@ -407,6 +441,8 @@ def links_table(calibration: simulator.Calibration, business: simulator.Business
         return
     st.caption(text.t("data.links_caption"))
     st.dataframe(frame, hide_index=True, key="data_links_table")
+    for note in links_notes(calibration, frame):
+        st.caption(note)
 
 
 def perception_gap(calibration: simulator.Calibration, business: simulator.Business) -> None:
@@ -438,7 +474,7 @@ def perception_gap(calibration: simulator.Calibration, business: simulator.Busin
     left.metric(
         text.t("data.gap.top_box"),
         text.percent(scores.top_box_share),
-        delta=text.t("data.gap.gap", points=text.number(100 * (believed - scores.top_box_share))),
+        **gap_delta(believed, scores.top_box_share),
         delta_color="off",
         help=text.t("data.gap.top_box.help", score=text.number(scores.excellent_from), scale=scale),
     )

@@ -580,9 +580,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "data.link.price_change_log": "Price change (elasticity, per log unit)",
         "data.link.used.satisfaction": "service cuts controllable churn by up to {value}",
         "data.link.used.price_change_log": "lasting price elasticity {value}",
-        "data.link.used.contacts": "shown only (contacts are driven by first-contact resolution)",
-        "data.link.not_used": "not significant or the wrong sign: the assumption is kept",
-        "data.link.unfitted": "not fitted: {reason}",
+        "data.link.used.contacts": "shown only",
+        "data.link.not_used": "no: the assumption is kept",
+        "data.link.unfitted": "not fitted",
+        "data.link.note.contacts": (
+            "**Service contacts** are shown only: the model derives contacts from first-contact "
+            "resolution."
+        ),
+        "data.link.note.not_used": (
+            "**no**: the link is not significant at 90% or points the unexpected way, so the "
+            "model keeps its assumption."
+        ),
+        "data.link.note.unfitted": "**{segment}**, {driver}: not fitted, {reason}.",
         "data.gap_header": "The perception gap",
         "data.gap_caption": (
             "About 80% of firms believe they deliver a superior experience; customers say so of "
@@ -602,7 +611,9 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "data.gap.annual_churn": "Customers lost in a year",
         "data.gap.annual_churn.help": "1 - (1 - monthly churn)^12 across all segments.",
-        "data.gap.gap": "{points} points below what management believes",
+        "data.gap.below": "{points} points below what management believes",
+        "data.gap.above": "{points} points above what management believes",
+        "data.gap.same": "as management believes",
         "data.gap.carry": "Carry the measured CSAT into the model",
         "data.gap.carry.help": (
             "The model's service level (CSAT) becomes the satisfied share measured here."
