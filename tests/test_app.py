@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -270,3 +273,35 @@ def test_the_app_opens_on_the_business_measured_from_the_bundled_table():
     assert list(shown.iloc[:, 0]) == [s.name for s in APP_BUSINESS.segments]
     active = shown[text.t("summary.active")].tolist()
     assert active == [text.number(s.base_customers) for s in APP_BUSINESS.segments]
+
+
+OPEN_HOME_THEN_SCENARIO = textwrap.dedent(
+    """
+    import sys
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(sys.argv[1], default_timeout=120).run()
+    assert not at.exception, at.exception
+    at.switch_page("pages/1_Scenario.py").run()
+    assert not at.exception, at.exception
+    print(sorted(m for m in ("sqlalchemy", "scipy.stats", "numba") if m in sys.modules))
+    """
+)
+
+
+@pytest.mark.slow
+def test_opening_the_app_loads_none_of_the_slow_libraries_it_does_not_use():
+    """A meeting's first page load pays every import: SQLAlchemy (the saved-scenario store,
+    most of a second here) waits for a page that opens the store, and scipy.stats and numba
+    (the Monte Carlo, about three seconds) for the Uncertainty page."""
+    result = subprocess.run(
+        [sys.executable, "-c", OPEN_HOME_THEN_SCENARIO, APP],
+        cwd=Path(APP).parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

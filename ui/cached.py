@@ -12,6 +12,7 @@ import pickle
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -28,7 +29,9 @@ from simulator.mapping import ColumnMapping
 from simulator.sample import sample_business
 from simulator.tables import counted_in_sql
 from ui import charts, text
-from ui.store import Store, store_url
+
+if TYPE_CHECKING:
+    from ui.store import Store
 
 
 def _value_bytes(value: simulator.Business | simulator.Scenario) -> bytes:
@@ -347,6 +350,9 @@ def store() -> Store:
     session (:class:`ui.store.Store` is safe to share; each call is its own transaction).
 
     Raises :class:`ui.store.StoreError` when the database cannot be opened; Streamlit does not
-    cache the failure, so the next rerun tries again.
+    cache the failure, so the next rerun tries again. (SQLAlchemy, about 0.7 s to import, is
+    imported here: most page loads never open the store.)
     """
+    from ui.store import Store, store_url
+
     return Store(store_url(os.environ, st.secrets))

@@ -16,13 +16,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 import simulator
 from simulator.scenario_file import QUERY_KEYS, scenario_from_query, scenario_to_query
-from ui import inputs, present, text
-from ui.store import SavedCalibration, StoreError
+from ui import cached, inputs, present, text
+
+if TYPE_CHECKING:
+    from ui.store import SavedCalibration
 
 SCENARIO_PATH = "Scenario"  # URL path of pages/1_Scenario.py
 CALIBRATION_PARAM = "cal"  # the id of the saved calibration the scenario runs on
@@ -58,11 +61,11 @@ def _notice(line: str) -> None:
 def calibration_from_url() -> SavedCalibration | None:
     """The saved calibration the URL names (``cal=...``), or None if it names none; a link
     whose calibration cannot be found or read queues a notice (the sample is used instead)."""
-    from ui import cached  # imported here: cached imports the store lazily for the pages
-
     named = st.query_params.get_all(CALIBRATION_PARAM)
     if not named:
         return None
+    from ui.store import StoreError  # here: most links name none, and SQLAlchemy is slow to load
+
     try:
         found = cached.store().calibration(named[-1])
     except StoreError as error:
