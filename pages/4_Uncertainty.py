@@ -37,12 +37,11 @@ except Exception as exc:  # noqa: BLE001 (never a traceback: say what to do inst
     st.error(text.t("unc.failed", message=text.validation_message(exc)), icon=":material/error:")
     st.stop()
 mc = run.mc
-loss = loss_column.number_input(
-    text.t("unc.loss", symbol=text.currency_symbol(currency).strip()),
-    min_value=0.0,
+loss = loss_column.select_slider(
+    text.t("unc.loss"),
+    options=view.loss_options(view.default_loss(mc)),
     value=view.default_loss(mc),
-    step=view.loss_step(view.default_loss(mc)),
-    format="%.0f",
+    format_func=lambda amount: text.money(amount, currency, compact=True),
     key="unc_loss",
     help=text.t("unc.loss.help"),
 )

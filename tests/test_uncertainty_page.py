@@ -53,7 +53,7 @@ def test_the_page_answers_on_the_sample_data():
     assert beat.value == text.percent(expected.probability_beats_baseline, 0)
     median = _metric(at, text.t("unc.kpi.median"))
     assert median.value == text.signed_money(expected.delta_npv_quantile(0.5), "EUR", compact=True)
-    loss = at.number_input(key="unc_loss").value
+    loss = at.select_slider(key="unc_loss").value
     assert loss == view.default_loss(expected)
     sentence = view.sentence(expected, loss=loss, currency="EUR")
     assert [s.value for s in [*at.success, *at.warning, *at.error]] == [sentence]
@@ -82,7 +82,7 @@ def test_changing_draws_seed_and_loss_reruns_and_memoises():
     expected = monte_carlo(APP_BUSINESS, SHORT, draws=500, seed=3)
     beat = _metric(at, text.t("unc.kpi.beat"))
     assert beat.value == text.percent(expected.probability_beats_baseline, 0)
-    at.number_input(key="unc_loss").set_value(0.0).run()
+    at.select_slider(key="unc_loss").set_value(0.0).run()
     label = text.t("unc.kpi.loss", amount=text.money(0, "EUR", compact=True))
     assert _metric(at, label).value == text.percent(expected.probability_of_loss(0.0), 0)
     assert len(at.session_state["uncertainty_runs"]) == 3  # the loss needs no new run
@@ -192,6 +192,46 @@ def test_labels_name_segments_levers_settings_and_failure():
         "unc.param.setting", label=text.t("param.horizon_months")
     )
     assert view.label("service.implementation_failure") == text.t("unc.param.failure")
+
+
+def _with_baseline_npv(mc, npv: float):
+    baseline = dataclasses.replace(mc.baseline, npv=np.full_like(mc.baseline.npv, npv))
+    return dataclasses.replace(mc, baseline=baseline)
+
+
+@pytest.mark.parametrize(
+    ("baseline_npv", "default"),
+    [
+        (22_000_000.0, 1_000_000.0),  # 5 % is 1.1M: nearest 1-2-5 amount
+        (7_000_000.0, 500_000.0),  # 350k: 500k is nearer than 200k on a log scale
+        (-3_000_000.0, 200_000.0),  # a losing business: the size of its NPV counts
+        (100.0, 5.0),
+        (10.0, 1.0),  # never below 1
+        (0.0, 0.0),
+    ],
+)
+def test_the_default_loss_is_a_round_step_near_five_percent_of_doing_nothing(
+    small, baseline_npv, default
+):
+    mc, _, _ = small
+    assert view.default_loss(_with_baseline_npv(mc, baseline_npv)) == default
+
+
+def test_the_loss_slider_offers_1_2_5_steps_around_the_default():
+    options = view.loss_options(1_000_000.0)
+    assert options == [
+        0.0,
+        *(float(s * 10**p) for p in (4, 5, 6, 7) for s in (1, 2, 5)),
+    ]
+    assert [text.money(v, "EUR", compact=True) for v in options[6:9]] == [
+        "€500k",
+        "€1.0M",
+        "€2.0M",
+    ]
+    assert view.loss_options(0.0)[:3] == [0.0, 10.0, 20.0]
+    assert view.loss_options(5.0)[:4] == [0.0, 1.0, 2.0, 5.0]  # never below 1
+    for default in (1.0, 5.0, 200_000.0, 5e9):
+        assert default in view.loss_options(default)
 
 
 @pytest.mark.parametrize(

@@ -885,7 +885,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "The same seed always gives the same futures (and the same numbers as the command "
             "line); change it to see how much the answers move by chance."
         ),
-        "unc.loss": "Loss larger than ({symbol})",
+        "unc.loss": "Loss larger than",
         "unc.loss.help": (
             "The chance card below counts the futures where the plan loses more than this much "
             "value (NPV over the horizon) compared with doing nothing."

@@ -48,18 +48,35 @@ def changes_nothing(scenario: Scenario) -> bool:
     return not scenario.changes_price and scenario.service_spend_per_month == 0
 
 
+LOSS_STEPS = (1, 2, 5)
+"""The loss threshold moves in 1-2-5 steps (per power of ten), like a log scale."""
+
+
 def default_loss(mc: MonteCarlo) -> float:
-    """A round loss threshold: about 5 % of doing nothing's median NPV (one significant digit)."""
+    """A round loss threshold on the :func:`loss_options` ladder: the 1-2-5 amount nearest
+    (on a log scale) to 5 % of doing nothing's median NPV; 0 when that NPV is 0 or unknown."""
     base = abs(float(np.median(mc.baseline.npv))) * 0.05
     if not math.isfinite(base) or base <= 0:
         return 0.0
-    step = 10 ** math.floor(math.log10(base))
-    return float(round(base / step) * step)
+    ladder = _ladder(math.floor(math.log10(base)) - 1, 3)
+    return min(ladder, key=lambda amount: abs(math.log10(amount / base)))
 
 
-def loss_step(amount: float) -> float:
-    """A step for the loss input: a tenth of the default's order of magnitude, at least 1."""
-    return float(max(1.0, 10 ** math.floor(math.log10(amount)) / 10 if amount > 0 else 1.0))
+def loss_options(default: float) -> list[float]:
+    """The amounts the loss threshold slider offers: 0, then 1-2-5 steps from a hundredth of
+    ``default`` to fifty times it (from 10 to 50,000 when ``default`` is 0), never below 1.
+    """
+    power = math.floor(math.log10(default)) if default > 0 else 3
+    return [0.0, *_ladder(power - 2, 4)]
+
+
+def _ladder(first_power: int, powers: int) -> list[float]:
+    """1-2-5 amounts over ``powers`` powers of ten from ``10 ** first_power`` (at least 1)."""
+    return [
+        float(step * 10**power)
+        for power in range(max(0, first_power), max(0, first_power) + powers)
+        for step in LOSS_STEPS
+    ]
 
 
 def sentence(mc: MonteCarlo, *, loss: float, currency: str) -> str:
