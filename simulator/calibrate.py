@@ -41,7 +41,9 @@ from simulator.survival import (
     customer_intervals,
     fit_geometric_intervals,
     fit_sbg_customers,
+    fit_sbg_intervals,
     kaplan_meier,
+    life_table,
     sbg_at_bound,
 )
 
@@ -355,24 +357,37 @@ def calibrate(
     )
 
 
-def holdout_check(data: pd.DataFrame | CustomerCounts, *, holdout_months: int = 12) -> pd.DataFrame:
+def holdout_check(
+    data: pd.DataFrame | CustomerCounts,
+    *,
+    holdout_months: int = 12,
+    tenure_interval_months: int = 1,
+) -> pd.DataFrame:
     """How well an sBG fit on early tenures projects the later ones (model.md section 6.2 step 4).
 
-    Per segment, with T the longest whole-month duration in it and c = T - ``holdout_months``:
-    every customer's experience is cut at tenure c (customers with a longer duration become
-    censored at c; customers who entered the data at tenure c or later are left out), the sBG is
-    fitted to that, and its S(t) is compared with the Kaplan-Meier estimate on all the data
-    at the holdout tenures t = c + 1, ..., T where the Kaplan-Meier curve reaches (module
-    docstring). The holdout is by tenure, so it also works for snapshot tables without dates.
-    When nobody was observed below tenure e0 (left truncation), both curves are taken given
-    survival to e0: the Kaplan-Meier product from e0, and S(t) / S(e0).
+    Per segment, with T the longest whole-month duration in it and c = T - ``holdout_months``
+    (rounded up to whole tenure intervals k): every customer's experience is cut at tenure c
+    (a churn or censoring after c becomes a censoring at c; customers who entered the data at
+    tenure c or later are left out), the sBG is fitted to that as :func:`calibrate` fits (with
+    the same tenure intervals), and its S(t) is compared with the observed curve on all the data
+    at the holdout tenures t = c + k, c + 2k, ..., T where the observed curve reaches (module
+    docstring). The observed curve is :func:`simulator.survival.life_table`: Kaplan-Meier's with
+    whole months, the actuarial estimate in the fit's convention with whole years. The holdout
+    is by tenure, so it also works for snapshot tables without dates. When nobody was observed
+    below tenure e0 (left truncation), both curves are taken given survival to e0: the observed
+    product from e0, and S(t) / S(e0).
 
     Parameters
     ----------
     data
         Standard records form or counts (see :func:`calibrate`).
     holdout_months
-        Tenures held out, in months (at least 1).
+        Tenures held out, in months (at least 1), rounded up to whole tenure intervals.
+    tenure_interval_months
+        As for :func:`calibrate`: 12 when tenure is known only in whole years. The early fit is
+        then interval-censored like the calibration's, and the curves are compared only at
+        whole intervals (t = c + 12, c + 24, ...), where the Kaplan-Meier steps of such data
+        fall; between them a step curve against a smooth one would count as error.
 
     Returns
     -------
@@ -387,10 +402,13 @@ def holdout_check(data: pd.DataFrame | CustomerCounts, *, holdout_months: int = 
         could not be checked).
     """
     _check_whole_number("holdout_months", holdout_months)
+    _check_whole_number("tenure_interval_months", tenure_interval_months)
     counts = _counts(data)
     table = counts.counts
     rows = [
-        _holdout_segment(name, table[table["segment"] == name], holdout_months)
+        _holdout_segment(
+            name, table[table["segment"] == name], holdout_months, tenure_interval_months
+        )
         for name in sorted(counts.segments)
     ]
     return pd.DataFrame(rows, columns=list(HOLDOUT_COLUMNS))
@@ -738,24 +756,23 @@ def _reaches(months: np.ndarray, entry: np.ndarray, t: int, start: int = 0) -> b
     return bool(np.all(np.cumsum(diff)[start + 1 : t + 1] > 0))
 
 
-def _km_at(
-    km: pd.DataFrame, months: np.ndarray, entry: np.ndarray, t: int, start: int = 0
-) -> float:
-    """Kaplan-Meier S(t) (step function; given survival to ``start``), NaN if the curve does not
-    reach t from ``start``."""
-    if not _reaches(months, entry, t, start):
+def _km_at(km: pd.DataFrame, months: np.ndarray, entry: np.ndarray, t: int) -> float:
+    """Kaplan-Meier S(t) (step function), NaN if the curve does not reach t."""
+    if not _reaches(months, entry, t):
         return math.nan
     before = km[km["time"] <= t]
     return float(before["survival"].iloc[-1]) if not before.empty else 1.0
 
 
-def _holdout_segment(name: str, seg: pd.DataFrame, holdout: int) -> dict[str, object]:
+def _holdout_segment(
+    name: str, seg: pd.DataFrame, holdout: int, interval: int
+) -> dict[str, object]:
     months = seg["months"].to_numpy(dtype=np.int64)
     churned = seg["churned"].to_numpy(dtype=bool)
     entry = seg["entry"].to_numpy(dtype=np.int64)
     weights = seg["customers"].to_numpy(dtype=float)
     last = int(months.max())
-    cut = last - holdout
+    cut = last - interval * math.ceil(holdout / interval)
     out: dict[str, object] = {
         "segment": name,
         "customers": 0,
@@ -772,22 +789,29 @@ def _holdout_segment(name: str, seg: pd.DataFrame, holdout: int) -> dict[str, ob
         out["reason"] = f"longest tenure {last} months leaves nothing to fit before the holdout"
         return out
     keep = entry < cut
-    m_fit = np.minimum(months[keep], cut)
-    d_fit = churned[keep] & (months[keep] <= cut)
-    out["customers"] = int(weights[keep].sum())
-    if not d_fit.any():
+    lower, upper, e, w = customer_intervals(
+        months[keep], churned[keep], entry[keep], interval_months=interval, weights=weights[keep]
+    )
+    # What was known at tenure c: a churn after c, or a censoring after c, is a censoring at c.
+    upper = np.where(upper > cut, np.inf, upper)
+    lower = np.minimum(lower, cut)
+    out["customers"] = int(w.sum())
+    if not np.isfinite(upper).any():
         out["reason"] = "no churn observed before the holdout tenures"
         return out
-    fit = fit_sbg_customers(m_fit, d_fit, entry[keep], weights=weights[keep])
+    fit = fit_sbg_intervals(lower, upper, e, w)
     out["sbg_alpha"], out["sbg_beta"] = fit.alpha, fit.beta
-    km = kaplan_meier(months, churned, entry, weights=weights)
-    # Left-truncated data (nobody observed below tenure e0): both curves given survival to e0.
+    # The observed curve in the fit's own convention for whole-year tenures (life_table); with
+    # whole months it is Kaplan-Meier's. Left-truncated data (nobody observed below tenure e0):
+    # both curves given survival to e0 (the observed one is 1 until then).
+    table = life_table(months, churned, entry, interval_months=interval, weights=weights)
     e0 = int(entry.min())
-    tenures = [t for t in range(cut + 1, last + 1) if _reaches(months, entry, t, e0)]
+    grid = range(cut + interval, last + 1, interval)
+    tenures = [t for t in grid if _reaches(months, entry, t, e0)]
     if not tenures:
         out["reason"] = "the Kaplan-Meier curve does not reach the holdout tenures"
         return out
-    observed = np.array([_km_at(km, months, entry, t, e0) for t in tenures])
+    observed = table["survival"].to_numpy()[np.array(tenures) // interval - 1]
     projected = np.asarray(
         sbg_survival(fit.alpha, fit.beta, np.array(tenures, dtype=float))
     ) / float(sbg_survival(fit.alpha, fit.beta, float(e0)))

@@ -263,7 +263,10 @@ def _upload_calibrate_use(dataset: Dataset) -> None:
     interval = 12 if mapping.kind == "snapshot" and mapping.tenure_unit == "years" else 1
     calibration = simulator.calibrate(counts, tenure_interval_months=interval)
     assert data.fit_frame(
-        cached.Calibrated(calibration=calibration, holdout=holdout_check(counts)),
+        cached.Calibrated(
+            calibration=calibration,
+            holdout=holdout_check(counts, tenure_interval_months=interval),
+        ),
         at.session_state["business"].currency,
     ).equals(_frame(at, "data.fit.alpha"))
 

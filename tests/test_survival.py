@@ -15,7 +15,7 @@ import pytest
 from scipy.special import betaln
 
 import simulator.survival as survival
-from simulator.sbg import _counts_objective, fit_sbg, sbg_log_likelihood
+from simulator.sbg import _counts_objective, fit_sbg, sbg_log_likelihood, sbg_survival
 from simulator.survival import (
     HOMOGENEITY_LR_THRESHOLD,
     LOG_PARAMETER_BOUND,
@@ -28,6 +28,7 @@ from simulator.survival import (
     fit_sbg_customers,
     fit_sbg_intervals,
     kaplan_meier,
+    life_table,
     sbg_counts,
     sbg_log_likelihood_counts,
     sbg_log_likelihood_intervals,
@@ -331,6 +332,43 @@ def test_interval_fit_recovers_parameters_from_yearly_tenure(alpha, beta):
     assert float(np.sqrt(dz @ np.linalg.solve(np.array(fit.covariance_log), dz))) > 10.0
 
 
+def test_life_table_hand_computed_on_whole_years():
+    # Year 1: 4 at risk, 1 churns. Year 2: 3 left, one of them censored at 12 months (half at
+    # risk), 1 churns: 1 / 2.5. Year 3: the one censored at 24 months, half at risk, no churn.
+    table = life_table([12, 24, 12, 24], [True, True, False, False], interval_months=12)
+    assert table["time"].tolist() == [12, 24, 36]
+    assert table["at_risk"].tolist() == [4.0, 2.5, 0.5]
+    assert table["events"].tolist() == [1.0, 1.0, 0.0]
+    assert table["censored"].tolist() == [0.0, 1.0, 1.0]
+    assert table["survival"].tolist() == pytest.approx([0.75, 0.45, 0.45], abs=1e-15)
+
+
+def test_life_table_with_monthly_intervals_is_kaplan_meier_at_whole_months():
+    rng = np.random.default_rng(SEED)
+    n = 3_000
+    durations = rng.integers(0, 40, n)
+    entry = np.minimum(rng.integers(0, 12, n), durations)
+    churned = (rng.random(n) < 0.6) & (durations > entry)
+    weights = rng.integers(1, 5, n)
+    table = life_table(durations, churned, entry, interval_months=1, weights=weights)
+    km = kaplan_meier(durations, churned, entry, weights=weights).set_index("time")["survival"]
+    expected = [
+        float(km[km.index <= t].iloc[-1]) if (km.index <= t).any() else 1.0 for t in table["time"]
+    ]
+    assert np.abs(table["survival"].to_numpy() - expected).max() < 1e-12
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(0.7, 3.0), (2.0, 40.0)])
+def test_life_table_of_yearly_tenure_follows_the_sbg_curve_kaplan_meier_falls_below(alpha, beta):
+    months, churned = yearly_customers(alpha, beta, 20_000, SEED)
+    years = np.arange(12, 109, 12)
+    true = np.asarray(sbg_survival(alpha, beta, years.astype(float)))
+    table = life_table(months, churned, interval_months=12)
+    assert np.abs(table["survival"].to_numpy()[years // 12 - 1] - true).max() < 0.008
+    km = kaplan_meier(months, churned).set_index("time")["survival"]
+    assert (km.loc[years].to_numpy() - true).max() < -0.01  # every year below the true curve
+
+
 def test_interval_likelihood_with_monthly_intervals_equals_exact_likelihood():
     durations, churned, entry = sbg_customers(0.7, 3.0, 2_000, SEED, truncated=True)
     lower, upper, e, w = customer_intervals(durations, churned, entry)
@@ -384,6 +422,10 @@ def test_fit_sbg_intervals_rejects_invalid_intervals(lower, upper, entry, match)
 def test_interval_months_must_be_a_whole_number_of_at_least_1():
     with pytest.raises(ValueError, match="interval_months"):
         fit_sbg_customers([1, 2], [True, False], interval_months=0)
+    with pytest.raises(ValueError, match="interval_months"):
+        life_table([1, 2], [True, False], interval_months=0)
+    with pytest.raises(ValueError, match="whole periods"):
+        life_table([1.5, 2], [True, False], interval_months=12)
 
 
 # --- Customer weights (grouped rows) ----------------------------------------------------------

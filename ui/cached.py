@@ -184,7 +184,7 @@ def upload_calibration(upload: Upload, mapping: ColumnMapping) -> Calibrated:
     interval = 12 if mapping.kind == "snapshot" and mapping.tenure_unit == "years" else 1
     return Calibrated(
         calibration=simulator.calibrate(counts, tenure_interval_months=interval),
-        holdout=holdout_check(counts),
+        holdout=holdout_check(counts, tenure_interval_months=interval),
     )
 
 
