@@ -28,6 +28,9 @@ COPY pages/ pages/
 COPY ui/ ui/
 COPY simulator/ simulator/
 COPY sample_data/ sample_data/
+# The app's own bytecode, written once here: PYTHONDONTWRITEBYTECODE keeps the server from
+# writing it, so every process would compile these modules again (pip compiled the packages).
+RUN python -m compileall -q app.py pages ui simulator
 
 # Uploads are staged under the system temp folder (/tmp), which the app user can write.
 # Saved scenarios and calibrations go to a SQLite file in /data (a volume: mount one so they

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Idempotent: make .venv match requirements.lock.txt exactly (~15 s cold, <1 s warm).
+# Idempotent: make .venv match requirements.lock.txt exactly (~35 s cold, ~1 s warm).
 # uv lives in its own venv (.tools/) so syncing .venv never removes it.
 # Falls back to plain pip (~60 s) if uv cannot be installed.
 # `bootstrap.sh --tools-only` sets up .tools/ (uv) and stops (used by scripts/lock.sh).
@@ -23,7 +23,10 @@ fi
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 if have_uv; then
-  .tools/bin/uv pip sync -q --python .venv/bin/python requirements.lock.txt
+  # --compile-bytecode: write the .pyc files now, as pip does. uv skips them by default, and
+  # where PYTHONDONTWRITEBYTECODE is set (CI images, containers) every process would compile
+  # pandas, scipy and Streamlit from source again: about 5 s of every server start and command.
+  .tools/bin/uv pip sync -q --compile-bytecode --python .venv/bin/python requirements.lock.txt
 else
   .venv/bin/pip install -q -r requirements.lock.txt
 fi
