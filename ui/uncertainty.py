@@ -63,9 +63,9 @@ def default_loss(mc: MonteCarlo) -> float:
 
 
 def loss_options(default: float) -> list[float]:
-    """The amounts the loss threshold slider offers: 0, then 1-2-5 steps from a hundredth of
-    ``default`` to fifty times it (from 10 to 50,000 when ``default`` is 0), never below 1.
-    """
+    """The amounts the loss threshold slider offers: 0, then 1-2-5 steps over four powers of
+    ten, two below ``default``'s and one above (1,000 to 5,000,000 for 500,000; 10 to 50,000
+    when ``default`` is 0), never below 1."""
     power = math.floor(math.log10(default)) if default > 0 else 3
     return [0.0, *_ladder(power - 2, 4)]
 
