@@ -43,7 +43,7 @@ USER app
 # Compile the Monte Carlo engine's loop (simulator/cohort_pools.py) at build time: numba caches
 # the machine code in the app user's home, so a new container's first Uncertainty or Explore
 # page does not wait seconds for the compiler.
-RUN python -c "from simulator.batch import simulate_draws; from simulator.sample import \
+RUN python -c "from simulator.model.batch import simulate_draws; from simulator.model.sample import \
 example_scenario, sample_business; simulate_draws(sample_business(), example_scenario(), draws=1)"
 
 EXPOSE 8501

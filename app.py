@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from simulator.synthetic import SAMPLE_AS_OF
+from simulator.data.synthetic import SAMPLE_AS_OF
 from ui import cached, kpis, present, render, state, text
 
 render.page_setup("nav.home")

@@ -16,8 +16,9 @@ What is timed (wall clock, ``time.perf_counter``, after warm-up runs; median and
   Scenario page computes on a cache miss (horizon 60 as the app opens, and 120).
 * One Scenario-page rerun through Streamlit's ``AppTest``: ``at.slider(key=
   "scenario_price_change_pct").set_value(v).run()`` over distinct values ``v`` (each rerun is a
-  cache miss of ``ui.cached.evaluate``; the harness counts the calls of ``simulator.evaluate`` to
-  prove it), then over values already seen (cache hits). Target: median under 300 ms.
+  cache miss of ``ui.cached.evaluate``; the harness counts the calls of
+  ``simulator.decisions.evaluate`` to prove it), then over values already seen (cache hits). Target:
+  median under 300 ms.
 
 No timing is asserted in the unit tests; this script is the place for speed.
 """
@@ -223,7 +224,7 @@ def bench_page(reruns: int, hits: int) -> list[Result]:
             "Scenario page rerun after a price-slider move, cache miss",
             (miss[:, 0], miss[:, 1]),
             target_ms=300.0,
-            note=f"{len(miss)} distinct values; `simulator.evaluate` calls per rerun: "
+            note=f"{len(miss)} distinct values; `simulator.decisions.evaluate` calls per rerun: "
             f"{miss_calls}; business in use: {in_use}",
         ),
         _result(
@@ -236,7 +237,10 @@ def bench_page(reruns: int, hits: int) -> list[Result]:
             "Scenario page rerun after a price-slider move, cache hit",
             (hit[:, 0], hit[:, 1]),
             target_ms=300.0,
-            note=f"{len(hit)} values seen again; `simulator.evaluate` calls per rerun: {hit_calls}",
+            note=(
+                f"{len(hit)} values seen again; `simulator.decisions.evaluate` calls per rerun: "
+                f"{hit_calls}"
+            ),
         ),
     ]
 
@@ -334,8 +338,8 @@ compare runs made on one machine at low load. The unit tests assert no timings.
   `{SCENARIO_PAGE}` and moves the price slider (`at.slider(key="{PRICE_SLIDER}")
   .set_value(v).run()`). Three warm-up moves, then moves to distinct values spread evenly over
   the slider's range: each is a cache miss of `ui.cached.evaluate` (the harness counts the calls
-  of `simulator.evaluate` per rerun: 1 = miss, 0 = hit). A price cut needs no break-even root
-  finding, so the moves to a price increase are also reported alone (the costlier case). Then
+  of `simulator.decisions.evaluate` per rerun: 1 = miss, 0 = hit). A price cut needs no break-even
+  root finding, so the moves to a price increase are also reported alone (the costlier case). Then
   the first values again: cache hits.
   AppTest runs the whole page script (widgets, KPI cards, five Plotly figures built and
   serialised) but no browser, so this is the server-side part of a slider move; the browser adds

@@ -85,7 +85,7 @@ def bench_kaplan_meier(n: int = 1_000_000, runs: int = 7) -> ScaleResult:
     """Our Kaplan-Meier against lifelines' KaplanMeierFitter on the same customers."""
     from lifelines import KaplanMeierFitter
 
-    from simulator.survival import kaplan_meier
+    from simulator.data.survival import kaplan_meier
 
     rng = np.random.default_rng(SEED)
     months = np.minimum(rng.geometric(0.04, n), 96).astype(np.int64)

@@ -15,12 +15,12 @@ from dataclasses import replace
 import numpy as np
 
 from simulator import example_scenario
-from simulator.batch import simulate_draws
-from simulator.customers import sample_business_from_table
-from simulator.explore import default_budgets, default_price_changes, npv_grid
-from simulator.priors import draw_parameters
-from simulator.synthetic import sample_customers
-from simulator.uncertainty import monte_carlo
+from simulator.data.customers import sample_business_from_table
+from simulator.data.synthetic import sample_customers
+from simulator.decisions.explore import default_budgets, default_price_changes, npv_grid
+from simulator.decisions.priors import draw_parameters
+from simulator.decisions.uncertainty import monte_carlo
+from simulator.model.batch import simulate_draws
 
 UNCERTAINTY_PAGE = "pages/4_Uncertainty.py"
 SCENARIO_PAGE = "pages/1_Scenario.py"

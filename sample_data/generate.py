@@ -5,7 +5,7 @@ Run from the repository root::
     .venv/bin/python sample_data/generate.py           # (re)write the file
     .venv/bin/python sample_data/generate.py --check   # exit 1 if the file is not up to date
 
-The table is :func:`simulator.synthetic.sample_customers`: the sample business
+The table is :func:`simulator.data.synthetic.sample_customers`: the sample business
 (:func:`simulator.sample_business`) played forward over 96 months of acquisition up to
 2026-09-30 with ``numpy.random.default_rng(20261123)``. Same bytes on every run (with the pinned
 numpy; ``tests/test_synthetic.py`` checks the committed file against a fresh generation).
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: make `simulator` importable
 
-from simulator.synthetic import customers_to_csv, sample_customers  # noqa: E402
+from simulator.data.synthetic import customers_to_csv, sample_customers  # noqa: E402
 
 OUT = ROOT / "sample_data" / "customers.csv"
 

@@ -1,8 +1,17 @@
 """Service Gap Impact Simulator: the pure simulation core.
 
 Retention is a shifted-beta-geometric model with proportional-hazard multipliers for price and
-service (see ``docs/model.md`` and the modules below). Nothing here imports Streamlit or Plotly,
-reads the clock or opens files; the command line (:mod:`simulator.cli`) is the only shell.
+service (see ``docs/model.md``). Nothing here imports Streamlit or Plotly, reads the clock or
+opens files; the command line (:mod:`simulator.cli`) is the only shell.
+
+Layout, by job (each package's docstring says what it may import):
+
+* :mod:`simulator.model`: parameters, retention, price and service response, money, the engine;
+* :mod:`simulator.data`: reading, mapping, checking and counting customer tables; calibration;
+* :mod:`simulator.decisions`: against doing nothing, goal seek, grids, Monte Carlo, files.
+
+The names below are imported on first use (PEP 562), so ``python -m simulator --help`` and a
+command that needs only part of the core do not pay for the rest.
 
 Public API
 ----------
@@ -14,46 +23,67 @@ Retention: :func:`sbg_survival`, :func:`fit_sbg`, :func:`discounted_expected_lif
 Calibration: :func:`count_records` -> :class:`CustomerCounts` (the sufficient statistics);
 :func:`calibrate` (records or counts) -> :class:`Calibration`; :func:`apply_calibration`.
 Uncertainty: :func:`monte_carlo` -> :class:`MonteCarlo` (scenario and baseline on the same
-seeded draws); :func:`tornado`; many draws at once: :func:`simulator.batch.simulate_draws`.
-Money: :func:`breakeven_volume_change` and the helpers in :mod:`simulator.finance`.
+seeded draws); :func:`tornado`; many draws at once: :func:`simulator.model.batch.simulate_draws`.
+Money: :func:`breakeven_volume_change` and the helpers in :mod:`simulator.model.finance`.
 Files: :func:`scenario_to_json`, :func:`scenario_from_json`.
 Uploads: :func:`read_table` -> DataFrame; :func:`propose_mapping` -> :class:`ColumnMapping`;
 :func:`validate` -> list of :class:`Problem`; :func:`customer_records` (raises :class:`DataError`).
 """
 
-from simulator.calibrate import Calibration, SegmentCalibration, apply_calibration, calibrate
-from simulator.counts import CustomerCounts, count_records
-from simulator.engine import MONTHLY_COLUMNS, Projection, simulate
-from simulator.evaluate import BreakEvenElasticity, Evaluation, evaluate
-from simulator.finance import breakeven_volume_change
-from simulator.mapping import ColumnMapping, propose_mapping
-from simulator.params import (
-    LEVERS,
-    Business,
-    LeverResponse,
-    ParameterError,
-    Scenario,
-    Segment,
-    ServiceOperations,
-)
-from simulator.records import RECORD_COLUMNS, customer_records, validate
-from simulator.sample import example_scenario, sample_business
-from simulator.sbg import (
-    SBGFit,
-    discounted_expected_lifetime,
-    discounted_expected_residual_lifetime,
-    fit_sbg,
-    sbg_survival,
-)
-from simulator.scenario_file import ScenarioFileError, scenario_from_json, scenario_to_json
-from simulator.survival import fit_sbg_counts, fit_sbg_customers, kaplan_meier
-from simulator.tables import DataError, Problem, read_table
-from simulator.uncertainty import MonteCarlo, monte_carlo, tornado
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+_WHERE: dict[str, str] = {
+    "Calibration": "simulator.data.calibrate",
+    "SegmentCalibration": "simulator.data.calibrate",
+    "apply_calibration": "simulator.data.calibrate",
+    "calibrate": "simulator.data.calibrate",
+    "CustomerCounts": "simulator.data.counts",
+    "count_records": "simulator.data.counts",
+    "ColumnMapping": "simulator.data.mapping",
+    "propose_mapping": "simulator.data.mapping",
+    "RECORD_COLUMNS": "simulator.data.records",
+    "customer_records": "simulator.data.records",
+    "validate": "simulator.data.records",
+    "fit_sbg_counts": "simulator.data.survival",
+    "fit_sbg_customers": "simulator.data.survival",
+    "kaplan_meier": "simulator.data.survival",
+    "DataError": "simulator.data.tables",
+    "Problem": "simulator.data.tables",
+    "read_table": "simulator.data.tables",
+    "BreakEvenElasticity": "simulator.decisions.evaluate",
+    "Evaluation": "simulator.decisions.evaluate",
+    "evaluate": "simulator.decisions.evaluate",
+    "ScenarioFileError": "simulator.decisions.scenario_file",
+    "scenario_from_json": "simulator.decisions.scenario_file",
+    "scenario_to_json": "simulator.decisions.scenario_file",
+    "MonteCarlo": "simulator.decisions.uncertainty",
+    "monte_carlo": "simulator.decisions.uncertainty",
+    "tornado": "simulator.decisions.uncertainty",
+    "MONTHLY_COLUMNS": "simulator.model.engine",
+    "Projection": "simulator.model.engine",
+    "simulate": "simulator.model.engine",
+    "breakeven_volume_change": "simulator.model.finance",
+    "Business": "simulator.model.params",
+    "LEVERS": "simulator.model.params",
+    "LeverResponse": "simulator.model.params",
+    "ParameterError": "simulator.model.params",
+    "Scenario": "simulator.model.params",
+    "Segment": "simulator.model.params",
+    "ServiceOperations": "simulator.model.params",
+    "example_scenario": "simulator.model.sample",
+    "sample_business": "simulator.model.sample",
+    "SBGFit": "simulator.model.sbg",
+    "discounted_expected_lifetime": "simulator.model.sbg",
+    "discounted_expected_residual_lifetime": "simulator.model.sbg",
+    "fit_sbg": "simulator.model.sbg",
+    "sbg_survival": "simulator.model.sbg",
+}
+"""Public name -> the module that defines it."""
 
 __all__ = [
-    "LEVERS",
-    "MONTHLY_COLUMNS",
-    "RECORD_COLUMNS",
     "BreakEvenElasticity",
     "Business",
     "Calibration",
@@ -61,11 +91,14 @@ __all__ = [
     "CustomerCounts",
     "DataError",
     "Evaluation",
+    "LEVERS",
     "LeverResponse",
+    "MONTHLY_COLUMNS",
     "MonteCarlo",
     "ParameterError",
     "Problem",
     "Projection",
+    "RECORD_COLUMNS",
     "SBGFit",
     "Scenario",
     "ScenarioFileError",
@@ -96,3 +129,56 @@ __all__ = [
     "tornado",
     "validate",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from simulator.data.calibrate import (
+        Calibration,
+        SegmentCalibration,
+        apply_calibration,
+        calibrate,
+    )
+    from simulator.data.counts import CustomerCounts, count_records
+    from simulator.data.mapping import ColumnMapping, propose_mapping
+    from simulator.data.records import RECORD_COLUMNS, customer_records, validate
+    from simulator.data.survival import fit_sbg_counts, fit_sbg_customers, kaplan_meier
+    from simulator.data.tables import DataError, Problem, read_table
+    from simulator.decisions.evaluate import BreakEvenElasticity, Evaluation, evaluate
+    from simulator.decisions.scenario_file import (
+        ScenarioFileError,
+        scenario_from_json,
+        scenario_to_json,
+    )
+    from simulator.decisions.uncertainty import MonteCarlo, monte_carlo, tornado
+    from simulator.model.engine import MONTHLY_COLUMNS, Projection, simulate
+    from simulator.model.finance import breakeven_volume_change
+    from simulator.model.params import (
+        LEVERS,
+        Business,
+        LeverResponse,
+        ParameterError,
+        Scenario,
+        Segment,
+        ServiceOperations,
+    )
+    from simulator.model.sample import example_scenario, sample_business
+    from simulator.model.sbg import (
+        SBGFit,
+        discounted_expected_lifetime,
+        discounted_expected_residual_lifetime,
+        fit_sbg,
+        sbg_survival,
+    )

@@ -7,8 +7,8 @@ Commands
     CSV, one row per month and segment, to ``--out`` or standard output.
 ``uncertainty SCENARIO.json [--draws N] [--seed S] [--out FILE.json]``
     Monte Carlo of a scenario file against its no-change baseline (common random numbers,
-    :func:`simulator.uncertainty.monte_carlo`): print or write JSON with the draws, the seed,
-    the probability that the scenario beats the baseline on NPV and the 10th, 50th and 90th
+    :func:`simulator.decisions.uncertainty.monte_carlo`): print or write JSON with the draws, the
+    seed, the probability that the scenario beats the baseline on NPV and the 10th, 50th and 90th
     percentiles of the NPV difference. The same file, draws and seed give the same numbers.
 ``example-scenario [--no-change]``
     Print the scenario file of the scenario the app opens with: the sample business measured from
@@ -28,17 +28,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from simulator.aggregate import SqlSource, sample_and_count, source_name
-from simulator.calibrate import calibrate
-from simulator.customers import sample_business_from_table
-from simulator.engine import MONTHLY_COLUMNS, Projection, simulate
-from simulator.mapping import override_mapping, propose_mapping
-from simulator.params import Business, Scenario
-from simulator.records import customer_records
-from simulator.sample import example_scenario
-from simulator.scenario_file import ScenarioFileError, scenario_from_json, scenario_to_json
-from simulator.tables import DataError, counted_in_sql, read_table
-from simulator.uncertainty import DEFAULT_DRAWS, monte_carlo
+from simulator.data.aggregate import SqlSource, sample_and_count, source_name
+from simulator.data.calibrate import calibrate
+from simulator.data.customers import sample_business_from_table
+from simulator.data.mapping import override_mapping, propose_mapping
+from simulator.data.records import customer_records
+from simulator.data.tables import DataError, counted_in_sql, read_table
+from simulator.decisions.scenario_file import (
+    ScenarioFileError,
+    scenario_from_json,
+    scenario_to_json,
+)
+from simulator.decisions.uncertainty import DEFAULT_DRAWS, monte_carlo
+from simulator.model.engine import MONTHLY_COLUMNS, Projection, simulate
+from simulator.model.params import Business, Scenario
+from simulator.model.sample import example_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CUSTOMERS = ROOT / "sample_data" / "customers.csv"

@@ -29,9 +29,9 @@ from simulator import (
     propose_mapping,
     sample_business,
 )
-from simulator.customers import sample_business_from_table
-from simulator.synthetic import customers_to_csv, generate_customers
-from simulator.tables import read_table
+from simulator.data.customers import sample_business_from_table
+from simulator.data.synthetic import customers_to_csv, generate_customers
+from simulator.data.tables import read_table
 from tests.postgres import postgres_url  # noqa: F401  (the shared PostgreSQL server fixture)
 from ui.store import STORE_PATH_VARIABLE, STORE_URL_VARIABLE
 

@@ -1,4 +1,5 @@
-"""simulator.aggregate: SQL (DuckDB) checks and counts equal the pandas ones for the same rows."""
+"""simulator.data.aggregate: SQL (DuckDB) checks and counts equal the pandas ones for the same
+rows."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator import aggregate
-from simulator.aggregate import (
+from simulator.data import aggregate
+from simulator.data.aggregate import (
     SqlSource,
     check_and_count,
     check_source,
@@ -19,10 +20,10 @@ from simulator.aggregate import (
     sample_and_count,
     sample_rows,
 )
-from simulator.counts import COUNT_COLUMNS, FLOW_COLUMNS, CustomerCounts, count_records
-from simulator.mapping import ColumnMapping, propose_mapping
-from simulator.records import customer_records, validate
-from simulator.tables import DataError, read_table
+from simulator.data.counts import COUNT_COLUMNS, FLOW_COLUMNS, CustomerCounts, count_records
+from simulator.data.mapping import ColumnMapping, propose_mapping
+from simulator.data.records import customer_records, validate
+from simulator.data.tables import DataError, read_table
 
 SAMPLE = pathlib.Path(__file__).resolve().parents[1] / "sample_data" / "customers.csv"
 
@@ -453,7 +454,7 @@ def test_nan_floats_are_missing(tmp_path):
 def test_typed_csv_read_matches_pandas_and_falls_back_per_column(tmp_path, monkeypatch):
     """Clean columns are read typed by pyarrow; a column with a bad cell is read as text (the
     tolerant path) with the same counts and problems as the pandas path."""
-    import simulator.aggregate as aggregate
+    import simulator.data.aggregate as aggregate
 
     seen: list[dict] = []
     read = aggregate._read_csv_arrow

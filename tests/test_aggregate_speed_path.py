@@ -1,4 +1,4 @@
-"""simulator.aggregate's typed CSV read does once, in pyarrow, what the SQL did in every query
+"""simulator.data.aggregate's typed CSV read does once, in pyarrow, what the SQL did in every query
 (strip the text cells as DuckDB's ``trim``, date keys of the typed date columns): the same
 values, so the same problems and counts as the DuckDB-streamed read of the same file."""
 
@@ -13,9 +13,9 @@ import pyarrow as pa
 import pyarrow.csv
 import pytest
 
-import simulator.aggregate as aggregate
-from simulator.aggregate import check_source, count_source
-from simulator.mapping import ColumnMapping
+import simulator.data.aggregate as aggregate
+from simulator.data.aggregate import check_source, count_source
+from simulator.data.mapping import ColumnMapping
 
 SPACES = [0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x1680, 0x180E, *range(0x2000, 0x200C), 0x2028, 0x2029]
 SPACES += [0x202F, 0x205F, 0x3000, 0xFEFF]

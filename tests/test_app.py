@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import simulator
-from simulator.assumptions import parameter_table, with_parameter
+from simulator.model.assumptions import parameter_table, with_parameter
 from ui import inputs, text
 
 from .conftest import APP_BUSINESS

@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 
 from simulator import Business, LeverResponse, Scenario, Segment, ServiceOperations
-from simulator.assumptions import TABLE_COLUMNS, parameter_table, with_parameter
-from simulator.params import LEVERS
+from simulator.model.assumptions import TABLE_COLUMNS, parameter_table, with_parameter
+from simulator.model.params import LEVERS
 
 from .conftest import APP_BUSINESS, two_segment_business
 

@@ -28,12 +28,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.calibrate import calibrate
 from simulator.cli import CALIBRATE_ROLES, main
-from simulator.counts import count_records
-from simulator.mapping import override_mapping, propose_mapping
-from simulator.records import customer_records, validate
-from simulator.tables import DataError, read_table
+from simulator.data.calibrate import calibrate
+from simulator.data.counts import count_records
+from simulator.data.mapping import override_mapping, propose_mapping
+from simulator.data.records import customer_records, validate
+from simulator.data.tables import DataError, read_table
 
 # --- building files -------------------------------------------------------------------------
 

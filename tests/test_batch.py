@@ -1,8 +1,8 @@
 """The engine vectorised over draws equals the exact engine, draw by draw.
 
-:func:`simulator.batch.simulate_draws` sums the sBG survival on quadrature nodes instead of the
-closed form; everything else (price paths, multipliers, referrals, money) is the same model.
-These tests hold it to :func:`simulator.engine.simulate` within the quadrature tolerance, for
+:func:`simulator.model.batch.simulate_draws` sums the sBG survival on quadrature nodes instead of
+the closed form; everything else (price paths, multipliers, referrals, money) is the same model.
+These tests hold it to :func:`simulator.model.engine.simulate` within the quadrature tolerance, for
 the parameter paths the Monte Carlo draws, the scenario settings a grid varies, and awkward
 segments (constant churn, small alpha, an empty base).
 """
@@ -14,12 +14,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from simulator import batch
-from simulator.batch import QUADRATURE_TOLERANCE, beats, simulate_draws
-from simulator.engine import simulate
-from simulator.params import LEVERS, Scenario
-from simulator.priors import draw_parameters
-from simulator.sample import example_scenario, sample_business
+from simulator.decisions.priors import draw_parameters
+from simulator.model import batch
+from simulator.model.batch import QUADRATURE_TOLERANCE, beats, simulate_draws
+from simulator.model.engine import simulate
+from simulator.model.params import LEVERS, Scenario
+from simulator.model.sample import example_scenario, sample_business
 
 RTOL = 1e-6  # the quadrature is checked to 1e-6; the flows sum a few of its survival ratios
 

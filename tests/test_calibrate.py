@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import simulator
-from simulator.calibrate import apply_calibration, calibrate, holdout_check
-from simulator.synthetic import completed_months, generate_customers
+from simulator.data.calibrate import apply_calibration, calibrate, holdout_check
+from simulator.data.synthetic import completed_months, generate_customers
 
 from .conftest import CALIBRATION_KEYS as KEYS
 

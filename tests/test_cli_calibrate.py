@@ -11,7 +11,7 @@ import pytest
 
 from simulator import sample_business
 from simulator.cli import main
-from simulator.synthetic import customers_to_csv, generate_customers
+from simulator.data.synthetic import customers_to_csv, generate_customers
 
 from .conftest import CALIBRATION_KEYS as KEYS
 
@@ -112,14 +112,14 @@ def test_the_shared_datasets_calibrate(capsys, name, args, segments, customers, 
 
 
 def test_a_large_file_is_counted_in_sql_with_the_same_result(capsys, monkeypatch):
-    # Above LARGE_FILE_BYTES the command counts with DuckDB (simulator.aggregate) instead of
+    # Above LARGE_FILE_BYTES the command counts with DuckDB (simulator.data.aggregate) instead of
     # reading the table whole: the bundled sample gives the same JSON either way.
-    import simulator.tables
+    import simulator.data.tables
 
     sample = str(Path(__file__).resolve().parents[1] / "sample_data" / "customers.csv")
     code, whole, _ = calibrate(capsys, sample, "--as-of", "2026-09-30")
     assert code == 0
-    monkeypatch.setattr(simulator.tables, "LARGE_FILE_BYTES", 0)
+    monkeypatch.setattr(simulator.data.tables, "LARGE_FILE_BYTES", 0)
     code, counted, err = calibrate(capsys, sample, "--as-of", "2026-09-30")
     assert code == 0, err
     assert json.loads(counted) == json.loads(whole)

@@ -8,7 +8,7 @@ import pytest
 
 from simulator import example_scenario, scenario_from_json, scenario_to_json
 from simulator.cli import main, sample_business_from_file
-from simulator.uncertainty import monte_carlo
+from simulator.decisions.uncertainty import monte_carlo
 
 from .conftest import APP_BUSINESS
 from .test_cli import run

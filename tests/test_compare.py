@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import simulator
-from simulator import export
+from simulator.decisions import export
 from ui import cached, compare, kpis, text
 from ui.store import STORE_PATH_VARIABLE, STORE_URL_VARIABLE, Store
 
@@ -292,7 +292,7 @@ def _link_notices(at: AppTest) -> list[str]:
 
 
 def test_a_link_names_the_saved_calibration_and_opens_on_it(store):
-    from simulator.scenario_file import scenario_to_query
+    from simulator.decisions.scenario_file import scenario_to_query
 
     firm = dataclasses.replace(two_segment_business(), name="Linked firm")
     saved = store.save_calibration(name="Linked firm", business=firm, fit_summary=())

@@ -15,15 +15,15 @@ import pandas as pd
 import pytest
 
 from simulator import ColumnMapping, apply_calibration, calibrate, customer_records, sample_business
-from simulator.customers import (
+from simulator.data.customers import (
     SUMMARY_COLUMNS,
     calibrate_sample,
     sample_business_from_table,
     summarize_calibration,
 )
-from simulator.sample import HISTORY_MONTHS
-from simulator.synthetic import REVENUE_SPREAD, expected_customer_history
-from simulator.tables import read_table
+from simulator.data.synthetic import REVENUE_SPREAD, expected_customer_history
+from simulator.data.tables import read_table
+from simulator.model.sample import HISTORY_MONTHS
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = datetime.date(2026, 9, 30)

@@ -15,9 +15,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import simulator
-from simulator.assumptions import with_parameter
-from simulator.calibrate import holdout_check
-from simulator.synthetic import customers_to_csv, generate_customers
+from simulator.data.calibrate import holdout_check
+from simulator.data.synthetic import customers_to_csv, generate_customers
+from simulator.model.assumptions import with_parameter
 from ui import cached, charts, data, state, text
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -403,12 +403,12 @@ def test_an_upload_is_cached_by_its_digest_not_by_hashing_its_bytes_on_every_cal
 @pytest.mark.slow
 def test_a_large_upload_is_counted_in_sql_with_the_same_fit(monkeypatch):
     # Above LARGE_FILE_BYTES the page maps a sample of the rows and counts the file with DuckDB
-    # (simulator.aggregate), showing progress: the fit table is the one of the whole-file path.
+    # (simulator.data.aggregate), showing progress: the fit table is the one of the whole-file path.
     at = _upload(_data_page(), "customers.csv", customers_csv())
     at.button(key="data_calibrate").click().run()
     whole = _fit_table(at)
     st.cache_data.clear()  # AppTest sessions share the session-scoped caches
-    monkeypatch.setattr(simulator.tables, "LARGE_FILE_BYTES", 0)
+    monkeypatch.setattr(simulator.data.tables, "LARGE_FILE_BYTES", 0)
     reads = []
     check_and_count = cached.check_and_count
     monkeypatch.setattr(

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from simulator import Business, Scenario, simulate
-from simulator.engine import MONTHLY_COLUMNS
-from simulator.finance import geometric_clv, monthly_discount_rate
-from simulator.params import MAX_MONTHLY_AMOUNT, MIN_ANNUAL_DISCOUNT_RATE
-from simulator.sbg import (
+from simulator.model.engine import MONTHLY_COLUMNS
+from simulator.model.finance import geometric_clv, monthly_discount_rate
+from simulator.model.params import MAX_MONTHLY_AMOUNT, MIN_ANNUAL_DISCOUNT_RATE
+from simulator.model.sbg import (
     discounted_expected_lifetime,
     discounted_expected_residual_lifetime,
     sbg_survival,

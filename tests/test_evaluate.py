@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from simulator import Business, Scenario, evaluate, simulate
-from simulator.evaluate import BREAKEVEN_SCALE_MAX, breakeven_elasticity, payback_month
-from simulator.finance import breakeven_volume_change, monthly_discount_rate
-from simulator.params import MAX_MONTHLY_AMOUNT
+from simulator.decisions.evaluate import BREAKEVEN_SCALE_MAX, breakeven_elasticity, payback_month
+from simulator.model.finance import breakeven_volume_change, monthly_discount_rate
+from simulator.model.params import MAX_MONTHLY_AMOUNT
 
 from .conftest import one_segment_business
 

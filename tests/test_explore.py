@@ -12,9 +12,7 @@ import pandas as pd
 import pytest
 
 from simulator import LEVERS, example_scenario
-from simulator.batch import simulate_draws
-from simulator.engine import simulate
-from simulator.explore import (
+from simulator.decisions.explore import (
     breakeven_frontier,
     budget_shares,
     default_budgets,
@@ -23,11 +21,13 @@ from simulator.explore import (
     npv_grid,
     probability_grid,
 )
-from simulator.goal_seek import (
+from simulator.decisions.goal_seek import (
     largest_price_increase,
     price_increase_for_core_loss,
     smallest_service_budget,
 )
+from simulator.model.batch import simulate_draws
+from simulator.model.engine import simulate
 
 from .conftest import APP_BUSINESS, two_segment_business
 

@@ -12,8 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import simulator
-from simulator.explore import npv_grid, probability_grid
-from simulator.goal_seek import (
+from simulator.decisions.explore import npv_grid, probability_grid
+from simulator.decisions.goal_seek import (
     GoalSeek,
     largest_price_increase,
     price_increase_for_core_loss,

@@ -13,8 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import simulator
-from simulator import export
-from simulator.assumptions import parameter_table
+from simulator.decisions import export
+from simulator.model.assumptions import parameter_table
 from ui import exports
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

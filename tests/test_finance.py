@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import pytest
 
-from simulator.finance import (
+from simulator.model.finance import (
     breakeven_retention,
     breakeven_volume_change,
     churn_after_hazard_ratio,

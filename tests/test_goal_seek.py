@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from simulator import evaluate, example_scenario
-from simulator.goal_seek import (
+from simulator.decisions.goal_seek import (
     largest_price_increase,
     price_increase_for_core_loss,
     smallest_service_budget,

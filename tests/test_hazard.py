@@ -8,8 +8,8 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from simulator import hazard
-from simulator.hazard import (
+from simulator.data import hazard
+from simulator.data.hazard import (
     DEFAULT_TENURE_BINS,
     HazardFit,
     fit_cloglog_customers,

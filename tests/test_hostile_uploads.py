@@ -34,9 +34,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from simulator import tables
 from simulator.cli import main
-from simulator.tables import DataError, read_table
+from simulator.data import tables
+from simulator.data.tables import DataError, read_table
 from tests.test_bad_files import (
     CASES,
     CHURNED_IN_BASE,

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from simulator import example_scenario
-from simulator.scenario_file import scenario_from_query, scenario_to_query
+from simulator.decisions.scenario_file import scenario_from_query, scenario_to_query
 from ui import present
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")  # relative paths resolve oddly

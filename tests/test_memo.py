@@ -18,7 +18,7 @@ from plotly.offline import get_plotlyjs
 from streamlit.testing.v1 import AppTest
 
 import simulator
-from simulator.assumptions import parameter_table
+from simulator.model.assumptions import parameter_table
 from ui import charts, exports, kpis, memo, text
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

@@ -1,4 +1,4 @@
-"""simulator.aggregate against a real PostgreSQL server: same counts and calibration as a CSV.
+"""simulator.data.aggregate against a real PostgreSQL server: same counts and calibration as a CSV.
 
 The server is the session fixture ``postgres_url`` (tests/postgres.py, shared through
 tests/conftest.py): skipped locally without Debian's PostgreSQL binaries, a FAILURE under CI.
@@ -13,10 +13,10 @@ import pathlib
 import pandas as pd
 import pytest
 
-from simulator.aggregate import SqlSource, check_source, count_source, sample_rows
-from simulator.mapping import propose_mapping
-from simulator.records import validate
-from simulator.tables import DataError, read_table
+from simulator.data.aggregate import SqlSource, check_source, count_source, sample_rows
+from simulator.data.mapping import propose_mapping
+from simulator.data.records import validate
+from simulator.data.tables import DataError, read_table
 from tests.test_aggregate import assert_counts_equal, key, reference
 
 SAMPLE = pathlib.Path(__file__).resolve().parents[1] / "sample_data" / "customers.csv"
@@ -121,7 +121,7 @@ def test_command_line_calibrates_a_database_table_as_the_same_rows_in_a_csv(load
 
 
 def test_calibration_equal_from_postgres_and_csv(loaded):
-    calibrate = pytest.importorskip("simulator.calibrate").calibrate
+    calibrate = pytest.importorskip("simulator.data.calibrate").calibrate
     url = loaded["url"]
     csv_path, table = loaded["dated"]
     mapping = propose_mapping(table)

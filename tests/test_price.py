@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from simulator.price import (
+from simulator.model.price import (
     hazard_paths,
     lasting_price_term,
     one_month_log_survival,
@@ -21,8 +21,8 @@ from simulator.price import (
     shock_coefficient,
     shock_multiplier_for_extra_churn,
 )
-from simulator.sample import example_scenario
-from simulator.sbg import sbg_survival
+from simulator.model.sample import example_scenario
+from simulator.model.sbg import sbg_survival
 
 from .conftest import segment
 

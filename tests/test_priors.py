@@ -10,8 +10,7 @@ import pytest
 from scipy import stats
 from scipy.special import betainc, gammainc
 
-from simulator.params import LEVERS, Business
-from simulator.priors import (
+from simulator.decisions.priors import (
     ETA_SHOCK_CORRELATION,
     FAILURE_PATH,
     FAILURE_PROBABILITY,
@@ -21,8 +20,9 @@ from simulator.priors import (
     percentile_draws,
     uncertain_parameters,
 )
-from simulator.sample import example_scenario, sample_business
-from simulator.service import quality_index
+from simulator.model.params import LEVERS, Business
+from simulator.model.sample import example_scenario, sample_business
+from simulator.model.service import quality_index
 
 SEED = 20240601
 COVARIANCE = (0.04, 0.034, 0.035)

@@ -25,7 +25,7 @@ from simulator import (
     evaluate,
     simulate,
 )
-from simulator.params import LEVERS, MAX_MONTHLY_AMOUNT, MIN_ANNUAL_DISCOUNT_RATE
+from simulator.model.params import LEVERS, MAX_MONTHLY_AMOUNT, MIN_ANNUAL_DISCOUNT_RATE
 
 from .conftest import service_operations, two_segment_business
 

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 import simulator
 from simulator import Scenario
-from simulator.params import ParameterError
-from simulator.scenario_file import QUERY_KEYS, scenario_from_query, scenario_to_query
+from simulator.decisions.scenario_file import QUERY_KEYS, scenario_from_query, scenario_to_query
+from simulator.model.params import ParameterError
 from ui.share import fit_to_sliders
 
 from .conftest import APP_BUSINESS
@@ -49,7 +49,10 @@ MIN_RATE = 1e-6
 """The smallest annual discount rate Scenario accepts (a fraction a year)."""
 JUST_ABOVE_MAX = math.nextafter(MAX_AMOUNT, math.inf)
 JUST_BELOW_MIN = math.nextafter(MIN_RATE, 0.0)
-AMOUNT_FIELDS = ("monthly_fee", *(f"{lever}_spend_per_month" for lever in simulator.params.LEVERS))
+AMOUNT_FIELDS = (
+    "monthly_fee",
+    *(f"{lever}_spend_per_month" for lever in simulator.model.params.LEVERS),
+)
 COUNT_COLUMNS = ("customers", "paid_acquisitions", "referral_acquisitions", "churned")
 
 # --- strategies ---------------------------------------------------------------------------------
@@ -252,7 +255,7 @@ def _breaks_a_rule(s: dict) -> bool:
                 return True
         elif not math.isfinite(value):
             return True
-    spends = [s[f"{lever}_spend_per_month"] for lever in simulator.params.LEVERS]
+    spends = [s[f"{lever}_spend_per_month"] for lever in simulator.model.params.LEVERS]
     return not (
         -0.9 < s["price_change"] <= 2
         and 0 <= s["monthly_fee"] <= MAX_AMOUNT
@@ -329,7 +332,7 @@ def valid_scenarios(draw) -> Scenario:
         monthly_fee=MAX_AMOUNT,
         price_change_month=7,
         notice_months=6,
-        **{f"{lever}_spend_per_month": MAX_AMOUNT for lever in simulator.params.LEVERS},
+        **{f"{lever}_spend_per_month": MAX_AMOUNT for lever in simulator.model.params.LEVERS},
         annual_discount_rate=MIN_RATE,
     )
 )

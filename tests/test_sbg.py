@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy.special import betaln
 
-from simulator.sbg import (
+from simulator.model.sbg import (
     discounted_expected_lifetime,
     discounted_expected_residual_lifetime,
     fit_sbg,

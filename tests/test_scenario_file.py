@@ -16,7 +16,7 @@ from simulator import (
     scenario_from_json,
     scenario_to_json,
 )
-from simulator.scenario_file import FORMAT, VERSION, scenario_to_dict
+from simulator.decisions.scenario_file import FORMAT, VERSION, scenario_to_dict
 
 from .conftest import one_segment_business, two_segment_business
 

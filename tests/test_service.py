@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from simulator.params import LEVERS, LeverResponse, Scenario
-from simulator.service import hill, quality_index, ramp
+from simulator.model.params import LEVERS, LeverResponse, Scenario
+from simulator.model.service import hill, quality_index, ramp
 
 from .conftest import service_operations
 

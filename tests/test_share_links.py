@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import simulator
 from simulator import Scenario, example_scenario
-from simulator.scenario_file import QUERY_KEYS, scenario_from_query, scenario_to_query
+from simulator.decisions.scenario_file import QUERY_KEYS, scenario_from_query, scenario_to_query
 from ui import text
 
 from .conftest import APP_BUSINESS

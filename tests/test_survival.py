@@ -1,8 +1,8 @@
 """Kaplan-Meier and the individual-level sBG fit with right censoring and left truncation.
 
 lifelines is the reference for Kaplan-Meier (a test-only dependency); the sBG fit must agree with
-:func:`simulator.sbg.fit_sbg` on the Fader & Hardie "High End" data and recover known parameters
-from seeded synthetic customers, including a left-truncated table.
+:func:`simulator.model.sbg.fit_sbg` on the Fader & Hardie "High End" data and recover known
+parameters from seeded synthetic customers, including a left-truncated table.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ import pandas as pd
 import pytest
 from scipy.special import betaln
 
-import simulator.survival as survival
-from simulator.sbg import _counts_objective, fit_sbg, sbg_log_likelihood, sbg_survival
-from simulator.survival import (
+import simulator.data.survival as survival
+from simulator.data.survival import (
     HOMOGENEITY_LR_THRESHOLD,
     LOG_PARAMETER_BOUND,
     _check_counts,
@@ -33,6 +32,7 @@ from simulator.survival import (
     sbg_log_likelihood_counts,
     sbg_log_likelihood_intervals,
 )
+from simulator.model.sbg import _counts_objective, fit_sbg, sbg_log_likelihood, sbg_survival
 
 SEED = 20240601
 HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]

@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 
 from simulator import sample_business
-from simulator.sample import HISTORY_MONTHS
-from simulator.synthetic import (
+from simulator.data.synthetic import (
     CUSTOMER_COLUMNS,
     SAMPLE_AS_OF,
     completed_months,
@@ -27,6 +26,7 @@ from simulator.synthetic import (
     read_customer_table,
     sample_customers,
 )
+from simulator.model.sample import HISTORY_MONTHS
 
 from .conftest import one_segment_business
 

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.mapping import ColumnMapping, propose_mapping, recognise_churn_values
-from simulator.records import RECORD_COLUMNS, customer_records, validate
-from simulator.tables import DataError, Problem, read_table
+from simulator.data.mapping import ColumnMapping, propose_mapping, recognise_churn_values
+from simulator.data.records import RECORD_COLUMNS, customer_records, validate
+from simulator.data.tables import DataError, Problem, read_table
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -224,7 +224,7 @@ def test_a_blank_row_inside_an_excel_sheet_keeps_the_row_numbers():
 
 
 def test_a_table_mostly_of_repeated_ids_is_called_a_purchase_log():
-    from simulator.records import duplicate_ids_fix
+    from simulator.data.records import duplicate_ids_fix
 
     keep, log = "Keep one row per customer", "This looks like one row per purchase or event"
     assert duplicate_ids_fix(99, 100) == keep  # under 100 repeated rows: mistakes

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import simulator
-from simulator.assumptions import parameter_table
+from simulator.model.assumptions import parameter_table
 from ui import kpis, text
 
 ROOT = Path(__file__).resolve().parents[1]

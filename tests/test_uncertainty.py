@@ -11,10 +11,11 @@ import pytest
 from scipy.stats import spearmanr
 
 import simulator
-from simulator import batch, uncertainty
-from simulator.evaluate import payback_month
-from simulator.params import Scenario
-from simulator.priors import FAILURE_PATH, uncertain_parameters
+from simulator.decisions import uncertainty
+from simulator.decisions.evaluate import payback_month
+from simulator.decisions.priors import FAILURE_PATH, uncertain_parameters
+from simulator.model import batch
+from simulator.model.params import Scenario
 
 from .conftest import APP_BUSINESS
 

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import simulator
-from simulator.uncertainty import elasticity_exceedance, monte_carlo
+from simulator.decisions.uncertainty import elasticity_exceedance, monte_carlo
 from ui import text
 from ui import uncertainty as view
 
@@ -129,7 +129,7 @@ def test_a_failing_run_shows_what_to_do_not_a_traceback(monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("the prior of something is not valid.")
 
-    monkeypatch.setattr("simulator.uncertainty.monte_carlo", broken)
+    monkeypatch.setattr("simulator.decisions.uncertainty.monte_carlo", broken)
     at = _on_page(SHORT.with_changes(price_change=0.07))
     assert not at.exception
     assert len(_failed(at)) == 1
@@ -142,7 +142,7 @@ def test_a_failing_run_shows_what_to_do_not_a_traceback(monkeypatch):
 
 @pytest.fixture(scope="module")
 def small():
-    from simulator.uncertainty import rank_correlations, tornado
+    from simulator.decisions.uncertainty import rank_correlations, tornado
 
     mc = monte_carlo(APP_BUSINESS, SHORT, draws=300, seed=2)
     return mc, tornado(APP_BUSINESS, SHORT), rank_correlations(mc)

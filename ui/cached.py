@@ -19,15 +19,15 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import simulator
-from simulator import uncertainty as simulator_uncertainty
-from simulator.aggregate import check_and_count, sample_rows
-from simulator.assumptions import parameter_table as _parameter_table
-from simulator.calibrate import apply_calibration, holdout_check
-from simulator.counts import count_records
-from simulator.customers import sample_counts, summarize_calibration
-from simulator.mapping import ColumnMapping
-from simulator.sample import sample_business
-from simulator.tables import counted_in_sql
+from simulator.data.aggregate import check_and_count, sample_rows
+from simulator.data.calibrate import apply_calibration, holdout_check
+from simulator.data.counts import count_records
+from simulator.data.customers import sample_counts, summarize_calibration
+from simulator.data.mapping import ColumnMapping
+from simulator.data.tables import counted_in_sql
+from simulator.decisions import uncertainty as simulator_uncertainty
+from simulator.model.assumptions import parameter_table as _parameter_table
+from simulator.model.sample import sample_business
 from ui import charts, text
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def upload_path(upload: Upload) -> str:
 @st.cache_data(scope="session", max_entries=4, show_spinner=False, hash_funcs=BY_VALUE)
 def upload_table(upload: Upload) -> pd.DataFrame:
     """The uploaded table: :func:`simulator.read_table` on the whole file, or, for a large
-    file, its first rows (:func:`simulator.aggregate.sample_rows`), enough to map the columns.
+    file, its first rows (:func:`simulator.data.aggregate.sample_rows`), enough to map the columns.
 
     Raises :class:`simulator.DataError`.
     """
@@ -146,7 +146,7 @@ def large_upload_checked(
     upload: Upload, mapping: ColumnMapping
 ) -> tuple[list[simulator.Problem], simulator.CustomerCounts | None]:
     """A large upload's problems and, when none is an error, its counts, in one read of the
-    file (:func:`simulator.aggregate.check_and_count`): checked when the planner maps the
+    file (:func:`simulator.data.aggregate.check_and_count`): checked when the planner maps the
     columns, the counts are then ready when they calibrate."""
     return check_and_count(Path(upload_path(upload)), mapping, name=upload.name)
 
@@ -176,7 +176,7 @@ def upload_counts(upload: Upload, mapping: ColumnMapping) -> simulator.CustomerC
 
 @st.cache_data(scope="session", max_entries=8, show_spinner=False, hash_funcs=BY_VALUE)
 def upload_calibration(upload: Upload, mapping: ColumnMapping) -> Calibrated:
-    """:func:`simulator.calibrate` of :func:`upload_counts` and its holdout check.
+    """:func:`simulator.data.calibrate` of :func:`upload_counts` and its holdout check.
 
     Raises :class:`simulator.DataError` (errors in the table) or ValueError.
     """
@@ -190,7 +190,7 @@ def upload_calibration(upload: Upload, mapping: ColumnMapping) -> Calibrated:
 
 @st.cache_data(max_entries=256, show_spinner=False, hash_funcs=BY_VALUE)
 def evaluate(business: simulator.Business, scenario: simulator.Scenario) -> simulator.Evaluation:
-    """:func:`simulator.evaluate`: the scenario against its no-change baseline."""
+    """:func:`simulator.decisions.evaluate`: the scenario against its no-change baseline."""
     return simulator.evaluate(business, scenario)
 
 
@@ -210,7 +210,8 @@ _UNCERTAINTY_KEEP = 4
 def monte_carlo(
     business: simulator.Business, scenario: simulator.Scenario, *, draws: int, seed: int
 ) -> Uncertainty:
-    """:func:`simulator.uncertainty.monte_carlo` with a progress bar, memoised per session.
+    """:func:`simulator.decisions.uncertainty.monte_carlo` with a progress bar, memoised per
+    session.
 
     Not ``st.cache_data``: a cached function cannot drive a progress bar created outside it.
     The last few runs are kept in ``st.session_state``, so a rerun that changes nothing (or
@@ -243,7 +244,7 @@ def monte_carlo(
 
 @st.cache_data(max_entries=32, show_spinner=False, hash_funcs=BY_VALUE)
 def tornado(business: simulator.Business, scenario: simulator.Scenario) -> pd.DataFrame:
-    """:func:`simulator.uncertainty.tornado`: one-at-a-time swings of the value added."""
+    """:func:`simulator.decisions.uncertainty.tornado`: one-at-a-time swings of the value added."""
     return simulator_uncertainty.tornado(business, scenario)
 
 
@@ -251,7 +252,7 @@ def tornado(business: simulator.Business, scenario: simulator.Scenario) -> pd.Da
 def elasticity_exceedance(
     business: simulator.Business, scenario: simulator.Scenario
 ) -> pd.DataFrame:
-    """:func:`simulator.uncertainty.elasticity_exceedance` (empty unless prices rise)."""
+    """:func:`simulator.decisions.uncertainty.elasticity_exceedance` (empty unless prices rise)."""
     return simulator_uncertainty.elasticity_exceedance(business, scenario)
 
 
@@ -270,11 +271,12 @@ def scenario_figures(
 
 @st.cache_data(max_entries=64, show_spinner=False, hash_funcs=BY_VALUE)
 def parameter_table(business: simulator.Business, scenario: simulator.Scenario) -> pd.DataFrame:
-    """:func:`simulator.assumptions.parameter_table`: every parameter in use."""
+    """:func:`simulator.model.assumptions.parameter_table`: every parameter in use."""
     return _parameter_table(business, scenario)
 
 
-# --- Explore page: grids and goal seek (simulator.explore, simulator.goal_seek) ---------------
+# --- Explore page: grids and goal seek (simulator.decisions.explore, simulator.decisions.goal_seek)
+# ---------------
 
 
 @st.cache_data(max_entries=32, show_spinner=False, hash_funcs=BY_VALUE)
@@ -284,8 +286,8 @@ def npv_grid(
     price_changes: tuple[float, ...],
     budgets: tuple[float, ...],
 ) -> pd.DataFrame:
-    """:func:`simulator.explore.npv_grid` over the given axes."""
-    from simulator.explore import npv_grid as _npv_grid
+    """:func:`simulator.decisions.explore.npv_grid` over the given axes."""
+    from simulator.decisions.explore import npv_grid as _npv_grid
 
     return _npv_grid(business, scenario, price_changes=price_changes, budgets=budgets)
 
@@ -299,9 +301,9 @@ def probability_grid(
     draws: int,
     seed: int,
 ) -> pd.DataFrame:
-    """:func:`simulator.explore.probability_grid` (the page calls it per block of cells, so a
-    progress bar can move between blocks; the draws are the same in every block)."""
-    from simulator.explore import probability_grid as _probability_grid
+    """:func:`simulator.decisions.explore.probability_grid` (the page calls it per block of cells,
+    so a progress bar can move between blocks; the draws are the same in every block)."""
+    from simulator.decisions.explore import probability_grid as _probability_grid
 
     return _probability_grid(
         business, scenario, price_changes=price_changes, budgets=budgets, draws=draws, seed=seed
@@ -312,8 +314,8 @@ def probability_grid(
 def largest_price_increase(
     business: simulator.Business, scenario: simulator.Scenario, max_price_change: float
 ):
-    """:func:`simulator.goal_seek.largest_price_increase` (returns a GoalSeek)."""
-    from simulator.goal_seek import largest_price_increase as _seek
+    """:func:`simulator.decisions.goal_seek.largest_price_increase` (returns a GoalSeek)."""
+    from simulator.decisions.goal_seek import largest_price_increase as _seek
 
     return _seek(business, scenario, max_price_change=max_price_change)
 
@@ -322,8 +324,8 @@ def largest_price_increase(
 def smallest_service_budget(
     business: simulator.Business, scenario: simulator.Scenario, max_budget_per_month: float
 ):
-    """:func:`simulator.goal_seek.smallest_service_budget` (returns a GoalSeek)."""
-    from simulator.goal_seek import smallest_service_budget as _seek
+    """:func:`simulator.decisions.goal_seek.smallest_service_budget` (returns a GoalSeek)."""
+    from simulator.decisions.goal_seek import smallest_service_budget as _seek
 
     return _seek(business, scenario, max_budget_per_month=max_budget_per_month)
 
@@ -335,8 +337,8 @@ def price_increase_for_core_loss(
     max_core_loss: float,
     max_price_change: float,
 ):
-    """:func:`simulator.goal_seek.price_increase_for_core_loss` (returns a GoalSeek)."""
-    from simulator.goal_seek import price_increase_for_core_loss as _seek
+    """:func:`simulator.decisions.goal_seek.price_increase_for_core_loss` (returns a GoalSeek)."""
+    from simulator.decisions.goal_seek import price_increase_for_core_loss as _seek
 
     return _seek(business, scenario, max_core_loss=max_core_loss, max_price_change=max_price_change)
 

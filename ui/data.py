@@ -14,9 +14,9 @@ import pandas as pd
 import streamlit as st
 
 import simulator
-from simulator.assumptions import with_parameter
-from simulator.calibrate import LINKS, with_measured_csat
-from simulator.mapping import ROLES, ColumnMapping, override_mapping
+from simulator.data.calibrate import LINKS, with_measured_csat
+from simulator.data.mapping import ROLES, ColumnMapping, override_mapping
+from simulator.model.assumptions import with_parameter
 from ui import charts, render, saved, state, text
 from ui.cached import Calibrated
 
@@ -26,8 +26,8 @@ HOLDOUT_LIMIT = 0.05
 """Mean absolute holdout error (share) above which a segment's fit gets a warning."""
 UNITS = ("months", "years")
 FILE_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet")
-LARGE_MB = simulator.tables.LARGE_FILE_BYTES // 2**20
-"""Files above this size (MB) are counted in SQL (simulator.aggregate), which reads CSV only
+LARGE_MB = simulator.data.tables.LARGE_FILE_BYTES // 2**20
+"""Files above this size (MB) are counted in SQL (simulator.data.aggregate), which reads CSV only
 as UTF-8 split by a comma, semicolon, tab or pipe."""
 """File types the uploader accepts (what :func:`simulator.read_table` reads)."""
 

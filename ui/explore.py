@@ -18,8 +18,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import simulator
-from simulator.explore import breakeven_frontier, default_budgets, default_price_changes
-from simulator.goal_seek import GoalSeek
+from simulator.decisions.explore import breakeven_frontier, default_budgets, default_price_changes
+from simulator.decisions.goal_seek import GoalSeek
 from ui import cached, text
 from ui.charts import figure
 
@@ -70,7 +70,8 @@ class Axes:
 
 def axes(scenario: simulator.Scenario, max_price_change: float, steps: int = STEPS) -> Axes:
     """-10 % (or the plan's price change if lower) to ``max_price_change`` (or the plan's if
-    higher); budgets from 0 to twice the plan's (see :func:`simulator.explore.default_budgets`)."""
+    higher); budgets from 0 to twice the plan's (see
+    :func:`simulator.decisions.explore.default_budgets`)."""
     lowest = min(LOWEST_PRICE_CHANGE, scenario.price_change)
     highest = max(max_price_change, scenario.price_change, lowest + 0.01)
     prices = default_price_changes(steps, lowest=lowest, highest=highest)
@@ -83,8 +84,8 @@ def axes(scenario: simulator.Scenario, max_price_change: float, steps: int = STE
 def npv_grid(
     business: simulator.Business, scenario: simulator.Scenario, grid: Axes
 ) -> pd.DataFrame:
-    """:func:`simulator.explore.npv_grid` over ``grid`` (cached); on an error the page shows
-    the message and stops (never a traceback)."""
+    """:func:`simulator.decisions.explore.npv_grid` over ``grid`` (cached); on an error the page
+    shows the message and stops (never a traceback)."""
     try:
         return cached.npv_grid(business, scenario, grid.price_changes, grid.budgets)
     except (ValueError, ArithmeticError) as error:
@@ -192,8 +193,8 @@ def answer_points(answers: Answers, scenario: simulator.Scenario) -> dict[str, t
 def probability_grid(
     business: simulator.Business, scenario: simulator.Scenario, grid: Axes, draws: int
 ) -> pd.DataFrame:
-    """:func:`simulator.explore.probability_grid`, one price change at a time (each cached),
-    with a progress bar that disappears when done."""
+    """:func:`simulator.decisions.explore.probability_grid`, one price change at a time (each
+    cached), with a progress bar that disappears when done."""
     cells = len(grid.price_changes) * len(grid.budgets)
     label = text.t("explore.progress", draws=draws, cells=cells)
     bar = st.progress(0.0, text=label)

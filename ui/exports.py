@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 import simulator
-from simulator import export
+from simulator.decisions import export
 from ui import cached, charts, memo, share, text
 
 CSV_MIME = "text/csv"
@@ -24,7 +24,7 @@ FALLBACK_STEM = "business"
 def projection_files(
     business: simulator.Business, scenario: simulator.Scenario
 ) -> tuple[bytes, bytes]:
-    """CSV and Excel bytes of the projection of ``scenario`` (:mod:`simulator.export`).
+    """CSV and Excel bytes of the projection of ``scenario`` (:mod:`simulator.decisions.export`).
 
     Built when a download button is clicked (:func:`download_block`); cached, so the other
     format of the same scenario and a second click cost nothing. Keyed by the business and
@@ -105,7 +105,7 @@ def download_block(
     """CSV, Excel and decision-memo download buttons for ``evaluation``, and a PNG-charts one
     where a Chromium is installed, with a caption saying what is in the projection files.
 
-    ``parameters`` is the scenario's :func:`simulator.assumptions.parameter_table`. The memo
+    ``parameters`` is the scenario's :func:`simulator.model.assumptions.parameter_table`. The memo
     links back to the scenario (:func:`ui.share.link`). Every file is built only when its
     button is clicked, so a slider move never pays for them (the workbook alone took about a
     tenth of a second).

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator import LEVERS, Business, Scenario
-from simulator.assumptions import with_parameter
+from simulator.model.assumptions import with_parameter
 from ui import text
 
 
@@ -241,7 +241,8 @@ def table_edits(original: pd.DataFrame, edited: pd.DataFrame) -> dict[str, float
 
 
 EDITABLE_GROUPS = ("segment", "service", "lever", "business")
-"""Groups of :func:`simulator.assumptions.parameter_table` a user may edit (not "scenario")."""
+"""Groups of :func:`simulator.model.assumptions.parameter_table` a user may edit (not
+"scenario")."""
 
 
 def _shown(value: object) -> str:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from simulator import Business, Evaluation, Scenario
-from simulator.evaluate import BREAKEVEN_SCALE_MAX
-from simulator.finance import churn_increase_for_price_change
+from simulator.decisions.evaluate import BREAKEVEN_SCALE_MAX
+from simulator.model.finance import churn_increase_for_price_change
 from ui import text
 from ui.charts import NOTHING_TO_PAY_BACK
 

@@ -48,7 +48,7 @@ BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome
 BROWSER_VARIABLES = ("BROWSER_PATH", "CHROMIUM_PATH")
 """Environment variables naming a Chromium executable, read in this order before PATH."""
 GROUPS = ("segment", "service", "lever", "business", "scenario")
-"""Parameter groups of :func:`simulator.assumptions.parameter_table`, in memo order."""
+"""Parameter groups of :func:`simulator.model.assumptions.parameter_table`, in memo order."""
 KPI_SECTIONS = ("memo.kpi.value", "memo.kpi.customers", "memo.kpi.service")
 
 STYLE = """
@@ -279,8 +279,9 @@ def memo_html(
 ) -> str:
     """The decision memo of ``scenario`` for ``business`` as one HTML document.
 
-    ``evaluation`` is :func:`simulator.evaluate` of the two and ``parameters`` their
-    :func:`simulator.assumptions.parameter_table`; ``created`` is printed as the memo's date and
+    ``evaluation`` is :func:`simulator.decisions.evaluate` of the two and ``parameters`` their
+    :func:`simulator.model.assumptions.parameter_table`; ``created`` is printed as the memo's date
+    and
     ``link`` (the share link, if any) as a link back to the app. The document is UTF-8, embeds
     plotly.js once and loads nothing from the network, so it opens offline.
     """

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 import simulator
-from simulator.scenario_file import QUERY_KEYS, scenario_from_query, scenario_to_query
+from simulator.decisions.scenario_file import QUERY_KEYS, scenario_from_query, scenario_to_query
 from ui import cached, inputs, present, text
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 import simulator
-from simulator.mapping import ColumnMapping
+from simulator.data.mapping import ColumnMapping
 from ui import cached, share
 
 _BUSINESS = "business"  # simulator.Business: the sample, or one edited on the Assumptions page

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from simulator import Business, Scenario, ScenarioFileError
-from simulator.scenario_file import FORMAT, VERSION, scenario_from_dict, scenario_to_dict
+from simulator.decisions.scenario_file import FORMAT, VERSION, scenario_from_dict, scenario_to_dict
 
 STORE_URL_VARIABLE = "SERVICE_GAP_DATABASE_URL"
 """Environment variable with a SQLAlchemy URL, e.g. ``postgresql+psycopg://user@host/db``."""

@@ -482,7 +482,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "chart.service.csat": "CSAT (% satisfied)",
         "chart.service.fcr": "First-contact resolution (%)",
         "chart.service.aht": "Handling time (minutes per contact)",
-        # parameter labels (field names of simulator.params)
+        # parameter labels (field names of simulator.model.params)
         "param.arpu_per_month": "Revenue per customer (ARPU)",
         "param.variable_cost_per_month": "Variable cost per customer",
         "param.sbg_alpha": "Retention shape alpha (sBG)",
@@ -1339,7 +1339,8 @@ def parameter_label(name: str) -> str:
 
 
 def unit_label(unit: str, currency: str) -> str:
-    """A unit from :mod:`simulator.assumptions` for display, the word currency as its symbol."""
+    """A unit from :mod:`simulator.model.assumptions` for display, the word currency as its
+    symbol."""
     key = f"unit.{unit}"
     shown = t(key) if has(key) else unit
     return shown.replace("currency", currency_symbol(currency).strip())

@@ -1,8 +1,8 @@
 """Uncertainty page views: the sentence, the headline cards and the Plotly figures.
 
 No Streamlit here (figures and words are tested as objects). Inputs are the results of
-:mod:`simulator.uncertainty`; the look follows :mod:`ui.charts` (the plan solid, doing nothing
-dashed, money axes naming the currency).
+:mod:`simulator.decisions.uncertainty`; the look follows :mod:`ui.charts` (the plan solid, doing
+nothing dashed, money axes naming the currency).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from simulator import Business, Scenario
-from simulator.evaluate import BREAKEVEN_SCALE_MAX
-from simulator.priors import FAILURE_PATH
-from simulator.uncertainty import MonteCarlo
+from simulator.decisions.evaluate import BREAKEVEN_SCALE_MAX
+from simulator.decisions.priors import FAILURE_PATH
+from simulator.decisions.uncertainty import MonteCarlo
 from ui import text
 from ui.charts import (
     BASELINE_COLOR,
@@ -247,7 +247,8 @@ def _y_axis(measure: str, symbol: str) -> dict:
 def fan_figure(fan: pd.DataFrame, measure: str, *, currency: str) -> go.Figure:
     """The plan's fan (median, 50 % and 90 % bands) with doing nothing's median dashed.
 
-    ``fan`` is :meth:`simulator.uncertainty.MonteCarlo.fan`; ``measure`` one of its measures.
+    ``fan`` is :meth:`simulator.decisions.uncertainty.MonteCarlo.fan`; ``measure`` one of its
+    measures.
     """
     symbol = text.currency_symbol(currency).strip()
     scn = fan[(fan["measure"] == measure) & (fan["case"] == "scenario")]
@@ -417,8 +418,8 @@ def _value(value: float) -> str:
 def tornado_figure(tornado: pd.DataFrame, *, currency: str, top: int = TOP_DRIVERS) -> go.Figure:
     """Horizontal bars from the central value added to its value with each estimate low/high.
 
-    ``tornado`` is :func:`simulator.uncertainty.tornado` (sorted by swing); the ``top`` rows
-    are shown, the largest swing at the top.
+    ``tornado`` is :func:`simulator.decisions.uncertainty.tornado` (sorted by swing); the ``top``
+    rows are shown, the largest swing at the top.
     """
     symbol = text.currency_symbol(currency).strip()
     rows = tornado.head(top).iloc[::-1]  # Plotly draws the first category at the bottom

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import simulator
-from simulator.goal_seek import largest_price_increase
+from simulator.decisions.goal_seek import largest_price_increase
 from ui import explore, text
 
 from ..conftest import APP_BUSINESS

@@ -21,10 +21,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 import simulator
-from simulator.customers import customer_records
-from simulator.sample import sample_business
-from simulator.scenario_file import scenario_to_query
-from simulator.synthetic import customers_to_csv, generate_customers
+from simulator.data.customers import customer_records
+from simulator.data.synthetic import customers_to_csv, generate_customers
+from simulator.decisions.scenario_file import scenario_to_query
+from simulator.model.sample import sample_business
 from ui import cached, text
 
 from ..conftest import APP_BUSINESS, uploaded_firm

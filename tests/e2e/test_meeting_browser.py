@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import simulator
-from simulator.scenario_file import scenario_to_query
+from simulator.decisions.scenario_file import scenario_to_query
 from ui import present, text
 
 from .conftest import ARTIFACTS, wait_for_app_idle

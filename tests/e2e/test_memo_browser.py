@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
 import simulator
-from simulator.assumptions import parameter_table
+from simulator.model.assumptions import parameter_table
 from ui import charts, kpis, memo, text
 
 from ..conftest import APP_BUSINESS

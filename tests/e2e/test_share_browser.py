@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from simulator.scenario_file import scenario_from_query
+from simulator.decisions.scenario_file import scenario_from_query
 from ui import text
 
 from .conftest import ARTIFACTS, VIEWPORT, wait_for_app_idle

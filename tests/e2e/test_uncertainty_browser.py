@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import simulator
-from simulator.uncertainty import monte_carlo
+from simulator.decisions.uncertainty import monte_carlo
 from ui import text
 from ui import uncertainty as view
 

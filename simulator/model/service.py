@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from simulator.params import LEVERS, Scenario, ServiceOperations
+from simulator.model.params import LEVERS, Scenario, ServiceOperations
 
 
 def ramp(spend_per_month: ArrayLike, half_life_months: ArrayLike) -> np.ndarray:

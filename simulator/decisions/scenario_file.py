@@ -19,7 +19,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from simulator.params import (
+from simulator.model.params import (
     Business,
     LeverResponse,
     ParameterError,
@@ -27,7 +27,7 @@ from simulator.params import (
     Segment,
     ServiceOperations,
 )
-from simulator.sample import sample_business
+from simulator.model.sample import sample_business
 
 FORMAT = "service-gap-simulator/scenario"
 VERSION = 1

@@ -1,8 +1,8 @@
 """Monte Carlo over the uncertain parameters, tornado and rank correlations (model.md section 5).
 
-:func:`monte_carlo` draws every prior of :func:`simulator.priors.uncertain_parameters` once
-(Latin hypercube, seeded) and projects the scenario **and** its no-change baseline with the same
-draws (common random numbers, model.md 5.2), so the NPV difference of each draw is paired: its
+:func:`monte_carlo` draws every prior of :func:`simulator.decisions.priors.uncertain_parameters`
+once (Latin hypercube, seeded) and projects the scenario **and** its no-change baseline with the
+same draws (common random numbers, model.md 5.2), so the NPV difference of each draw is paired: its
 distribution is the distribution of the difference, not the difference of two distributions.
 :class:`MonteCarlo` answers the headline questions of model.md 5.3: the probability that the
 scenario beats the baseline on NPV, the probability of losing more than an amount, quantiles of
@@ -16,7 +16,7 @@ gives, for a price increase, the break-even elasticity and the probability under
 the true elasticity is above it (model.md 4.3).
 
 Money is in the business's currency; NPVs are over the scenario's horizon without terminal value
-(month 1 undiscounted), as :attr:`simulator.batch.BatchProjection.npv`.
+(month 1 undiscounted), as :attr:`simulator.model.batch.BatchProjection.npv`.
 
 References
 ----------
@@ -40,16 +40,16 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from simulator.batch import BatchProjection, Quadrature, beats, quadrature_of, simulate_draws
-from simulator.evaluate import BREAKEVEN_SCALE_MAX, breakeven_elasticity
-from simulator.params import MIN_ANNUAL_DISCOUNT_RATE, Business, Scenario
-from simulator.priors import (
+from simulator.decisions.evaluate import BREAKEVEN_SCALE_MAX, breakeven_elasticity
+from simulator.decisions.priors import (
     FAILURE_PATH,
     ParameterDraws,
     draw_parameters,
     percentile_draws,
     uncertain_parameters,
 )
+from simulator.model.batch import BatchProjection, Quadrature, beats, quadrature_of, simulate_draws
+from simulator.model.params import MIN_ANNUAL_DISCOUNT_RATE, Business, Scenario
 
 DEFAULT_DRAWS = 2000
 """Monte Carlo draws N by default: the standard error of P(beat) is at most sqrt(0.25 / N),
@@ -75,7 +75,7 @@ RowEvaluator = Callable[[Scenario, ParameterDraws], np.ndarray]
 
 
 def payback_months(cumulative_difference: np.ndarray) -> np.ndarray:
-    """Payback month of every draw: :func:`simulator.evaluate.payback_month`, vectorised.
+    """Payback month of every draw: :func:`simulator.decisions.evaluate.payback_month`, vectorised.
 
     Parameters
     ----------
@@ -109,7 +109,7 @@ class MonteCarlo:
     ----------
     draws, seed, spread
         Number of draws N, Latin-hypercube seed and prior width (see
-        :func:`simulator.priors.draw_parameters`).
+        :func:`simulator.decisions.priors.draw_parameters`).
     business, baseline_scenario
         What was projected: the business and the no-change scenario of the baseline (the key
         under which :func:`monte_carlo` may reuse this run's baseline).
@@ -142,7 +142,7 @@ class MonteCarlo:
     @property
     def probability_beats_baseline(self) -> float:
         """P(delta NPV > 0): share of draws where the scenario's NPV is higher (by more than
-        rounding, :func:`simulator.batch.beats`)."""
+        rounding, :func:`simulator.model.batch.beats`)."""
         return float(np.mean(beats(self.delta_npv, self.baseline.npv)))
 
     @property
@@ -289,7 +289,7 @@ def monte_carlo(
         Width of every prior, 0-1 (0: every draw is the business's current values).
     on_progress
         Called with the fraction done (0-1) after each chunk of draws projected
-        (:data:`simulator.batch.DRAW_CHUNK`).
+        (:data:`simulator.model.batch.DRAW_CHUNK`).
     reuse
         An earlier run whose draws and baseline are taken over when they are the ones this
         run would compute (same business, draws, seed, spread and no-change scenario: another
@@ -397,16 +397,16 @@ def tornado(
     """One-at-a-time sensitivity of the NPV difference (model.md 5.3; Saltelli et al. 2008).
 
     Each uncertain parameter is set to its ``low`` and ``high`` quantile with every other at its
-    central value (:func:`simulator.priors.percentile_draws`: one projection of all rows for the
-    scenario and one for the baseline); each scenario setting that is not drawn (annual discount
-    rate x0.5 and x1.5; horizon -24 and +24 months within 12-120) is moved with the parameters
-    at their central values.
+    central value (:func:`simulator.decisions.priors.percentile_draws`: one projection of all rows
+    for the scenario and one for the baseline); each scenario setting that is not drawn (annual
+    discount rate x0.5 and x1.5; horizon -24 and +24 months within 12-120) is moved with the
+    parameters at their central values.
 
     Parameters
     ----------
     evaluate_rows
         ``f(scenario, parameter_draws) -> delta NPV per row``; by default scenario minus
-        baseline NPV from :func:`simulator.batch.simulate_draws`. Tests pass a known model.
+        baseline NPV from :func:`simulator.model.batch.simulate_draws`. Tests pass a known model.
 
     Returns
     -------
@@ -466,7 +466,7 @@ def rank_correlations(mc: MonteCarlo) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``path`` (the sBG prior gives ``segments.<name>.sbg_alpha`` and ``..._beta``;
-        :data:`simulator.priors.FAILURE_PATH` is the failure flag, 1 = failed) and
+        :data:`simulator.decisions.priors.FAILURE_PATH` is the failure flag, 1 = failed) and
         ``spearman`` (-1 to 1), sorted by its absolute value, largest first. Parameters that do
         not vary in the sample are left out; empty when the NPV difference does not vary.
     """
@@ -475,7 +475,7 @@ def rank_correlations(mc: MonteCarlo) -> pd.DataFrame:
     columns = {k: v for k, v in columns.items() if np.ptp(v) > 0}
     if not columns or np.ptp(mc.delta_npv) == 0:
         return pd.DataFrame({"path": pd.Series(dtype=str), "spearman": pd.Series(dtype=float)})
-    from scipy.stats import rankdata  # here: see simulator.priors.draw_parameters
+    from scipy.stats import rankdata  # here: see simulator.decisions.priors.draw_parameters
 
     ranks = rankdata(np.column_stack([*columns.values(), mc.delta_npv]), axis=0)
     ranks -= ranks.mean(axis=0)
@@ -489,7 +489,7 @@ def rank_correlations(mc: MonteCarlo) -> pd.DataFrame:
 def elasticity_exceedance(business: Business, scenario: Scenario) -> pd.DataFrame:
     """For a price increase: the break-even elasticity per segment and P(eta > it) (model.md 4.3).
 
-    :func:`simulator.evaluate.breakeven_elasticity` finds the common factor k of every
+    :func:`simulator.decisions.evaluate.breakeven_elasticity` finds the common factor k of every
     segment's lasting price elasticity eta_s at which the NPV difference is 0; the break-even
     elasticity of segment s is k * eta_s. Under its log-normal prior (median eta_s, log-sd
     sigma_s, model.md 2.7), P(eta_s > k eta_s) = 1 - Phi(ln k / sigma_s).
@@ -502,7 +502,7 @@ def elasticity_exceedance(business: Business, scenario: Scenario) -> pd.DataFram
         ``probability_exceeds`` (0-1: 1 when the scenario loses even with no lasting reaction,
         the tail beyond the searched range when it pays at every elasticity searched). Empty
         when the scenario does not raise what customers pay. ``attrs["status"]`` and
-        ``attrs["scale"]`` are those of :class:`simulator.evaluate.BreakEvenElasticity`.
+        ``attrs["scale"]`` are those of :class:`simulator.decisions.evaluate.BreakEvenElasticity`.
     """
     columns = ["segment", "elasticity", "breakeven_elasticity", "probability_exceeds"]
     result = breakeven_elasticity(business, scenario)

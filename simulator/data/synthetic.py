@@ -1,12 +1,12 @@
 """Synthetic customer tables drawn from a business's own retention model.
 
-:func:`generate_customers` plays a :class:`~simulator.params.Business` forward over a past
+:func:`generate_customers` plays a :class:`~simulator.model.params.Business` forward over a past
 acquisition history and writes down what a CRM extract of that firm would hold: one row per
 customer ever acquired, with start and end dates, monthly revenue, channel, a satisfaction score
 and a contact count. ``sample_data/generate.py`` uses it (with :data:`SAMPLE_AS_OF`,
 :data:`HISTORY_MONTHS` and :data:`SAMPLE_SEED`) to write the bundled
-``sample_data/customers.csv``; the tests use it to check that :mod:`simulator.customers` and the
-calibration recover the parameters behind it.
+``sample_data/customers.csv``; the tests use it to check that :mod:`simulator.data.customers` and
+the calibration recover the parameters behind it.
 
 The process follows model.md ("Retention: PH-sBG by segment and cohort"):
 
@@ -38,9 +38,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import betainc, ndtri
 
-from simulator.params import Business, Segment
-from simulator.sample import HISTORY_MONTHS, sample_business
-from simulator.sbg import log_survival_ratio
+from simulator.model.params import Business, Segment
+from simulator.model.sample import HISTORY_MONTHS, sample_business
+from simulator.model.sbg import log_survival_ratio
 
 SAMPLE_AS_OF = datetime.date(2026, 9, 30)
 """As-of date of the bundled sample table: the last day of the last observed month.
@@ -224,7 +224,7 @@ def read_customer_table(raw: bytes) -> pd.DataFrame:
     """Read CSV text written by :func:`customers_to_csv` back into a customer table.
 
     The inverse of :func:`customers_to_csv` for the sample's own format (not the tolerant upload
-    reader, :func:`simulator.tables.read_table`): ``start_date`` and ``end_date`` parsed as
+    reader, :func:`simulator.data.tables.read_table`): ``start_date`` and ``end_date`` parsed as
     datetimes (NaT when empty), ``customer_id``, ``segment`` and ``acquisition_channel`` as text.
     """
     table = pd.read_csv(

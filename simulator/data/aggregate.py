@@ -1,24 +1,24 @@
-"""Customer tables aggregated in SQL to :class:`simulator.counts.CustomerCounts`.
+"""Customer tables aggregated in SQL to :class:`simulator.data.counts.CustomerCounts`.
 
 One SQL formulation of "mapped customer table -> counts" runs in two engines:
 
 * **DuckDB** (in memory, two threads, a memory limit with spilling to a temporary directory)
   over a CSV/TSV file, a Parquet file, or a pandas DataFrame. A CSV file's first megabyte is
-  judged first as :func:`simulator.tables.read_table` judges a whole file (empty, binary,
+  judged first as :func:`simulator.data.tables.read_table` judges a whole file (empty, binary,
   not a table, its delimiter and header: :func:`_read_head`). A CSV up to
   :data:`FAST_CSV_BYTES` is read once by pyarrow in that dialect, only the
   mapped columns, keeping pyarrow's type where it suits the role (numbers for number roles,
   dates for date roles) and re-reading any other column as text for the tolerant path below;
   larger CSVs are streamed by DuckDB with every cell read as text, like
-  :func:`simulator.tables.read_table`. The first rows of a CSV (:func:`sample_rows`) are read
+  :func:`simulator.data.tables.read_table`. The first rows of a CSV (:func:`sample_rows`) are read
   as text by pyarrow's streaming reader in the same dialect (DuckDB reads them when pyarrow
   cannot, and says what is wrong);
 * **a SQL database** through SQLAlchemy (:class:`SqlSource`: a URL and a table or a SELECT
   query), where the database does the grouping; tested on PostgreSQL.
 
 Only the mapped columns are read and memory stays bounded by the number of distinct groups.
-The semantics are those of :func:`simulator.records.validate`,
-:func:`simulator.records.customer_records` and :func:`simulator.counts.count_records`:
+The semantics are those of :func:`simulator.data.records.validate`,
+:func:`simulator.data.records.customer_records` and :func:`simulator.data.counts.count_records`:
 :func:`check_source` returns the same problems (same column, message, fix and severity) and
 :func:`count_source` the same counts, flows and as-of month, for the same rows.
 
@@ -27,11 +27,11 @@ Differences, documented:
 * row numbers of problems (header = row 1) are given for files and DataFrames; a database
   table has no row order, so its problems have ``rows == ()``;
 * dates as text are read in ISO form (``2024-03-31``, ``2024/03/31``, ``20240331``, with an
-  optional time ``T10:00:00``) and in the other formats of :func:`simulator.mapping.to_date`
+  optional time ``T10:00:00``) and in the other formats of :func:`simulator.data.mapping.to_date`
   (``31/03/2024``, ``03/31/2024``, ``31.03.2024``, ``31-03-2024``), the format parsing the
   most cells winning as there; anything else (year-month only, time-zone offsets) is reported
   as "not a date" for its column;
-* numbers as text are read like :func:`simulator.mapping.to_number` (currency signs, spaces,
+* numbers as text are read like :func:`simulator.data.mapping.to_number` (currency signs, spaces,
   thousands separators, decimal commas); where the regular expressions read them (databases,
   and columns DuckDB's casts cannot read) ``inf`` spelled out counts as not a number;
 * DuckDB strips spaces around text cells (not tabs or no-break spaces, as pandas would);
@@ -72,8 +72,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from simulator import tables
-from simulator.counts import (
+from simulator.data import tables
+from simulator.data.counts import (
     COUNT_COLUMNS,
     COUNT_KEYS,
     FLOW_COLUMNS,
@@ -81,8 +81,8 @@ from simulator.counts import (
     no_flows,
     whole_months,
 )
-from simulator.mapping import ColumnMapping
-from simulator.records import (
+from simulator.data.mapping import ColumnMapping
+from simulator.data.records import (
     ALL_SEGMENTS,
     DATE_RANGE,
     MAX_TENURE_MONTHS,
@@ -91,7 +91,7 @@ from simulator.records import (
     duplicate_ids_fix,
     mapping_problems,
 )
-from simulator.tables import MAX_ROWS_SHOWN, DataError, Problem
+from simulator.data.tables import MAX_ROWS_SHOWN, DataError, Problem
 
 __all__ = [
     "MEMORY_LIMIT",
@@ -159,8 +159,9 @@ _DECIMAL_COMMA = r"^-?[0-9]+,[0-9]+$|^-?[0-9]+$"
 _NUMBER_JUNK = "[\\s$€£'\u00a0]"
 _TIME = r"(?:[T ][0-9]{1,2}(?::[0-9]{2}(?::[0-9]{2}(?:[.][0-9]+)?)?)?)?$"
 # Each format is a few spellings: (pattern without capturing groups, how to split the text into
-# year, month and day), in simulator.mapping.to_date's order; ISO has three spellings. Splitting
-# with split_part/substring instead of capturing groups keeps PostgreSQL's regex engine fast.
+# year, month and day), in simulator.data.mapping.to_date's order; ISO has three spellings.
+# Splitting with split_part/substring instead of capturing groups keeps PostgreSQL's regex engine
+# fast.
 _Split = tuple[str, tuple[int, int, int]] | tuple[None, tuple[tuple[int, int], ...]]
 _DateFormat = tuple[tuple[str, _Split], ...]
 _DATE_FORMATS: tuple[_DateFormat, ...] = (
@@ -412,16 +413,16 @@ HEAD_BYTES = 2**20
 
 def _read_head(path: pathlib.Path, name: str) -> _CsvDialect:
     """The dialect of a CSV file, judged on its first :data:`HEAD_BYTES` as
-    :func:`simulator.tables.read_table` judges a whole file: the delimiter
-    :func:`simulator.tables.sniff_delimiter` finds on the first lines, the header's names as
+    :func:`simulator.data.tables.read_table` judges a whole file: the delimiter
+    :func:`simulator.data.tables.sniff_delimiter` finds on the first lines, the header's names as
     the csv module splits them, quotes escaped by doubling them (as pandas reads them); a
     comma when no delimiter splits the first lines alike, as read_table does.
 
     Raises the :class:`DataError` read_table raises for an empty file, binary data, an Excel
-    workbook, a web page, XML or JSON, a header wider than :data:`simulator.tables.MAX_COLUMNS`
+    workbook, a web page, XML or JSON, a header wider than :data:`simulator.data.tables.MAX_COLUMNS`
     or (when the head is the whole file) a header with no rows; and says that text which is
     not UTF-8 or is split by runs of spaces is read only up to
-    :data:`simulator.tables.LARGE_FILE_BYTES` (read_table reads it, DuckDB does not).
+    :data:`simulator.data.tables.LARGE_FILE_BYTES` (read_table reads it, DuckDB does not).
     """
     with open(path, "rb") as f:
         data = f.read(HEAD_BYTES)
@@ -623,7 +624,7 @@ class _BadRows:
 
 def _ragged(path: pathlib.Path, name: str, row) -> DataError:
     """A row of ``path`` (pyarrow's InvalidRow) that does not split into the header's columns,
-    with its line number, as :func:`simulator.tables.read_table` reports it."""
+    with its line number, as :func:`simulator.data.tables.read_table` reports it."""
     line = None
     with open(path, "rb") as f:
         for number, raw in enumerate(f, start=1):
@@ -991,7 +992,8 @@ def _open_sql(
 
 
 def sample_rows(source: Source, *, rows: int = 10_000, name: str | None = None) -> pd.DataFrame:
-    """The first rows of a source as a DataFrame, for :func:`simulator.mapping.propose_mapping`.
+    """The first rows of a source as a DataFrame, for
+    :func:`simulator.data.mapping.propose_mapping`.
 
     Parameters
     ----------
@@ -1142,8 +1144,8 @@ def _plan(session: _Session, mapping: ColumnMapping, slow: frozenset[str] = froz
 
     DuckDB reads text numbers and dates with its own casts (fast); the roles in ``slow``, and
     every text number or date in a database, are read by the regular expressions that mirror
-    :func:`simulator.mapping.to_number` and :func:`simulator.mapping.to_date`, after a profile
-    query that picks the decimal mark and the date format of each column.
+    :func:`simulator.data.mapping.to_number` and :func:`simulator.data.mapping.to_date`, after a
+    profile query that picks the decimal mark and the date format of each column.
     """
     d = session.dialect
     raw = {role: session.columns[col] for role, col in mapping.columns().items()}
@@ -1291,7 +1293,7 @@ def _date_of(key: int) -> datetime.date:
 
 
 _DATE_KEYS = tuple(d.year * 10000 + d.month * 100 + d.day for d in DATE_RANGE)
-"""The date keys of :data:`simulator.records.DATE_RANGE`: dates outside are errors."""
+"""The date keys of :data:`simulator.data.records.DATE_RANGE`: dates outside are errors."""
 
 
 def _conditions(mapping: ColumnMapping, plan: _Plan, as_of_key: int | None) -> dict[str, str]:
@@ -1646,7 +1648,7 @@ def check_source(
     Returns
     -------
     list[Problem]
-        As :func:`simulator.records.validate` gives for the same rows (``rows`` empty for a
+        As :func:`simulator.data.records.validate` gives for the same rows (``rows`` empty for a
         database source).
 
     Raises
@@ -1687,7 +1689,7 @@ def count_source(
     as_of
         Observation date of a dated table; default the latest start or end date.
     left_truncated_at
-        Entry tenure in months, as in :func:`simulator.records.customer_records`.
+        Entry tenure in months, as in :func:`simulator.data.records.customer_records`.
     name
         Name in error messages (default :func:`source_name`).
     progress

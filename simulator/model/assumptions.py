@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from simulator.params import LEVERS, Business, ParameterError, Scenario, Segment
+from simulator.model.params import LEVERS, Business, ParameterError, Scenario, Segment
 
 # field -> (unit, reference). Units: "currency" is the business's currency.
 SEGMENT_FIELDS: dict[str, tuple[str, str]] = {

@@ -19,7 +19,7 @@ if churn happens in continuous time with hazard lambda_0(u) exp(beta x) and is o
 month, the monthly hazard is exactly of this form, so exp(beta) is the **hazard ratio per unit
 of x**. The likelihood is the binomial one over person-period counts (Allison 1982), which
 handles right censoring and left truncation (delayed entry) through the risk sets built by
-:func:`person_period` (same convention as :mod:`simulator.survival`: a customer with entry
+:func:`person_period` (same convention as :mod:`simulator.data.survival`: a customer with entry
 tenure e and duration m is at risk in months t with e < t <= m).
 
 Interpretation and biases (state them next to any estimate):

@@ -1,23 +1,23 @@
 """Per-segment calibration of the simulator from customer data (model.md sections 6.2-6.8).
 
 Input is either the **standard records form** every customer table is turned into
-(:func:`simulator.records.customer_records`, one row per customer, :data:`RECORD_COLUMNS`), or
-its sufficient statistics, :class:`simulator.counts.CustomerCounts`, which SQL computes for large
-tables (:mod:`simulator.aggregate`). Records are checked, then counted
-(:func:`simulator.counts.count_records`); everything below runs on the counts, so both inputs give
-the same numbers. Whole months as in :mod:`simulator.counts`.
+(:func:`simulator.data.records.customer_records`, one row per customer, :data:`RECORD_COLUMNS`), or
+its sufficient statistics, :class:`simulator.data.counts.CustomerCounts`, which SQL computes for
+large tables (:mod:`simulator.data.aggregate`). Records are checked, then counted
+(:func:`simulator.data.counts.count_records`); everything below runs on the counts, so both inputs
+give the same numbers. Whole months as in :mod:`simulator.data.counts`.
 
 What is measured per segment: customers, churners, the monthly churn rate, ARPU, the active base
 by tenure, the Kaplan-Meier curve, the sBG fit (censoring, left truncation, interval censoring for
 yearly tenure) with its Hessian, the constant-churn alternative, and, when the table has the
 columns, the paid acquisitions per month and the referral rate (dated tables with a channel), and
-three discrete-time hazard links (:mod:`simulator.hazard`): satisfaction -> churn, contacts ->
+three discrete-time hazard links (:mod:`simulator.data.hazard`): satisfaction -> churn, contacts ->
 churn and price change -> churn. Across segments: the satisfaction distribution (top-box and
 satisfied shares, for the perception gap).
 
 Kaplan-Meier convention. ``km_survival_12`` / ``km_survival_24`` are the product-limit estimate
 of S(t), the share of customers still active after t whole months of tenure (the same S(t) as
-:func:`simulator.sbg.sbg_survival`), on the whole-month durations with delayed entry. They are
+:func:`simulator.model.sbg.sbg_survival`), on the whole-month durations with delayed entry. They are
 None (NaN in :class:`SegmentCalibration`) when the curve does not reach t: no customer's
 duration is at least t, or at some tenure u <= t nobody was at risk (e.g. every customer entered
 at tenure 12), so the estimate there would only be conditional on survival to a later tenure.
@@ -31,12 +31,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from simulator.counts import CustomerCounts, count_records
-from simulator.hazard import HazardFit, fit_cloglog_customers
-from simulator.params import Business, Segment
-from simulator.records import RECORD_COLUMNS
-from simulator.sbg import SBGFit, sbg_survival
-from simulator.survival import (
+from simulator.data.counts import CustomerCounts, count_records
+from simulator.data.hazard import HazardFit, fit_cloglog_customers
+from simulator.data.records import RECORD_COLUMNS
+from simulator.data.survival import (
     HOMOGENEITY_LR_THRESHOLD,
     customer_intervals,
     fit_geometric_intervals,
@@ -46,6 +44,8 @@ from simulator.survival import (
     life_table,
     sbg_at_bound,
 )
+from simulator.model.params import Business, Segment
+from simulator.model.sbg import SBGFit, sbg_survival
 
 __all__ = [
     "LINKS",
@@ -69,7 +69,7 @@ TRAILING_MONTHS = 12
 """Window of the acquisition and referral measurements, in calendar months up to the as-of."""
 
 LINKS: tuple[str, ...] = ("satisfaction", "contacts", "price_change_log")
-"""Covariates of the hazard links, as named in :data:`simulator.counts.COUNT_KEYS`."""
+"""Covariates of the hazard links, as named in :data:`simulator.data.counts.COUNT_KEYS`."""
 
 LINK_LEVEL = 0.9
 """Two-sided confidence level at which a hazard link must be significant to be used."""
@@ -149,7 +149,7 @@ class SegmentCalibration:
         Kaplan-Meier S(12) and S(24) (share); NaN when the curve does not reach that tenure
         (module docstring).
     km
-        The Kaplan-Meier table of :func:`simulator.survival.kaplan_meier` on the whole-month
+        The Kaplan-Meier table of :func:`simulator.data.survival.kaplan_meier` on the whole-month
         durations and entries (``time`` in months).
     entry_months
         Smallest whole-month entry tenure: above 0 when the data are left-truncated (nobody
@@ -162,9 +162,9 @@ class SegmentCalibration:
     constant_churn_fits
         True when the data show no detectable heterogeneity: constant monthly churn (the
         geometric model) fits as well as the sBG, because the sBG fit sits at the parameter
-        bound (:data:`simulator.survival.LOG_PARAMETER_BOUND`, the homogeneous limit) or its
+        bound (:data:`simulator.data.survival.LOG_PARAMETER_BOUND`, the homogeneous limit) or its
         likelihood-ratio statistic over the geometric model, ``heterogeneity_lr``, is below
-        :data:`simulator.survival.HOMOGENEITY_LR_THRESHOLD` (2.71, the 5 % point of
+        :data:`simulator.data.survival.HOMOGENEITY_LR_THRESHOLD` (2.71, the 5 % point of
         0.5 chi2(0) + 0.5 chi2(1)). False when not fitted.
     constant_churn
         Maximum-likelihood constant monthly churn probability (geometric model, same censoring,
@@ -180,7 +180,7 @@ class SegmentCalibration:
         (the engine's timing: referrals in month t come from the customers of month t - 1);
         NaN otherwise.
     links
-        Hazard links fitted (:data:`LINKS` -> :class:`simulator.hazard.HazardFit`): the hazard
+        Hazard links fitted (:data:`LINKS` -> :class:`simulator.data.hazard.HazardFit`): the hazard
         ratio per point of satisfaction, per contact and per unit of ln(price after / price
         before) (the last is the lasting price elasticity of the hazard).
     link_reasons
@@ -299,7 +299,7 @@ def calibrate(
     data
         Customer records in the standard form (module docstring, :data:`RECORD_COLUMNS`; the
         columns after ``monthly_revenue`` may be absent), or their
-        :class:`simulator.counts.CustomerCounts`.
+        :class:`simulator.data.counts.CustomerCounts`.
     min_customers
         Segments with fewer customers than this get no sBG fit (``fit`` None, ``reason`` says
         why) and no hazard links; everything else is still measured. At least 1.
@@ -307,7 +307,7 @@ def calibrate(
         Resolution of the tenure (whole months, at least 1): 1 when tenure is known to the
         month; 12 when the table gave tenure in whole years (converted to months x 12). With
         12, the sBG and geometric fits treat the data as interval-censored
-        (:func:`simulator.survival.customer_intervals`): a churner with tenure 12 k months
+        (:func:`simulator.data.survival.customer_intervals`): a churner with tenure 12 k months
         left somewhere in months (12 (k - 1), 12 k] (tenure 0 counts as the first year), and a
         customer still active has survived at least 12 k months (a lower bound). The counts,
         churn rate, Kaplan-Meier and hazard links use the months as given.
@@ -371,8 +371,8 @@ def holdout_check(
     tenure c or later are left out), the sBG is fitted to that as :func:`calibrate` fits (with
     the same tenure intervals), and its S(t) is compared with the observed curve on all the data
     at the holdout tenures t = c + k, c + 2k, ..., T where the observed curve reaches (module
-    docstring). The observed curve is :func:`simulator.survival.life_table`: Kaplan-Meier's with
-    whole months, the actuarial estimate in the fit's convention with whole years. The holdout
+    docstring). The observed curve is :func:`simulator.data.survival.life_table`: Kaplan-Meier's
+    with whole months, the actuarial estimate in the fit's convention with whole years. The holdout
     is by tenure, so it also works for snapshot tables without dates. When nobody was observed
     below tenure e0 (left truncation), both curves are taken given survival to e0: the observed
     product from e0, and S(t) / S(e0).

@@ -29,8 +29,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 
-from simulator.params import Scenario, Segment
-from simulator.sbg import log_survival_ratio
+from simulator.model.params import Scenario, Segment
+from simulator.model.sbg import log_survival_ratio
 
 
 def reference_price_gaps(
@@ -73,7 +73,7 @@ SEGMENT_HAZARD_FIELDS: tuple[str, ...] = (
     "uncontrollable_churn_share",
     "referred_churn_multiplier",
 )
-"""The :class:`simulator.params.Segment` fields :func:`hazard_paths` takes, by name."""
+"""The :class:`simulator.model.params.Segment` fields :func:`hazard_paths` takes, by name."""
 
 
 @dataclass(frozen=True)

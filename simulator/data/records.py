@@ -2,7 +2,7 @@
 
 :func:`validate` collects every problem before answering (house-style 5.6); :func:`customer_records`
 returns the form calibration uses (:data:`RECORD_COLUMNS`) or raises :class:`DataError` listing
-the errors. Tenure conventions are those of :mod:`simulator.mapping`.
+the errors. Tenure conventions are those of :mod:`simulator.data.mapping`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from simulator.mapping import ColumnMapping, normalise_values, to_date, to_number
-from simulator.tables import DataError, Problem, file_rows
+from simulator.data.mapping import ColumnMapping, normalise_values, to_date, to_number
+from simulator.data.tables import DataError, Problem, file_rows
 
 RECORD_COLUMNS: tuple[str, ...] = (
     "customer_id",

@@ -1,13 +1,13 @@
 """Which column of a planner's table plays which role, and how its cells are read.
 
 :func:`propose_mapping` guesses each column's role (from names, then content); the planner
-corrects it with :func:`dataclasses.replace`. :mod:`simulator.records` validates the table
+corrects it with :func:`dataclasses.replace`. :mod:`simulator.data.records` validates the table
 against the mapping and builds the standard customer records.
 
 Two kinds of table (product.md "Data planners bring"):
 
 * **dated**: start date and end date (empty while active); tenure = whole months from start to
-  end or as-of (end-of-month clipping, as :func:`simulator.synthetic.completed_months`);
+  end or as-of (end-of-month clipping, as :func:`simulator.data.synthetic.completed_months`);
   churned = has an end on or before as-of, unless a churn-flag column is mapped;
 * **snapshot**: tenure (months or years) and a churn flag.
 

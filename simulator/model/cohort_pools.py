@@ -1,4 +1,4 @@
-"""The month-by-month loop of :mod:`simulator.batch`, compiled: pools of cohorts on quadrature
+"""The month-by-month loop of :mod:`simulator.model.batch`, compiled: pools of cohorts on quadrature
 nodes, for many draws at once.
 
 A pool holds the cohorts that share one path of hazard multipliers c_t (model.md 2.4-2.5). On
@@ -11,11 +11,11 @@ month depend on them, so the months run in order.
 Written as one compiled loop because its arrays are small per draw (pools x nodes) and its
 work is many short passes: numpy would stream every pass through memory for all draws at
 once, while here a tile of :data:`TILE` draws stays in the CPU's first-level cache for the
-whole horizon. The arithmetic is the one the module docstring of :mod:`simulator.batch`
+whole horizon. The arithmetic is the one the module docstring of :mod:`simulator.model.batch`
 describes, operation for operation: factors from the first ``stride`` nodes by ``expm1``,
 the rest by squaring g = x - 1 (g' = g (2 + g)), each pool multiplied by 1 + g.
 
-The loop releases the GIL, so :func:`simulator.batch.simulate_draws` runs chunks of draws in
+The loop releases the GIL, so :func:`simulator.model.batch.simulate_draws` runs chunks of draws in
 threads. Numba compiles it on first use and caches the machine code beside this file.
 """
 

@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import minimize_scalar
 from scipy.special import psi, zeta
 
-from simulator.sbg import (
+from simulator.model.sbg import (
     LOG_PARAMETER_BOUND,
     SBGFit,
     _counts_objective,
@@ -247,7 +247,7 @@ def fit_sbg_counts(
     -----
     Maximises over (ln alpha, ln beta) within :data:`LOG_PARAMETER_BOUND` by projected Newton
     steps with the analytic gradient and Hessian, from the best point of a coarse grid (model.md
-    section 6.2; see :func:`simulator.sbg._fit`). The likelihood is evaluated in its risk-set
+    section 6.2; see :func:`simulator.model.sbg._fit`). The likelihood is evaluated in its risk-set
     form, one term per tenure, so an evaluation costs O(max tenure) whatever the number of
     customers. A fit at the upper bound is the homogeneous (constant-churn) limit: check it with
     :func:`sbg_at_bound` and :func:`fit_geometric_intervals`.

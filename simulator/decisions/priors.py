@@ -1,12 +1,12 @@
 """The uncertain parameters of the model as probability distributions, and seeded draws of them.
 
-:func:`uncertain_parameters` turns a :class:`~simulator.params.Business` into one :class:`Prior`
-per uncertain parameter, centred on the business's current value: the judgement priors of
-model.md section 2.7 (price response), 3.2-3.4 (service response) and 5.1 (economics, baseline
-retention, implementation failure). :func:`draw_parameters` samples them jointly for Monte Carlo
-(model.md 5.2) and :func:`percentile_draws` builds the one-at-a-time design of the tornado chart
-(model.md 5.3). Both return :class:`ParameterDraws`, whose :meth:`ParameterDraws.business` gives
-the business of one draw.
+:func:`uncertain_parameters` turns a :class:`~simulator.model.params.Business` into one
+:class:`Prior` per uncertain parameter, centred on the business's current value: the judgement
+priors of model.md section 2.7 (price response), 3.2-3.4 (service response) and 5.1 (economics,
+baseline retention, implementation failure). :func:`draw_parameters` samples them jointly for Monte
+Carlo (model.md 5.2) and :func:`percentile_draws` builds the one-at-a-time design of the tornado
+chart (model.md 5.3). Both return :class:`ParameterDraws`, whose :meth:`ParameterDraws.business`
+gives the business of one draw.
 
 Sampling (model.md 5.1-5.2):
 
@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import betaincinv, gammaincinv, ndtr, ndtri
 
-from simulator.params import LEVERS, Business, Segment
+from simulator.model.params import LEVERS, Business, Segment
 
 FAILURE_PROBABILITY = 0.2
 """p_fail: probability that the service programme has no effect at all (model.md 3.4;
@@ -75,7 +75,7 @@ class Prior:
     Parameters
     ----------
     path
-        Dotted parameter path as in :mod:`simulator.assumptions`, e.g.
+        Dotted parameter path as in :mod:`simulator.model.assumptions`, e.g.
         ``"segments.core.lasting_price_elasticity"``; ``"segments.<name>.sbg"`` for the joint
         (alpha, beta) prior and :data:`FAILURE_PATH` for implementation failure.
     family
@@ -315,9 +315,9 @@ def uncertain_parameters(business: Business) -> tuple[Prior, ...]:
 
     Order: each segment in business order (economics, price response, service response,
     referrals, then the joint sBG prior if the segment has a fit covariance), then the service
-    operations, then each lever in :data:`~simulator.params.LEVERS` order, implementation failure
-    last. A multiplicative parameter (log-normal, gamma, beta mean) whose value is 0, or a beta
-    mean of 1, is certain and has no prior; so are the lever weights and everything not listed
+    operations, then each lever in :data:`~simulator.model.params.LEVERS` order, implementation
+    failure last. A multiplicative parameter (log-normal, gamma, beta mean) whose value is 0, or a
+    beta mean of 1, is certain and has no prior; so are the lever weights and everything not listed
     in model.md 5.1.
     """
     priors: list[Prior] = []

@@ -397,7 +397,7 @@ class Business:
     data_fields, user_fields
         Dotted paths of parameters that came from customer data or were set by a user, e.g.
         ``"segments.core.arpu_per_month"`` or ``"service.csat"``; every other parameter is an
-        assumption (a default prior). See :mod:`simulator.assumptions`.
+        assumption (a default prior). See :mod:`simulator.model.assumptions`.
     """
 
     name: str

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
-from simulator.evaluate import evaluate
-from simulator.params import LEVERS, MAX_MONTHLY_AMOUNT, Business, Scenario
+from simulator.decisions.evaluate import evaluate
+from simulator.model.params import LEVERS, MAX_MONTHLY_AMOUNT, Business, Scenario
 
 __all__ = [
     "GRID_POINTS",
@@ -154,7 +154,7 @@ def smallest_service_budget(
     The budget is spread over the levers in the scenario's proportions (equally when its budget
     is 0). ``achieved`` is the scenario's customers at the horizon minus the baseline's (0 to
     the tolerance when found). ``tolerance`` is on the budget (currency per month). The search
-    stops where a lever would pass :data:`simulator.params.MAX_MONTHLY_AMOUNT`.
+    stops where a lever would pass :data:`simulator.model.params.MAX_MONTHLY_AMOUNT`.
     """
     if not max_budget_per_month > 0:
         raise ValueError(f"max_budget_per_month must be above 0; got {max_budget_per_month!r}")

@@ -3,10 +3,10 @@
 Calibration never needs one row per customer: every estimate it makes (Kaplan-Meier, the sBG
 and geometric fits, the cloglog hazard links, ARPU, the active base, acquisitions and referrals)
 is a function of how many customers share a few values. :func:`count_records` aggregates the
-standard customer records (:data:`simulator.records.RECORD_COLUMNS`) in pandas;
-:mod:`simulator.aggregate` computes the same :class:`CustomerCounts` with SQL, inside DuckDB for
-large files or inside a database, so memory stays bounded by the number of distinct groups, not
-customers. :func:`simulator.calibrate.calibrate_counts` reads either.
+standard customer records (:data:`simulator.data.records.RECORD_COLUMNS`) in pandas;
+:mod:`simulator.data.aggregate` computes the same :class:`CustomerCounts` with SQL, inside DuckDB
+for large files or inside a database, so memory stays bounded by the number of distinct groups, not
+customers. :func:`simulator.data.calibrate.calibrate_counts` reads either.
 
 Whole months. The sBG model counts renewals, so durations are whole months:
 ``months = round(tenure_months)`` (half to even), at least 1 for a churner (a churner paid at
@@ -70,7 +70,8 @@ _ROUNDING = {"satisfaction": 2, "contacts": 2, "price_change_log": 4}
 
 @dataclass(frozen=True, kw_only=True)
 class CustomerCounts:
-    """Sufficient statistics of a customer table for :func:`simulator.calibrate.calibrate_counts`.
+    """Sufficient statistics of a customer table for
+    :func:`simulator.data.calibrate.calibrate_counts`.
 
     Attributes
     ----------
@@ -130,7 +131,7 @@ def count_records(records: pd.DataFrame, *, as_of_month: int | None = None) -> C
         Records with at least ``segment``, ``tenure_months``, ``churned``, ``entry_months`` and
         ``monthly_revenue``; the optional columns ``satisfaction``, ``contacts``,
         ``price_change_log``, ``start_month``, ``end_month`` and ``referred`` are NaN (or
-        absent) when unknown. Validation is :func:`simulator.calibrate.records_months`' job.
+        absent) when unknown. Validation is :func:`simulator.data.calibrate.records_months`' job.
     as_of_month
         Calendar month of the as-of date; default the latest start or end month in the
         records (None when they have no start months: a snapshot).

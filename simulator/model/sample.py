@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.params import Business, LeverResponse, Scenario, Segment, ServiceOperations
-from simulator.sbg import sbg_survival
+from simulator.model.params import Business, LeverResponse, Scenario, Segment, ServiceOperations
+from simulator.model.sbg import sbg_survival
 
 HISTORY_MONTHS = 96
 """Months of acquisition history behind the sample business: it launched in October 2018, so

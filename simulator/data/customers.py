@@ -1,11 +1,12 @@
 """A customer table through the planner's path: map, check, count, calibrate, apply.
 
 The app opens on the bundled ``sample_data/customers.csv`` calibrated exactly as a planner's
-upload of that file would be: :func:`simulator.tables.read_table`,
-:func:`simulator.mapping.propose_mapping`, :func:`simulator.records.customer_records`,
-:func:`simulator.calibrate.calibrate` and :func:`simulator.calibrate.apply_calibration` over the
-sample business's priors (:func:`simulator.sample.sample_business`). :func:`summarize_calibration`
-is the per-segment overview the Home page shows. Everything takes tables, never paths.
+upload of that file would be: :func:`simulator.data.tables.read_table`,
+:func:`simulator.data.mapping.propose_mapping`, :func:`simulator.data.records.customer_records`,
+:func:`simulator.data.calibrate.calibrate` and :func:`simulator.data.calibrate.apply_calibration`
+over the sample business's priors (:func:`simulator.model.sample.sample_business`).
+:func:`summarize_calibration` is the per-segment overview the Home page shows. Everything takes
+tables, never paths.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import datetime
 import numpy as np
 import pandas as pd
 
-from simulator.calibrate import Calibration, apply_calibration, calibrate
-from simulator.counts import CustomerCounts, count_records
-from simulator.mapping import propose_mapping
-from simulator.params import Business
-from simulator.records import customer_records
-from simulator.sample import sample_business
-from simulator.synthetic import SAMPLE_AS_OF
+from simulator.data.calibrate import Calibration, apply_calibration, calibrate
+from simulator.data.counts import CustomerCounts, count_records
+from simulator.data.mapping import propose_mapping
+from simulator.data.records import customer_records
+from simulator.data.synthetic import SAMPLE_AS_OF
+from simulator.model.params import Business
+from simulator.model.sample import sample_business
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -49,13 +50,13 @@ def sample_counts(table: pd.DataFrame, *, as_of: datetime.date = SAMPLE_AS_OF) -
     Parameters
     ----------
     table
-        ``sample_data/customers.csv`` as read by :func:`simulator.tables.read_table`.
+        ``sample_data/customers.csv`` as read by :func:`simulator.data.tables.read_table`.
     as_of
-        Date the table describes (default :data:`simulator.synthetic.SAMPLE_AS_OF`).
+        Date the table describes (default :data:`simulator.data.synthetic.SAMPLE_AS_OF`).
 
     Raises
     ------
-    simulator.tables.DataError
+    simulator.data.tables.DataError
         The table has errors (it is the bundled file, so this means it was damaged).
     """
     mapping = propose_mapping(table)
@@ -65,7 +66,7 @@ def sample_counts(table: pd.DataFrame, *, as_of: datetime.date = SAMPLE_AS_OF) -
 
 
 def calibrate_sample(table: pd.DataFrame, *, as_of: datetime.date = SAMPLE_AS_OF) -> Calibration:
-    """:func:`simulator.calibrate.calibrate` of :func:`sample_counts`."""
+    """:func:`simulator.data.calibrate.calibrate` of :func:`sample_counts`."""
     return calibrate(sample_counts(table, as_of=as_of))
 
 

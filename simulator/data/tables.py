@@ -1,9 +1,9 @@
 """Reading a planner's uploaded table: CSV in any common dialect, Excel .xlsx or Parquet.
 
 :func:`read_table` turns the bytes of an upload into a DataFrame without deciding what the
-columns mean (that is :mod:`simulator.mapping`). CSV cells are read as text (blank = missing) so
-that nothing is guessed at read time; the mapping converts the columns it uses. Every failure is a
-:class:`DataError` listing :class:`Problem` records phrased so a planner can fix the file.
+columns mean (that is :mod:`simulator.data.mapping`). CSV cells are read as text (blank = missing)
+so that nothing is guessed at read time; the mapping converts the columns it uses. Every failure is
+a :class:`DataError` listing :class:`Problem` records phrased so a planner can fix the file.
 
 Row numbers in problems are 1-based as a spreadsheet shows them: the header is row 1, the first
 customer row 2.
@@ -75,7 +75,7 @@ class DataError(ValueError):
 
 LARGE_FILE_BYTES = 20 * 2**20
 """Delimited text and Parquet files above this size are counted in SQL
-(:mod:`simulator.aggregate`: DuckDB, memory bounded by the groups) rather than read whole by
+(:mod:`simulator.data.aggregate`: DuckDB, memory bounded by the groups) rather than read whole by
 :func:`read_table`; workbooks are always read whole. The page and the command line share it."""
 
 

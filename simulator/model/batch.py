@@ -1,12 +1,12 @@
 """The engine vectorised over many parameter draws: Monte Carlo, tornado and grid runs.
 
 :func:`simulate_draws` projects one scenario for ``D`` sets of parameter values at once (the
-Monte Carlo draws of :mod:`simulator.priors`, the rows of a tornado, or the cells of a price x
-budget grid). It follows the cohort accounting of :func:`simulator.engine.simulate` exactly
-(the same price paths, multipliers, referral loop, revenue and cash flow, model.md sections
+Monte Carlo draws of :mod:`simulator.decisions.priors`, the rows of a tornado, or the cells of a
+price x budget grid). It follows the cohort accounting of :func:`simulator.model.engine.simulate`
+exactly (the same price paths, multipliers, referral loop, revenue and cash flow, model.md sections
 2-4) and differs only in how the sBG survival is summed over cohorts:
 
-* :func:`simulator.engine.simulate` evaluates B(alpha, beta + C0 + C) / B(alpha, beta + C0)
+* :func:`simulator.model.engine.simulate` evaluates B(alpha, beta + C0 + C) / B(alpha, beta + C0)
   for every cohort and month: exact, but its cost grows with cohorts x months;
 * here the churn probability theta ~ Beta(alpha, beta) is represented on quadrature nodes
   theta_k (the trapezoid rule on ln s, s = -ln(1 - theta), exponentially convergent for this
@@ -16,7 +16,7 @@ budget grid). It follows the cohort accounting of :func:`simulator.engine.simula
   cohort path is a running product per node and new cohorts simply add to it; a base customer
   of tenure n sits on node k with weight proportional to w_k (1 - theta_k) ** n.
 
-The month loop over pools and nodes runs compiled (:mod:`simulator.cohort_pools`); the
+The month loop over pools and nodes runs compiled (:mod:`simulator.model.cohort_pools`); the
 rest (price paths, multipliers, service, money) is numpy over draws x months.
 
 Every run checks the quadrature against the closed form E[(1 - theta) ** E] =
@@ -24,7 +24,7 @@ B(alpha, beta + E) / B(alpha, beta) over the exposures it can meet and refines t
 the largest relative error is below :data:`QUADRATURE_TOLERANCE`; the error found is reported in
 :attr:`BatchProjection.quadrature_error`. A segment with constant churn is one node, exact.
 
-Parameter values per draw are given by dotted path (:mod:`simulator.assumptions`):
+Parameter values per draw are given by dotted path (:mod:`simulator.model.assumptions`):
 ``segments.<name>.<field>``, ``service.<field>``, ``service.<lever>.<field>``,
 ``fee_salience``, and the scenario settings ``scenario.price_change``,
 ``scenario.monthly_fee`` and ``scenario.<lever>_spend_per_month``. Paths not given keep the
@@ -41,10 +41,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import betaln
 
-from simulator.finance import monthly_discount_rate
-from simulator.params import LEVERS, Business, Scenario, Segment
-from simulator.price import SEGMENT_HAZARD_FIELDS, hazard_paths
-from simulator.service import hill, ramp
+from simulator.model.finance import monthly_discount_rate
+from simulator.model.params import LEVERS, Business, Scenario, Segment
+from simulator.model.price import SEGMENT_HAZARD_FIELDS, hazard_paths
+from simulator.model.service import hill, ramp
 
 QUADRATURE_TOLERANCE = 1e-6
 """Largest relative error of the sBG node quadrature accepted by :func:`simulate_draws`."""
@@ -77,7 +77,7 @@ class BatchProjection:
         Active customers, shape (draws, segments, months).
     revenue, contribution, cash_flow
         Totals over segments, shape (draws, months), currency per month; cash flow is after
-        acquisition costs and the service budget (as in :class:`simulator.engine.Projection`).
+        acquisition costs and the service budget (as in :class:`simulator.model.engine.Projection`).
     npv
         Net present value of the cash flows over the horizon, shape (draws,); month 1 is not
         discounted.
@@ -439,7 +439,7 @@ def _segment(
         referred_pool[t] = index[home[(bool(grandfathered_new[t]), bool(shocked_new[t]), True)]]
     # Imported here: numba takes a good part of a second to import, and the command line's
     # calibrate and the single-scenario pages never need it.
-    from simulator.cohort_pools import run_pools
+    from simulator.model.cohort_pools import run_pools
 
     per_node = np.ascontiguousarray(weights.T)
     # Months before draws, so that each month's values for a tile of draws are contiguous.
@@ -515,7 +515,7 @@ def _joins(
 class _Nodes:
     """Quadrature of theta's mixing distribution: nodes s_k = -ln(1 - theta_k) shared by all
     draws (node 0 is the atom at s = 0), the squaring stride m (s doubles every m nodes:
-    :func:`simulator.cohort_pools.run_pools`), weights (draws, K), the share of today's base
+    :func:`simulator.model.cohort_pools.run_pools`), weights (draws, K), the share of today's base
     on each node (draws, K; :func:`_base_masses`), and the largest relative error found by
     the check."""
 
@@ -614,7 +614,7 @@ def _shock_coefficients(
     """kappa per draw: the one-month multiplier c that loses ``extra_churn`` more of the base
     (sum_k m_k (1 - theta_k)^c = (1 - s) sum_k m_k (1 - theta_k)), then
     kappa = ln((c - u) / (1 - u)) / (ln 1.1 - tau) (model.md sections 2.3 and 2.7; the engine's
-    :func:`simulator.price.shock_coefficient`). Newton's method from c = 1 on the convex,
+    :func:`simulator.model.price.shock_coefficient`). Newton's method from c = 1 on the convex,
     decreasing ln sum_k m_k (1 - theta_k)^c converges monotonically."""
     kappa = np.zeros(extra_churn.size)
     rows = np.flatnonzero(extra_churn > 0)

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from simulator.engine import Projection, simulate
-from simulator.finance import breakeven_volume_change, monthly_discount_rate
-from simulator.params import Business, Scenario
+from simulator.model.engine import Projection, simulate
+from simulator.model.finance import breakeven_volume_change, monthly_discount_rate
+from simulator.model.params import Business, Scenario
 
 BREAKEVEN_SCALE_MAX = 20.0
 """Largest multiple of the assumed elasticities searched for the break-even elasticity."""

@@ -20,8 +20,8 @@ import io
 
 import pandas as pd
 
-from simulator.engine import MONTHLY_COLUMNS
-from simulator.evaluate import Evaluation
+from simulator.decisions.evaluate import Evaluation
+from simulator.model.engine import MONTHLY_COLUMNS
 
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a text cell as a formula."""
@@ -31,7 +31,7 @@ ESCAPE = "'"
 
 EXPORT_MONTHLY_COLUMNS: tuple[str, ...] = ("case", *MONTHLY_COLUMNS)
 """Columns of the monthly export: ``case`` ("baseline" or "scenario"), then
-:data:`simulator.engine.MONTHLY_COLUMNS` (money in the business's currency per month)."""
+:data:`simulator.model.engine.MONTHLY_COLUMNS` (money in the business's currency per month)."""
 
 EXPORT_PARAMETER_COLUMNS: tuple[str, ...] = (
     "group",
@@ -42,7 +42,7 @@ EXPORT_PARAMETER_COLUMNS: tuple[str, ...] = (
     "source",
     "reference",
 )
-"""Columns of the Assumptions sheet, from :func:`simulator.assumptions.parameter_table`
+"""Columns of the Assumptions sheet, from :func:`simulator.model.assumptions.parameter_table`
 (``group`` and ``segment`` tell apart the same field of different segments or levers)."""
 
 SHEETS: tuple[str, ...] = ("Monthly", "Segments", "Assumptions")
@@ -107,7 +107,8 @@ def monthly_table(evaluation: Evaluation) -> pd.DataFrame:
 
 
 def parameter_rows(parameters: pd.DataFrame) -> pd.DataFrame:
-    """The columns of a :func:`simulator.assumptions.parameter_table` that the export keeps."""
+    """The columns of a :func:`simulator.model.assumptions.parameter_table` that the export
+    keeps."""
     return parameters.loc[:, list(EXPORT_PARAMETER_COLUMNS)].reset_index(drop=True)
 
 
@@ -117,7 +118,7 @@ def projection_csv(evaluation: Evaluation) -> bytes:
     Parameters
     ----------
     evaluation
-        A scenario against its baseline (:func:`simulator.evaluate`).
+        A scenario against its baseline (:func:`simulator.decisions.evaluate`).
 
     Returns
     -------
@@ -137,9 +138,9 @@ def projection_xlsx(evaluation: Evaluation, parameters: pd.DataFrame) -> bytes:
     Parameters
     ----------
     evaluation
-        A scenario against its baseline (:func:`simulator.evaluate`).
+        A scenario against its baseline (:func:`simulator.decisions.evaluate`).
     parameters
-        :func:`simulator.assumptions.parameter_table` for the same business and scenario.
+        :func:`simulator.model.assumptions.parameter_table` for the same business and scenario.
 
     Returns
     -------

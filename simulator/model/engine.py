@@ -27,11 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulator.finance import monthly_discount_rate
-from simulator.params import Business, Scenario, Segment
-from simulator.price import SEGMENT_HAZARD_FIELDS, hazard_paths, shock_coefficient
-from simulator.sbg import log_survival_ratio, residual_discounted_exposure
-from simulator.service import quality_index
+from simulator.model.finance import monthly_discount_rate
+from simulator.model.params import Business, Scenario, Segment
+from simulator.model.price import SEGMENT_HAZARD_FIELDS, hazard_paths, shock_coefficient
+from simulator.model.sbg import log_survival_ratio, residual_discounted_exposure
+from simulator.model.service import quality_index
 
 MONTHLY_COLUMNS: tuple[str, ...] = (
     "segment",
@@ -63,7 +63,7 @@ class Projection:
         Tidy frame, one row per segment and month, columns :data:`MONTHLY_COLUMNS`.
     service
         One row per month: spend, lever responses, quality index and service KPIs
-        (:func:`simulator.service.quality_index`).
+        (:func:`simulator.model.service.quality_index`).
     segments
         One row per segment: ``segment``, ``customers_start``, ``customers_end``, ``churned``,
         ``revenue``, ``contribution``, ``cash_flow``, ``npv``, ``terminal_value`` (present value

@@ -3,13 +3,15 @@ price change x monthly service budget, and the break-even frontier between them.
 
 Every cell of the grid is the current scenario with two settings replaced: the list-price
 change and the total monthly service budget, spread over the levers in the scenario's own
-proportions (equally when it has none, as :func:`simulator.goal_seek.smallest_service_budget`
-spreads it). Everything else (fee, timing, notice, phase-in, horizon, discount rate) stays.
+proportions (equally when it has none, as
+:func:`simulator.decisions.goal_seek.smallest_service_budget` spreads it). Everything else (fee,
+timing, notice, phase-in, horizon, discount rate) stays.
 
 * :func:`npv_grid`: the NPV difference against doing nothing (``scenario.without_changes()``)
   over the horizon, without terminal value, for every cell: one vectorised engine run
-  (:func:`simulator.batch.simulate_draws`, one "draw" per cell) plus one for the baseline;
-* :func:`probability_grid`: the share of Monte Carlo parameter draws (:mod:`simulator.priors`)
+  (:func:`simulator.model.batch.simulate_draws`, one "draw" per cell) plus one for the baseline;
+* :func:`probability_grid`: the share of Monte Carlo parameter draws
+(:mod:`simulator.decisions.priors`)
   in which a cell's NPV beats the baseline's, with the same draws in every cell (common random
   numbers), so differences between cells are not sampling noise;
 * :func:`breakeven_frontier`: per budget, the price change where the NPV difference crosses 0,
@@ -24,9 +26,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from simulator.batch import beats, simulate_draws
-from simulator.params import LEVERS, Business, Scenario
-from simulator.priors import draw_parameters
+from simulator.decisions.priors import draw_parameters
+from simulator.model.batch import beats, simulate_draws
+from simulator.model.params import LEVERS, Business, Scenario
 
 __all__ = [
     "DIRECTIONS",
@@ -56,7 +58,7 @@ def budget_shares(scenario: Scenario) -> dict[str, float]:
     """Share of the total monthly service budget given to each lever (sums to 1).
 
     The scenario's own proportions; equal shares when its budget is 0 (as
-    :func:`simulator.goal_seek.smallest_service_budget` spreads a budget).
+    :func:`simulator.decisions.goal_seek.smallest_service_budget` spreads a budget).
     """
     total = scenario.service_spend_per_month
     return {
@@ -122,7 +124,7 @@ def _axes(price_changes: Sequence[float], budgets: Sequence[float]) -> tuple[np.
 def grid_settings(
     scenario: Scenario, price_changes: np.ndarray, budgets: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """The scenario settings of each cell as :func:`simulator.batch.simulate_draws` values:
+    """The scenario settings of each cell as :func:`simulator.model.batch.simulate_draws` values:
     ``scenario.price_change`` and ``scenario.<lever>_spend_per_month`` (budget x share)."""
     price_changes = np.asarray(price_changes, dtype=float)
     budgets = np.asarray(budgets, dtype=float)
@@ -185,10 +187,10 @@ def probability_grid(
 ) -> pd.DataFrame:
     """Probability that each cell's NPV beats doing nothing, under the parameter priors.
 
-    The same ``draws`` parameter draws (:func:`simulator.priors.draw_parameters` with ``seed``)
-    are used in every cell and in the baseline (common random numbers). A cell's probability is
-    the share of draws whose NPV difference (horizon, no terminal value) is above 0; its
-    standard error is at most sqrt(0.25 / draws).
+    The same ``draws`` parameter draws (:func:`simulator.decisions.priors.draw_parameters` with
+    ``seed``) are used in every cell and in the baseline (common random numbers). A cell's
+    probability is the share of draws whose NPV difference (horizon, no terminal value) is above 0;
+    its standard error is at most sqrt(0.25 / draws).
 
     Parameters
     ----------

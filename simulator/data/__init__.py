@@ -1,0 +1,13 @@
+"""Customer data: reading, mapping, validating and counting planners' tables, survival
+estimates and calibration of the model from them.
+
+Reading files and buffers (:mod:`.tables`), which column plays which role (:mod:`.mapping`),
+checks and the standard customer records (:mod:`.records`), the sufficient statistics
+(:mod:`.counts`; large tables and databases counted in SQL by :mod:`.aggregate`), Kaplan-Meier
+and sBG fits (:mod:`.survival`), the satisfaction-to-churn hazard (:mod:`.hazard`), calibration
+(:mod:`.calibrate`), the planner's whole path (:mod:`.customers`) and synthetic tables drawn
+from a business's own model (:mod:`.synthetic`).
+
+Import rule: modules here may import :mod:`simulator.model`, never :mod:`simulator.decisions`;
+``tests/test_architecture.py`` enforces it.
+"""

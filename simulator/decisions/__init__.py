@@ -1,0 +1,10 @@
+"""Decisions: projections turned into answers an executive can act on.
+
+A scenario against doing nothing (:mod:`.evaluate`), goal seek (:mod:`.goal_seek`), grids of
+decisions (:mod:`.explore`), the uncertain parameters (:mod:`.priors`) and Monte Carlo with
+tornado (:mod:`.uncertainty`), scenario files (:mod:`.scenario_file`) and spreadsheet exports
+(:mod:`.export`).
+
+Import rule: modules here may import :mod:`simulator.model` and :mod:`simulator.data`;
+``tests/test_architecture.py`` enforces it.
+"""
