@@ -20,7 +20,7 @@ from simulator.data.synthetic import sample_customers
 from simulator.decisions.explore import default_budgets, default_price_changes, npv_grid
 from simulator.decisions.priors import draw_parameters
 from simulator.decisions.uncertainty import monte_carlo
-from simulator.model.batch import simulate_draws
+from simulator.model.engine import simulate_draws
 
 UNCERTAINTY_PAGE = "pages/4_Uncertainty.py"
 SCENARIO_PAGE = "pages/1_Scenario.py"

@@ -23,7 +23,7 @@ Retention: :func:`sbg_survival`, :func:`fit_sbg`, :func:`discounted_expected_lif
 Calibration: :func:`count_records` -> :class:`CustomerCounts` (the sufficient statistics);
 :func:`calibrate` (records or counts) -> :class:`Calibration`; :func:`apply_calibration`.
 Uncertainty: :func:`monte_carlo` -> :class:`MonteCarlo` (scenario and baseline on the same
-seeded draws); :func:`tornado`; many draws at once: :func:`simulator.model.batch.simulate_draws`.
+seeded draws); :func:`tornado`; many draws at once: :func:`simulator.model.engine.simulate_draws`.
 Money: :func:`breakeven_volume_change` and the helpers in :mod:`simulator.model.finance`.
 Files: :func:`scenario_to_json`, :func:`scenario_from_json`.
 Uploads: :func:`read_table` -> DataFrame; :func:`propose_mapping` -> :class:`ColumnMapping`;

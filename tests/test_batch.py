@@ -1,10 +1,12 @@
-"""The engine vectorised over draws equals the exact engine, draw by draw.
+"""Many draws at once: the engine's batch path against the single scenario.
 
-:func:`simulator.model.batch.simulate_draws` sums the sBG survival on quadrature nodes instead of
-the closed form; everything else (price paths, multipliers, referrals, money) is the same model.
-These tests hold it to :func:`simulator.model.engine.simulate` within the quadrature tolerance, for
-the parameter paths the Monte Carlo draws, the scenario settings a grid varies, and awkward
-segments (constant churn, small alpha, an empty base).
+The engine is one implementation of the accounting, vectorised over draws
+(:mod:`simulator.model.engine`); the sum over cohorts is done exactly (closed form) or on
+quadrature nodes (:mod:`simulator.model.cohorts`). These tests hold the quadrature path to the
+single scenario within the quadrature tolerance, for the parameter paths the Monte Carlo draws,
+the scenario settings a grid varies, and awkward segments (constant churn, small alpha, an empty
+base); and the batch path with exact survival to the single scenario within rounding, on random
+businesses.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import numpy as np
 import pytest
 
 from simulator.decisions.priors import draw_parameters
-from simulator.model import batch
-from simulator.model.batch import QUADRATURE_TOLERANCE, beats, simulate_draws
-from simulator.model.engine import simulate
+from simulator.model import engine
+from simulator.model.cohorts import QUADRATURE_TOLERANCE
+from simulator.model.engine import beats, simulate, simulate_draws
 from simulator.model.params import LEVERS, Scenario
 from simulator.model.sample import example_scenario, sample_business
 
@@ -130,7 +132,7 @@ def test_chunks_and_threads_do_not_change_the_answer(monkeypatch):
     scenario = replace(example_scenario(), horizon_months=24)
     draws = draw_parameters(business, 7, seed=3)
     whole = simulate_draws(business, scenario, draws.values, service_works=draws.service_works)
-    monkeypatch.setattr(batch, "DRAW_CHUNK", 3)
+    monkeypatch.setattr(engine, "DRAW_CHUNK", 3)
     chunked = simulate_draws(business, scenario, draws.values, service_works=draws.service_works)
     np.testing.assert_allclose(chunked.npv, whole.npv, rtol=1e-13)
     np.testing.assert_allclose(chunked.customers, whole.customers, rtol=1e-13)
@@ -181,3 +183,99 @@ def test_arrays_of_different_lengths_are_refused():
             {"segments.core.arpu_per_month": np.ones(3)},
             service_works=np.ones(2, bool),
         )
+
+
+# --- One implementation: the single scenario is the engine for one draw ---------------------
+
+ONE_PATH = 1e-9
+"""Largest relative difference between a draw of the batch path and the single scenario, both
+summing survival exactly: rounding only (the same code on arrays of other shapes)."""
+
+
+def random_business(rng: np.random.Generator):
+    """A business with random segments, service and fee salience (seeded)."""
+    base = sample_business()
+    segments = []
+    for seg in base.segments:
+        tenures = int(rng.integers(0, 40))
+        segments.append(
+            replace(
+                seg,
+                arpu_per_month=float(rng.uniform(5, 120)),
+                variable_cost_per_month=float(rng.uniform(0, 20)),
+                sbg_alpha=float(rng.uniform(0.3, 5)),
+                sbg_beta=float(rng.uniform(1, 40)),
+                constant_monthly_churn=float(rng.uniform(0.005, 0.1))
+                if rng.random() < 0.3
+                else None,
+                base_customers_by_tenure=tuple(rng.uniform(0, 500, tenures)),
+                paid_acquisitions_per_month=float(rng.uniform(0, 300)),
+                acquisition_cost_per_customer=float(rng.uniform(0, 400)),
+                referral_rate_per_month=float(rng.uniform(0, 0.01)),
+                referral_reward_per_customer=float(rng.uniform(0, 50)),
+                referred_churn_multiplier=float(rng.uniform(0.6, 1.0)),
+                lasting_price_elasticity=float(rng.uniform(0, 4)),
+                notice_shock_churn_per_10pct=float(rng.uniform(0, 0.1)),
+                shock_half_life_months=float(rng.uniform(0.3, 4)),
+                decrease_response_ratio=float(rng.uniform(0.2, 1)),
+                price_threshold=float(rng.uniform(0, 0.05)),
+                uncontrollable_churn_share=float(rng.uniform(0.05, 0.6)),
+                satisfaction_moderation=float(rng.uniform(0, 1.5)),
+                max_service_churn_reduction=float(rng.uniform(0, 0.4)),
+            )
+        )
+    return replace(base, segments=tuple(segments), fee_salience=float(rng.uniform(1, 3)))
+
+
+def random_scenario(rng: np.random.Generator) -> Scenario:
+    month = int(rng.integers(1, 6))
+    return Scenario(
+        price_change=float(rng.uniform(-0.3, 1.0)),
+        monthly_fee=float(rng.uniform(0, 10)) if rng.random() < 0.5 else 0.0,
+        price_change_month=month,
+        notice_months=int(rng.integers(0, month)),
+        phase_in_months=int(rng.integers(1, 4)),
+        grandfather_existing=bool(rng.random() < 0.4),
+        **{f"{lever}_spend_per_month": float(rng.uniform(0, 60_000)) for lever in LEVERS},
+        horizon_months=int(rng.integers(12, 61)),
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_batch_path_with_exact_survival_is_the_single_scenario_draw_by_draw(seed):
+    rng = np.random.default_rng(seed)
+    business = with_covariance(random_business(rng))
+    scenario = random_scenario(rng)
+    draws = draw_parameters(business, 5, seed=seed)
+    result = simulate_draws(
+        business, scenario, draws.values, service_works=draws.service_works, survival="exact"
+    )
+    assert result.quadrature_error == 0.0
+    for i in range(draws.draws):
+        exact = exact_arrays(draws.business(business, i), scenario)
+        np.testing.assert_allclose(result.customers[i], exact["customers"], rtol=ONE_PATH)
+        for name in ("revenue", "contribution", "cash_flow"):
+            scale = np.abs(exact[name]).max()
+            np.testing.assert_allclose(
+                getattr(result, name)[i],
+                exact[name],
+                rtol=ONE_PATH,
+                atol=ONE_PATH * scale,
+                err_msg=name,
+            )
+        assert result.npv[i] == pytest.approx(exact["npv"], rel=ONE_PATH, abs=ONE_PATH)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_quadrature_matches_the_exact_survival_on_random_businesses(seed):
+    rng = np.random.default_rng(100 + seed)
+    business = with_covariance(random_business(rng))
+    scenario = random_scenario(rng)
+    draws = draw_parameters(business, 6, seed=seed)
+    args = (business, scenario, draws.values)
+    quadrature = simulate_draws(*args, service_works=draws.service_works)
+    exact = simulate_draws(*args, service_works=draws.service_works, survival="exact")
+    assert quadrature.quadrature_error <= QUADRATURE_TOLERANCE
+    np.testing.assert_allclose(quadrature.customers, exact.customers, rtol=RTOL)
+    scale = np.abs(exact.cash_flow).max()
+    np.testing.assert_allclose(quadrature.cash_flow, exact.cash_flow, rtol=RTOL, atol=RTOL * scale)

@@ -26,8 +26,7 @@ from simulator.decisions.goal_seek import (
     price_increase_for_core_loss,
     smallest_service_budget,
 )
-from simulator.model.batch import simulate_draws
-from simulator.model.engine import simulate
+from simulator.model.engine import simulate, simulate_draws
 
 from .conftest import APP_BUSINESS, two_segment_business
 

@@ -13,10 +13,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from simulator.model.cohorts import mixture_log_kept
 from simulator.model.price import (
     hazard_paths,
     lasting_price_term,
-    one_month_log_survival,
     reference_price_gaps,
     shock_coefficient,
     shock_multiplier_for_extra_churn,
@@ -175,14 +175,18 @@ def test_no_stated_shock_means_a_zero_shock_coefficient():
     assert shock_coefficient(segment(notice_shock_churn_per_10pct=0.0)) == 0.0
 
 
-def test_one_month_log_survival_is_the_sbg_ratio_or_the_geometric_power():
-    sbg = segment(sbg_alpha=2.0, sbg_beta=3.0)
-    got = np.exp(one_month_log_survival(sbg, np.array([0.0, 2.0]), 1.5))
-    want = sbg_survival(2.0, 3.0, [1.5, 3.5]) / sbg_survival(2.0, 3.0, [0.0, 2.0])
-    np.testing.assert_allclose(got, want, rtol=EXACT)
-    geometric = segment(constant_monthly_churn=0.02)
-    got = np.exp(one_month_log_survival(geometric, np.array([0.0, 7.0]), 1.5))
-    np.testing.assert_allclose(got, 0.98**1.5, rtol=EXACT)
+def test_one_month_survival_of_a_base_is_the_sbg_ratio_or_the_geometric_power():
+    one = np.ones(1)
+    got, slope = mixture_log_kept(2.0 * one, 3.0 * one, None, [0.0, 2.0], [1.0, 3.0], 1.5 * one)
+    ratio = sbg_survival(2.0, 3.0, [1.5, 3.5]) / sbg_survival(2.0, 3.0, [0.0, 2.0])
+    np.testing.assert_allclose(np.exp(got), (ratio @ [1.0, 3.0]) / 4.0, rtol=EXACT)
+    h = 1e-6
+    up, _ = mixture_log_kept(2.0 * one, 3.0 * one, None, [0.0, 2.0], [1.0, 3.0], (1.5 + h) * one)
+    down, _ = mixture_log_kept(2.0 * one, 3.0 * one, None, [0.0, 2.0], [1.0, 3.0], (1.5 - h) * one)
+    np.testing.assert_allclose(slope, (up - down) / (2 * h), rtol=1e-7)
+    got, slope = mixture_log_kept(one, one, 0.02, [0.0, 7.0], [1.0, 1.0], 1.5 * one)
+    np.testing.assert_allclose(np.exp(got), 0.98**1.5, rtol=EXACT)
+    np.testing.assert_allclose(slope, math.log(0.98), rtol=EXACT)
 
 
 def test_multipliers_of_every_pool_at_once_equal_each_pool_alone():

@@ -14,7 +14,7 @@ import simulator
 from simulator.decisions import uncertainty
 from simulator.decisions.evaluate import payback_month
 from simulator.decisions.priors import FAILURE_PATH, uncertain_parameters
-from simulator.model import batch
+from simulator.model import engine
 from simulator.model.params import Scenario
 
 from .conftest import APP_BUSINESS
@@ -141,7 +141,7 @@ def test_the_same_seed_gives_the_same_numbers_and_another_seed_others(mc):
 
 
 def test_progress_is_reported_per_chunk_and_chunks_do_not_change_the_answer(monkeypatch, mc):
-    monkeypatch.setattr(batch, "DRAW_CHUNK", 128)
+    monkeypatch.setattr(engine, "DRAW_CHUNK", 128)
     seen: list[float] = []
     chunked = uncertainty.monte_carlo(
         APP_BUSINESS, SCENARIO, draws=DRAWS, seed=7, on_progress=seen.append

@@ -9,7 +9,7 @@ timing, notice, phase-in, horizon, discount rate) stays.
 
 * :func:`npv_grid`: the NPV difference against doing nothing (``scenario.without_changes()``)
   over the horizon, without terminal value, for every cell: one vectorised engine run
-  (:func:`simulator.model.batch.simulate_draws`, one "draw" per cell) plus one for the baseline;
+  (:func:`simulator.model.engine.simulate_draws`, one "draw" per cell) plus one for the baseline;
 * :func:`probability_grid`: the share of Monte Carlo parameter draws
 (:mod:`simulator.decisions.priors`)
   in which a cell's NPV beats the baseline's, with the same draws in every cell (common random
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.decisions.priors import draw_parameters
-from simulator.model.batch import beats, simulate_draws
+from simulator.model.engine import beats, simulate_draws
 from simulator.model.params import LEVERS, Business, Scenario
 
 __all__ = [
@@ -124,7 +124,7 @@ def _axes(price_changes: Sequence[float], budgets: Sequence[float]) -> tuple[np.
 def grid_settings(
     scenario: Scenario, price_changes: np.ndarray, budgets: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """The scenario settings of each cell as :func:`simulator.model.batch.simulate_draws` values:
+    """The scenario settings of each cell as :func:`simulator.model.engine.simulate_draws` values:
     ``scenario.price_change`` and ``scenario.<lever>_spend_per_month`` (budget x share)."""
     price_changes = np.asarray(price_changes, dtype=float)
     budgets = np.asarray(budgets, dtype=float)

@@ -16,7 +16,7 @@ gives, for a price increase, the break-even elasticity and the probability under
 the true elasticity is above it (model.md 4.3).
 
 Money is in the business's currency; NPVs are over the scenario's horizon without terminal value
-(month 1 undiscounted), as :attr:`simulator.model.batch.BatchProjection.npv`.
+(month 1 undiscounted), as :attr:`simulator.model.engine.BatchProjection.npv`.
 
 References
 ----------
@@ -48,7 +48,7 @@ from simulator.decisions.priors import (
     percentile_draws,
     uncertain_parameters,
 )
-from simulator.model.batch import BatchProjection, Quadrature, beats, quadrature_of, simulate_draws
+from simulator.model.engine import BatchProjection, Quadrature, beats, quadrature_of, simulate_draws
 from simulator.model.params import MIN_ANNUAL_DISCOUNT_RATE, Business, Scenario
 
 DEFAULT_DRAWS = 2000
@@ -142,7 +142,7 @@ class MonteCarlo:
     @property
     def probability_beats_baseline(self) -> float:
         """P(delta NPV > 0): share of draws where the scenario's NPV is higher (by more than
-        rounding, :func:`simulator.model.batch.beats`)."""
+        rounding, :func:`simulator.model.engine.beats`)."""
         return float(np.mean(beats(self.delta_npv, self.baseline.npv)))
 
     @property
@@ -289,7 +289,7 @@ def monte_carlo(
         Width of every prior, 0-1 (0: every draw is the business's current values).
     on_progress
         Called with the fraction done (0-1) after each chunk of draws projected
-        (:data:`simulator.model.batch.DRAW_CHUNK`).
+        (:data:`simulator.model.engine.DRAW_CHUNK`).
     reuse
         An earlier run whose draws and baseline are taken over when they are the ones this
         run would compute (same business, draws, seed, spread and no-change scenario: another
@@ -406,7 +406,7 @@ def tornado(
     ----------
     evaluate_rows
         ``f(scenario, parameter_draws) -> delta NPV per row``; by default scenario minus
-        baseline NPV from :func:`simulator.model.batch.simulate_draws`. Tests pass a known model.
+        baseline NPV from :func:`simulator.model.engine.simulate_draws`. Tests pass a known model.
 
     Returns
     -------

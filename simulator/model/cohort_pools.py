@@ -1,5 +1,5 @@
-"""The month-by-month loop of :mod:`simulator.model.batch`, compiled: pools of cohorts on quadrature
-nodes, for many draws at once.
+"""The month-by-month loop of :class:`simulator.model.cohorts.QuadratureCohorts`, compiled:
+pools of cohorts on quadrature nodes, for many draws at once.
 
 A pool holds the cohorts that share one path of hazard multipliers c_t (model.md 2.4-2.5). On
 quadrature node k (churn theta_k, s_k = -ln(1 - theta_k)) its customers survive month t with
@@ -11,11 +11,11 @@ month depend on them, so the months run in order.
 Written as one compiled loop because its arrays are small per draw (pools x nodes) and its
 work is many short passes: numpy would stream every pass through memory for all draws at
 once, while here a tile of :data:`TILE` draws stays in the CPU's first-level cache for the
-whole horizon. The arithmetic is the one the module docstring of :mod:`simulator.model.batch`
+whole horizon. The arithmetic is the one the module docstring of :mod:`simulator.model.cohorts`
 describes, operation for operation: factors from the first ``stride`` nodes by ``expm1``,
 the rest by squaring g = x - 1 (g' = g (2 + g)), each pool multiplied by 1 + g.
 
-The loop releases the GIL, so :func:`simulator.model.batch.simulate_draws` runs chunks of draws in
+The loop releases the GIL, so :func:`simulator.model.engine.simulate_draws` runs chunks of draws in
 threads. Numba compiles it on first use and caches the machine code beside this file.
 """
 
@@ -37,7 +37,7 @@ def run_pools(
     start_state,
     start_pool,
     start_total,
-    paid_inflow,
+    paid,
     paid_pool,
     referred_pool,
     referral_rate,
@@ -66,8 +66,9 @@ def run_pools(
         Today's base on the nodes (customers), shape (K, draws), in pool ``start_pool``.
     start_total
         Today's customers, shape (draws,): the referral base of month 1.
-    paid_inflow
-        Paid acquisitions a month on the nodes (customers), shape (K, draws).
+    paid
+        Paid acquisitions (customers), shape (draws, months); they spread over the nodes by
+        the mixing weights.
     paid_pool, referred_pool
         Pool that month t's paid and referred customers join, shape (months,).
     referral_rate
@@ -137,9 +138,9 @@ def run_pools(
                     for i in range(n):
                         row[i] *= 1.0 + factor[i]
                     if paid_here:
-                        paid_row = paid_inflow[k, first:last]
+                        weight = per_node[k, first:last]
                         for i in range(n):
-                            row[i] += paid_row[i]
+                            row[i] += weight[i] * paid[first + i, t]
                     if referred_here:
                         weight = per_node[k, first:last]
                         for i in range(n):

@@ -1,6 +1,7 @@
-"""The cohort engine: PH-sBG retention by segment and cohort, month by month.
+"""The engine: PH-sBG retention by segment and cohort, month by month, and the money it makes.
 
-For every segment the engine follows
+One implementation of the model's accounting, vectorised over parameter draws. For every
+segment the engine follows
 
 * the existing base, one cohort per tenure n with exposure n already accumulated (its churn
   probability is Beta(alpha, beta + n) distributed: the survivors are the loyal ones);
@@ -10,28 +11,48 @@ A cohort's hazard multiplier in month t is (model.md section 2.4)
 
     c_t = u + (1 - u) exp(price term_t - gamma dQ_t + [ln phi_ref if referred])
 
-and its survivors after accumulated exposure C are B(alpha, beta + C0 + C) / B(alpha, beta + C0):
-exact, closed form and vectorised over cohorts x months.
+(:mod:`simulator.model.price`, :mod:`simulator.model.service`). How the cohorts' survival is
+summed is the one choice left open (:mod:`simulator.model.cohorts`): exactly, in closed form,
+for :func:`simulate` (one scenario, the pages, root finding), or on quadrature nodes for
+:func:`simulate_draws` (Monte Carlo, tornado and grids, thousands of draws). Both run the same
+code here; ``simulate_draws(..., survival="exact")`` gives every draw exactly what
+:func:`simulate` gives for that draw's values, and the tests hold them to that.
 
 Timing: month 1 is the first simulated month. Existing customers renew (or leave) at the start of
 every month; a cohort acquired in month a pays in month a and first renews in month a + 1. Cash
 flows fall at the start of their month, so month t is discounted by (1 + d_m) ** -(t - 1)
 (model.md section 4.1).
+
+Parameter values per draw are given by dotted path (:mod:`simulator.model.assumptions`):
+``segments.<name>.<field>``, ``service.<field>``, ``service.<lever>.<field>``,
+``fee_salience``, and the scenario settings ``scenario.price_change``,
+``scenario.monthly_fee`` and ``scenario.<lever>_spend_per_month``. Paths not given keep the
+business's (or scenario's) value.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from simulator.model.cohorts import (
+    CohortRun,
+    ExactCohorts,
+    ExactRun,
+    Key,
+    Quadrature,
+    QuadratureCohorts,
+    segment_nodes,
+)
 from simulator.model.finance import monthly_discount_rate
 from simulator.model.params import Business, Scenario, Segment
-from simulator.model.price import SEGMENT_HAZARD_FIELDS, hazard_paths, shock_coefficient
-from simulator.model.sbg import log_survival_ratio, residual_discounted_exposure
-from simulator.model.service import quality_index
+from simulator.model.price import SEGMENT_HAZARD_FIELDS, hazard_paths, shock_coefficients
+from simulator.model.service import ServicePaths, service_frame, service_paths
 
 MONTHLY_COLUMNS: tuple[str, ...] = (
     "segment",
@@ -52,6 +73,25 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
 )
 """Columns of :attr:`Projection.monthly`, one row per segment and month (money in currency)."""
 
+NPV_RESOLUTION = 1e-9
+"""Relative size of an NPV difference below which it is rounding, not an effect: the same draw
+run beside different draws can differ in the last bits (vectorised exponentials), far below
+the quadrature's 1e-6."""
+
+DRAW_CHUNK = 2500
+"""Most draws computed together: large enough that numpy, not Python, does the work."""
+
+EXACT_CHUNK = 64
+"""Most draws summed exactly together (the closed form holds cohorts x months per draw)."""
+
+WORKERS = 2
+"""Threads over chunks (numpy releases the GIL in its array loops)."""
+
+Survival = Literal["exact", "quadrature"]
+
+
+# --- One scenario ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, kw_only=True)
 class Projection:
@@ -63,7 +103,7 @@ class Projection:
         Tidy frame, one row per segment and month, columns :data:`MONTHLY_COLUMNS`.
     service
         One row per month: spend, lever responses, quality index and service KPIs
-        (:func:`simulator.model.service.quality_index`).
+        (:func:`simulator.model.service.service_frame`).
     segments
         One row per segment: ``segment``, ``customers_start``, ``customers_end``, ``churned``,
         ``revenue``, ``contribution``, ``cash_flow``, ``npv``, ``terminal_value`` (present value
@@ -107,283 +147,493 @@ def simulate(business: Business, scenario: Scenario, *, terminal_value: bool = T
     scenario
         The decision: price change, fee, service budget, horizon and discount rate.
     terminal_value
-        Compute the terminal value (the residual value of customers alive at the horizon);
-        turning it off saves time in root finding, and reports 0.
+        Compute the terminal value (the residual value of customers alive at the horizon) and
+        the residual part of the new-customer CLV; turning it off saves time in root finding,
+        and reports 0 for both.
 
     Returns
     -------
     Projection
         Monthly tidy frame by segment, service KPIs by month, per-segment summary and NPV.
     """
-    service = quality_index(business.service, scenario)
+    flows = _project(business, scenario, _Values({}, 1), np.ones(1, bool), "exact", terminal_value)
     horizon = scenario.horizon_months
-    x = 1.0 / (1.0 + monthly_discount_rate(scenario.annual_discount_rate))
-    discount = x ** np.arange(horizon)
-    flows = [_segment_flows(business, seg, scenario, service) for seg in business.segments]
-    total_customers = np.sum([f.customers for f in flows], axis=0)
-    spend = service["service_spend"].to_numpy()
-    parts: dict[str, list[np.ndarray]] = {}
-    rows = []
-    npv = tv_total = 0.0
-    for seg, f in zip(business.segments, flows, strict=True):
-        # The service budget is shared by customers (the ratio, not 1 / total, cannot overflow).
-        share = np.divide(
-            f.customers, total_customers, out=np.zeros(horizon), where=total_customers > 0
-        )
-        seg_spend = spend * share
-        cash_flow = f.contribution - f.acquisition_cost - seg_spend
-        seg_npv = float(np.sum(cash_flow * discount))
-        tv = 0.0
-        clv_tail = 0.0
-        if terminal_value:
-            spend_per_customer = seg_spend[-1] / f.customers[-1] if f.customers[-1] > 0 else 0.0
-            tv, clv_tail = _terminal_value(seg, f, spend_per_customer, x)
-            tv *= discount[-1]
-            clv_tail *= discount[-1]
-        clv = float(np.sum(f.clv_margin * f.clv_survival * discount)) + clv_tail
-        npv += seg_npv
-        tv_total += tv
-        columns = {
-            "customers": f.customers,
-            "paid_acquisitions": f.paid,
-            "referral_acquisitions": f.referred,
-            "churned": f.churned,
-            "revenue_per_customer": np.divide(
-                f.revenue, f.customers, out=np.zeros(horizon), where=f.customers > 0
-            ),
-            "revenue": f.revenue,
-            "variable_cost": f.variable_cost,
-            "contact_cost": f.contact_cost,
-            "contribution": f.contribution,
-            "acquisition_cost": f.acquisition_cost,
-            "service_spend": seg_spend,
-            "cash_flow": cash_flow,
-            "discount_factor": discount,
-        }
-        for name, values in columns.items():
-            parts.setdefault(name, []).append(values)
-        rows.append(
-            {
-                "segment": seg.name,
-                "customers_start": seg.base_customers,
-                "customers_end": float(f.customers[-1]),
-                "churned": float(f.churned.sum()),
-                "revenue": float(f.revenue.sum()),
-                "contribution": float(f.contribution.sum()),
-                "cash_flow": float(cash_flow.sum()),
-                "npv": seg_npv,
-                "terminal_value": tv,
-                "clv_new_customer": clv,
-            }
-        )
-    # One frame from whole columns: far cheaper than a frame per segment and a concat.
+    names = [seg.name for seg in business.segments]
     monthly = pd.DataFrame(
         {
-            "segment": np.repeat([seg.name for seg in business.segments], horizon),
-            "month": np.tile(np.arange(1, horizon + 1), len(business.segments)),
-            **{name: np.concatenate(values) for name, values in parts.items()},
+            "segment": np.repeat(names, horizon),
+            "month": np.tile(np.arange(1, horizon + 1), len(names)),
+            **{
+                name: getattr(flows, name)[0].reshape(-1)
+                for name in MONTHLY_COLUMNS
+                if name not in ("segment", "month", "discount_factor")
+            },
+            "discount_factor": np.tile(flows.discount, len(names)),
+        }
+    )
+    segment_npv = np.einsum("st,t->s", flows.cash_flow[0], flows.discount)
+    segments = pd.DataFrame(
+        {
+            "segment": names,
+            "customers_start": [seg.base_customers for seg in business.segments],
+            "customers_end": flows.customers[0, :, -1],
+            "churned": flows.churned[0].sum(axis=1),
+            "revenue": flows.revenue[0].sum(axis=1),
+            "contribution": flows.contribution[0].sum(axis=1),
+            "cash_flow": flows.cash_flow[0].sum(axis=1),
+            "npv": segment_npv,
+            "terminal_value": flows.terminal_value[0],
+            "clv_new_customer": flows.clv_new_customer[0],
         }
     )
     return Projection(
         monthly=monthly,
-        service=service,
-        segments=pd.DataFrame(rows),
-        npv=npv,
-        terminal_value=tv_total,
+        service=service_frame(flows.service),
+        segments=segments,
+        npv=float(segment_npv.sum()),
+        terminal_value=float(flows.terminal_value[0].sum()),
     )
+
+
+# --- Many draws ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchProjection:
+    """One scenario projected for every draw.
+
+    Attributes
+    ----------
+    segments
+        Segment names, in the order of the ``customers`` axis.
+    customers
+        Active customers, shape (draws, segments, months).
+    revenue, contribution, cash_flow
+        Totals over segments, shape (draws, months), currency per month; cash flow is after
+        acquisition costs and the service budget (as in :class:`Projection`).
+    npv
+        Net present value of the cash flows over the horizon, shape (draws,); month 1 is not
+        discounted.
+    quadrature_error
+        Largest relative error of the survival quadrature found by its check (0 when every
+        segment has constant churn, or when the survival was summed exactly).
+    """
+
+    segments: tuple[str, ...]
+    customers: np.ndarray
+    revenue: np.ndarray
+    contribution: np.ndarray
+    cash_flow: np.ndarray
+    npv: np.ndarray
+    quadrature_error: float
+
+    @property
+    def draws(self) -> int:
+        """Number of draws."""
+        return int(self.npv.size)
+
+    @property
+    def total_customers(self) -> np.ndarray:
+        """Active customers over all segments, shape (draws, months)."""
+        return self.customers.sum(axis=1)
+
+
+def simulate_draws(
+    business: Business,
+    scenario: Scenario,
+    values: Mapping[str, np.ndarray] | None = None,
+    *,
+    service_works: np.ndarray | None = None,
+    draws: int | None = None,
+    quadrature: Quadrature | None = None,
+    survival: Survival = "quadrature",
+    on_chunk: Callable[[int], None] | None = None,
+) -> BatchProjection:
+    """Project ``scenario`` for every draw of parameter ``values``.
+
+    Parameters
+    ----------
+    business, scenario
+        The values every draw starts from.
+    values
+        Dotted path -> array of one value per draw (see the module docstring).
+    service_works
+        One flag per draw; where False the service programme failed and its quality index is 0
+        (model.md section 3.4, implementation failure). All True when omitted.
+    draws
+        Number of draws; needed only when neither ``values`` nor ``service_works`` says it.
+    quadrature
+        The survival quadrature of these draws (:func:`quadrature_of`), when the caller already
+        has it (a baseline and its scenario share it, as do blocks of one run); computed here
+        otherwise.
+    survival
+        ``"quadrature"`` (the default, for many draws) or ``"exact"`` (closed form per cohort,
+        what :func:`simulate` uses; slower, for checks and a few draws).
+    on_chunk
+        Called with the number of draws done after each chunk (in the calling thread).
+
+    Returns
+    -------
+    BatchProjection
+    """
+    values = _as_columns(values)
+    n = _draw_count(values, service_works, draws)
+    works = np.ones(n, bool) if service_works is None else np.asarray(service_works, bool)
+    if survival == "quadrature":
+        if quadrature is None:
+            quadrature = quadrature_of(business, scenario, values, draws=n)
+        elif quadrature.draws != n:
+            raise ValueError(f"the quadrature is for {quadrature.draws} draws, not {n}")
+        method: Survival | Quadrature = quadrature
+    else:
+        method = "exact"
+    # Every worker gets a share of the draws, in chunks.
+    most = DRAW_CHUNK if survival == "quadrature" else EXACT_CHUNK
+    size = min(most, -(-n // WORKERS))
+    starts = range(0, n, size)
+
+    def run(start: int) -> _Flows:
+        stop = min(start + size, n)
+        part = _Values({k: v[start:stop] for k, v in values.items()}, stop - start)
+        rows = method if isinstance(method, str) else method.rows(start, stop)
+        return _project(business, scenario, part, works[start:stop], rows, False)
+
+    chunks = []
+    with ThreadPoolExecutor(max_workers=min(WORKERS, len(starts))) as pool:
+        for flows in pool.map(run, starts):
+            chunks.append(flows.totals())
+            if on_chunk is not None:
+                on_chunk(min(n, len(chunks) * size))
+    return BatchProjection(
+        segments=tuple(s.name for s in business.segments),
+        customers=np.concatenate([c["customers"] for c in chunks]),
+        revenue=np.concatenate([c["revenue"] for c in chunks]),
+        contribution=np.concatenate([c["contribution"] for c in chunks]),
+        cash_flow=np.concatenate([c["cash_flow"] for c in chunks]),
+        npv=np.concatenate([c["npv"] for c in chunks]),
+        quadrature_error=quadrature.error if survival == "quadrature" else 0.0,
+    )
+
+
+def quadrature_of(
+    business: Business,
+    scenario: Scenario,
+    values: Mapping[str, np.ndarray] | None = None,
+    *,
+    draws: int | None = None,
+) -> Quadrature:
+    """The survival :class:`~simulator.model.cohorts.Quadrature` of ``business`` for the draws
+    of ``values`` (as in :func:`simulate_draws`) over ``scenario``'s horizon; only the horizon
+    of ``scenario`` matters."""
+    values = _as_columns(values)
+    every = _Values(values, _draw_count(values, None, draws))
+    return Quadrature(
+        segments=tuple(
+            segment_nodes(
+                every.get(f"segments.{seg.name}.sbg_alpha", seg.sbg_alpha)[:, 0],
+                every.get(f"segments.{seg.name}.sbg_beta", seg.sbg_beta)[:, 0],
+                seg.constant_monthly_churn,
+                seg.base_customers_by_tenure,
+                len(seg.base_customers_by_tenure) + 2 * scenario.horizon_months,
+            )
+            for seg in business.segments
+        ),
+        draws=every.draws,
+    )
+
+
+def beats(delta_npv: np.ndarray, baseline_npv: np.ndarray) -> np.ndarray:
+    """True where a scenario's NPV exceeds its baseline's by more than rounding: the
+    difference ``delta_npv`` is above :data:`NPV_RESOLUTION` of the baseline's NPV."""
+    return np.asarray(delta_npv) > NPV_RESOLUTION * np.abs(np.asarray(baseline_npv))
+
+
+def _as_columns(values: Mapping[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v, dtype=float).reshape(-1) for k, v in (values or {}).items()}
+
+
+def _draw_count(
+    values: Mapping[str, np.ndarray], service_works: np.ndarray | None, draws: int | None
+) -> int:
+    """The number of draws all the inputs agree on."""
+    sizes = {v.size for v in values.values()}
+    if service_works is not None:
+        sizes.add(np.asarray(service_works).size)
+    if draws is not None:
+        sizes.add(int(draws))
+    if len(sizes) != 1:
+        raise ValueError(f"every array of values must have one entry per draw; sizes {sizes}")
+    (n,) = sizes
+    if n < 1:
+        raise ValueError("at least one draw is needed")
+    return n
+
+
+class _Values:
+    """Parameter values of a chunk of draws, as (draws, 1) columns."""
+
+    def __init__(self, values: Mapping[str, np.ndarray], draws: int) -> None:
+        self._values = values
+        self.draws = draws
+
+    def get(self, path: str, default: float) -> np.ndarray:
+        value = self._values.get(path)
+        if value is None:
+            return np.full((self.draws, 1), float(default))
+        return value.reshape(-1, 1)
+
+
+# --- The accounting, once --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class _Flows:
+    """Everything a run computes. Money and customers (draws, segments, months); ``service``
+    paths (draws, months); ``discount`` (months,); ``terminal_value`` and
+    ``clv_new_customer`` (draws, segments), 0 unless asked for."""
+
     customers: np.ndarray
-    paid: np.ndarray
-    referred: np.ndarray
+    paid_acquisitions: np.ndarray
+    referral_acquisitions: np.ndarray
     churned: np.ndarray
+    revenue_per_customer: np.ndarray
     revenue: np.ndarray
     variable_cost: np.ndarray
     contact_cost: np.ndarray
     contribution: np.ndarray
     acquisition_cost: np.ndarray
-    # for the terminal value: per row (base tenures, paid cohorts, referred cohorts)
-    alive_end: np.ndarray
-    exposure_end: np.ndarray
-    multiplier_end: np.ndarray
-    margin_end: np.ndarray
-    # for CLV: margin and survival of one paid customer acquired in month 1
-    clv_margin: np.ndarray
-    clv_survival: np.ndarray
-    clv_row: int
+    service_spend: np.ndarray
+    cash_flow: np.ndarray
+    service: ServicePaths
+    discount: np.ndarray
+    terminal_value: np.ndarray
+    clv_new_customer: np.ndarray
+
+    def totals(self) -> dict[str, np.ndarray]:
+        """What a :class:`BatchProjection` keeps: customers by segment, money over segments."""
+        return {
+            "customers": self.customers,
+            "revenue": self.revenue.sum(axis=1),
+            "contribution": self.contribution.sum(axis=1),
+            "cash_flow": self.cash_flow.sum(axis=1),
+            "npv": np.einsum("dst,t->d", self.cash_flow, self.discount),
+        }
 
 
-def _segment_flows(
-    business: Business, seg: Segment, scenario: Scenario, service: pd.DataFrame
+@dataclass(frozen=True)
+class _Segment:
+    """One segment's flows, arrays (draws, months), and what its terminal value needs."""
+
+    customers: np.ndarray
+    paid: np.ndarray
+    referred: np.ndarray
+    revenue: np.ndarray
+    variable_cost: np.ndarray
+    contact_cost: np.ndarray
+    acquisition_cost: np.ndarray
+    run: CohortRun
+    cohorts: ExactCohorts | QuadratureCohorts
+    steady: dict[Key, np.ndarray]
+    margin_old: np.ndarray
+    margin_new: np.ndarray
+
+
+def _project(
+    business: Business,
+    scenario: Scenario,
+    v: _Values,
+    works: np.ndarray,
+    survival: Survival | Quadrature,
+    terminal_value: bool,
 ) -> _Flows:
     horizon = scenario.horizon_months
+    x = 1.0 / (1.0 + monthly_discount_rate(scenario.annual_discount_rate))
+    discount = x ** np.arange(horizon)
+    service = service_paths(business.service, scenario, v.get, works)
+    segments = [
+        _segment(business, seg, i, scenario, v, service, survival)
+        for i, seg in enumerate(business.segments)
+    ]
+    customers = np.stack([s.customers for s in segments], axis=1)
+    total = customers.sum(axis=1, keepdims=True)
+    # The service budget is shared by customers (the ratio, not 1 / total, cannot overflow), and
+    # spent while there are customers to serve.
+    share = np.divide(customers, total, out=np.zeros_like(customers), where=total > 0)
+    service_spend = service.spend[:, None, :] * share
+
+    def stacked(name: str) -> np.ndarray:
+        return np.stack([getattr(s, name) for s in segments], axis=1)
+
+    paid, referred, revenue = stacked("paid"), stacked("referred"), stacked("revenue")
+    contribution = revenue - stacked("variable_cost") - stacked("contact_cost")
+    acquisition_cost = stacked("acquisition_cost")
+    cash_flow = contribution - acquisition_cost - service_spend
+    base = np.array([seg.base_customers for seg in business.segments])
+    before = np.concatenate(
+        (np.broadcast_to(base[None, :, None], (v.draws, base.size, 1)), customers[:, :, :-1]),
+        axis=2,
+    )
+    tv = np.zeros((v.draws, len(segments)))
+    clv = np.zeros((v.draws, len(segments)))
+    for i, s in enumerate(segments):
+        if terminal_value:
+            spend_per_customer = np.divide(
+                service_spend[:, i, -1],
+                customers[:, i, -1],
+                out=np.zeros(v.draws),
+                where=customers[:, i, -1] > 0,
+            )
+            tv[:, i], clv_tail = _terminal_value(s, spend_per_customer, x)
+            tv[:, i] *= discount[-1]
+            clv[:, i] = clv_tail * discount[-1]
+        if isinstance(s.run, ExactRun):
+            grandfathered = s.run.row_keys[s.run.first_paid_row][0]
+            margin = s.margin_old if grandfathered else s.margin_new
+            clv[:, i] += np.einsum("dt,dt,t->d", margin, s.run.first_paid_survival, discount)
+    return _Flows(
+        customers=customers,
+        paid_acquisitions=paid,
+        referral_acquisitions=referred,
+        churned=before + paid + referred - customers,
+        revenue_per_customer=np.divide(
+            revenue, customers, out=np.zeros_like(revenue), where=customers > 0
+        ),
+        revenue=revenue,
+        variable_cost=stacked("variable_cost"),
+        contact_cost=stacked("contact_cost"),
+        contribution=contribution,
+        acquisition_cost=acquisition_cost,
+        service_spend=service_spend,
+        cash_flow=cash_flow,
+        service=service,
+        discount=discount,
+        terminal_value=tv,
+        clv_new_customer=clv,
+    )
+
+
+def _segment(
+    business: Business,
+    seg: Segment,
+    index: int,
+    scenario: Scenario,
+    v: _Values,
+    service: ServicePaths,
+    survival: Survival | Quadrature,
+) -> _Segment:
+    horizon = scenario.horizon_months
     months = np.arange(1, horizon + 1)
-    ops = business.service
-    dq = service["quality_index"].to_numpy()
-    m = scenario.price_change_month
+    dq = service.quality_index
+
+    def p(field: str) -> np.ndarray:
+        return v.get(f"segments.{seg.name}.{field}", getattr(seg, field))
+
     hazard = hazard_paths(
         scenario,
         dq,
-        price_change=scenario.price_change,
-        monthly_fee=scenario.monthly_fee,
-        fee_salience=business.fee_salience,
-        **{name: getattr(seg, name) for name in SEGMENT_HAZARD_FIELDS},
+        price_change=v.get("scenario.price_change", scenario.price_change),
+        monthly_fee=v.get("scenario.monthly_fee", scenario.monthly_fee),
+        fee_salience=v.get("fee_salience", business.fee_salience),
+        **{name: p(name) for name in SEGMENT_HAZARD_FIELDS},
     )
-    factor, fee = hazard.factor, hazard.fee
-    kappa = shock_coefficient(seg)
-
-    def multiplier(grandfathered: bool, shocked: bool, referred: bool, with_shock=True):
-        # A prohibitive price overflows to an infinite multiplier: nobody stays (survival 0).
-        with np.errstate(over="ignore"):
-            return hazard.multiplier(
-                kappa,
-                grandfathered=grandfathered,
-                shocked=shocked and with_shock,
-                referred=referred,
-            )
-
-    # Existing base: all share one multiplier path; cohort n starts with exposure n.
-    base_gf = scenario.grandfather_existing
-    c_base = multiplier(base_gf, True, False)
-    cum_base = np.cumsum(c_base)
-    counts = np.asarray(seg.base_customers_by_tenure, dtype=float)
-    tenure = np.arange(counts.size, dtype=float)
-    base_surv = _survival(seg, tenure[:, None], cum_base[None, :])
-    base_customers = counts @ base_surv if counts.size else np.zeros(horizon)
-
-    # New cohorts: a cohort acquired in month a is grandfathered if a < m (and the option is on),
-    # and has today's price as reference (so it is shocked at notice) if a < notice month.
-    acquired = months
-    gf_new = scenario.grandfather_existing & (acquired < m)
-    shocked_new = acquired < scenario.notice_month
-    surv, exposure_end, multiplier_end = {}, {}, {}
-    for referred in (False, True):
-        paths = {
-            (gf, sh): multiplier(gf, sh, referred) for gf in (False, True) for sh in (False, True)
-        }
-        c_rows = np.stack(
-            [paths[(bool(g), bool(s))] for g, s in zip(gf_new, shocked_new, strict=True)]
+    if isinstance(survival, Quadrature):
+        cohorts: ExactCohorts | QuadratureCohorts = QuadratureCohorts(
+            survival.segments[index], seg.base_customers
         )
-        # A cohort acquired in month a accumulates the multipliers of months a + 1 on, summed
-        # directly: as a difference of running totals, an infinite multiplier before it joins (a
-        # prohibitive price overflows exp; survival is then 0) would give inf - inf = NaN.
-        exposure = np.cumsum(np.where(months[None, :] > acquired[:, None], c_rows, 0.0), axis=1)
-        active = months[None, :] >= acquired[:, None]
-        alive = np.zeros_like(exposure)
-        alive[active] = _survival(seg, 0.0, exposure[active])  # a cohort is 0 before it joins
-        surv[referred] = alive
-        exposure_end[referred] = exposure[:, -1]
-        steady = {gf: multiplier(gf, False, referred, with_shock=False)[-1] for gf in (False, True)}
-        multiplier_end[referred] = np.where(gf_new, steady[True], steady[False])
-
-    paid = np.full(horizon, seg.paid_acquisitions_per_month)
-    paid_customers = paid @ surv[False]
-    customers = base_customers + paid_customers
-    referral_rate = seg.referral_rate_per_month * (1.0 + ops.max_referral_uplift * dq)
-    referred = np.zeros(horizon)
-    previous = seg.base_customers
-    for t in range(horizon):
-        referred[t] = referral_rate[t] * previous
-        customers[t:] += referred[t] * surv[True][t, t:]
-        previous = customers[t]
-
-    acquisitions = paid + referred
-    before = np.concatenate(([seg.base_customers], customers[:-1]))
-    churned = before + acquisitions - customers
-
-    paid_counts = paid[:, None] * surv[False]
-    ref_counts = referred[:, None] * surv[True]
-    old_price = (base_customers if base_gf else 0.0) + (
-        (paid_counts[gf_new] + ref_counts[gf_new]).sum(axis=0)
+    else:
+        cohorts = ExactCohorts(
+            p("sbg_alpha")[:, 0],
+            p("sbg_beta")[:, 0],
+            seg.constant_monthly_churn,
+            seg.base_customers_by_tenure,
+        )
+    # kappa matters only in the draws where a notice shock reaches someone.
+    shocked = hazard.shock_per_kappa.any(axis=-1)
+    kappa = shock_coefficients(
+        cohorts.base_log_kept,
+        np.where(shocked, p("notice_shock_churn_per_10pct")[:, 0], 0.0),
+        p("uncontrollable_churn_share")[:, 0],
+        p("price_threshold")[:, 0],
+    )[:, None]
+    # A cohort acquired in month a is grandfathered if a < m (and the option is on), and has
+    # today's price as reference (so it is shocked at notice) if a < notice month.
+    base_key = (scenario.grandfather_existing, True, False)
+    grandfathered_new = scenario.grandfather_existing & (months < scenario.price_change_month)
+    shocked_new = months < scenario.notice_month
+    paid_keys = [
+        (bool(g), bool(s), False) for g, s in zip(grandfathered_new, shocked_new, strict=True)
+    ]
+    referred_keys = [(g, s, True) for g, s, _ in paid_keys]
+    keys = {base_key, *paid_keys, *referred_keys}
+    # The steady paths (no shock) value customers beyond the horizon.
+    steady_keys = {(g, False, r) for g, _, r in keys}
+    with np.errstate(over="ignore"):  # a prohibitive price: infinite multiplier, nobody stays
+        paths = hazard.multipliers(kappa, keys | steady_keys)
+    paid = np.broadcast_to(p("paid_acquisitions_per_month"), (v.draws, horizon))
+    referral_rate = p("referral_rate_per_month") * (
+        1.0 + v.get("service.max_referral_uplift", business.service.max_referral_uplift) * dq
     )
-    new_price = customers - old_price
-    uplift = 1.0 + ops.max_arpu_uplift * dq
-    rev_old = seg.arpu_per_month * uplift
-    rev_new = seg.arpu_per_month * factor * uplift + fee
-    revenue = old_price * rev_old + new_price * rev_new
-    contact_per_customer = (
-        service["contacts_per_customer"].to_numpy() * service["cost_per_contact"].to_numpy()
-    )
-    variable_cost = customers * seg.variable_cost_per_month
-    contact_cost = customers * contact_per_customer
-    contribution = revenue - variable_cost - contact_cost
-    acquisition_cost = (
-        paid * seg.acquisition_cost_per_customer + referred * seg.referral_reward_per_customer
+    run = cohorts.run(
+        {k: paths[k] for k in keys}, base_key, paid_keys, referred_keys, paid, referral_rate
     )
 
-    margin_old = rev_old[-1] - seg.variable_cost_per_month - contact_per_customer[-1]
-    margin_new = rev_new[-1] - seg.variable_cost_per_month - contact_per_customer[-1]
-    c_base_end = multiplier(base_gf, True, False, with_shock=False)[-1]
-    alive_end = np.concatenate((counts * base_surv[:, -1], paid_counts[:, -1], ref_counts[:, -1]))
-    exposure_rows = np.concatenate((tenure + cum_base[-1], exposure_end[False], exposure_end[True]))
-    multiplier_rows = np.concatenate(
-        (np.full(counts.size, c_base_end), multiplier_end[False], multiplier_end[True])
-    )
-    margin_rows = np.where(gf_new, margin_old, margin_new)
-    margin_end = np.concatenate(
-        (np.full(counts.size, margin_old if base_gf else margin_new), margin_rows, margin_rows)
-    )
-    clv_margin = np.where(gf_new[0], rev_old, rev_new) - seg.variable_cost_per_month
-    clv_margin = clv_margin - contact_per_customer
-    return _Flows(
-        customers=customers,
+    uplift = 1.0 + v.get("service.max_arpu_uplift", business.service.max_arpu_uplift) * dq
+    rev_old = p("arpu_per_month") * uplift
+    rev_new = p("arpu_per_month") * hazard.factor * uplift + hazard.fee
+    revenue = run.old_price * rev_old + (run.customers - run.old_price) * rev_new
+    contact = service.contact_cost_per_customer
+    variable = p("variable_cost_per_month")
+    return _Segment(
+        customers=run.customers,
         paid=paid,
-        referred=referred,
-        churned=churned,
+        referred=run.referred,
         revenue=revenue,
-        variable_cost=variable_cost,
-        contact_cost=contact_cost,
-        contribution=contribution,
-        acquisition_cost=acquisition_cost,
-        alive_end=alive_end,
-        exposure_end=exposure_rows,
-        multiplier_end=multiplier_rows,
-        margin_end=margin_end,
-        clv_margin=clv_margin,
-        clv_survival=surv[False][0],
-        clv_row=counts.size,
+        variable_cost=run.customers * variable,
+        contact_cost=run.customers * contact,
+        acquisition_cost=paid * p("acquisition_cost_per_customer")
+        + run.referred * p("referral_reward_per_customer"),
+        run=run,
+        cohorts=cohorts,
+        steady={k: paths[k][..., -1] for k in steady_keys},
+        margin_old=np.broadcast_to(rev_old - variable - contact, (v.draws, horizon)),
+        margin_new=np.broadcast_to(rev_new - variable - contact, (v.draws, horizon)),
     )
-
-
-def _survival(seg: Segment, start_exposure, exposure) -> np.ndarray:
-    """Share of a cohort with accumulated exposure ``start_exposure`` alive after ``exposure``."""
-    if seg.constant_monthly_churn is not None:
-        return np.exp(np.asarray(exposure) * math.log1p(-seg.constant_monthly_churn)) + 0.0 * (
-            np.asarray(start_exposure)
-        )
-    return np.exp(log_survival_ratio(seg.sbg_alpha, seg.sbg_beta + start_exposure, exposure))
-
-
-def _residual(seg: Segment, exposure: np.ndarray, multiplier: np.ndarray, x: float) -> np.ndarray:
-    """Discounted further customer-months per customer alive at the horizon (after month H)."""
-    if seg.constant_monthly_churn is not None:
-        keep = np.exp(multiplier * math.log1p(-seg.constant_monthly_churn))
-        return x * keep / (1.0 - x * keep)
-    return residual_discounted_exposure(seg.sbg_alpha, seg.sbg_beta + exposure, multiplier, x)
 
 
 def _terminal_value(
-    seg: Segment, f: _Flows, spend_per_customer: float, x: float
-) -> tuple[float, float]:
-    """Residual value at month H of the customers alive then, and the residual of one CLV customer.
+    s: _Segment, spend_per_customer: np.ndarray, x: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Residual value at month H of the customers alive then, and the residual of one paid
+    customer acquired in month 1 (the CLV's tail), per draw.
 
     Customers keep the hazard multiplier of month H without the price shock, their margin of
     month H less their share of the service budget (the programme continues); no new customers.
+    Only the exact survival keeps the cohort rows this needs.
     """
-    keep = f.alive_end > 1e-9 * max(1.0, float(f.alive_end.max(initial=0.0)))
-    rows = np.flatnonzero(keep)
-    # Rows nobody is left in (after a prohibitive price: infinite exposure) have no residual.
-    clv_alive = f.clv_survival[-1] > 0
-    if clv_alive and f.clv_row not in rows:
-        rows = np.append(rows, f.clv_row)
-    if rows.size == 0:
-        return 0.0, 0.0
-    residual = _residual(seg, f.exposure_end[rows], f.multiplier_end[rows], x)
-    value = float(np.sum(f.alive_end[rows] * residual * (f.margin_end[rows] - spend_per_customer)))
-    if not clv_alive:
-        return value, 0.0
-    clv_residual = residual[np.flatnonzero(rows == f.clv_row)[0]]
-    clv_tail = float(f.clv_survival[-1] * clv_residual * f.clv_margin[-1])
-    return value, clv_tail
+    run = s.run
+    if not isinstance(run, ExactRun) or not isinstance(s.cohorts, ExactCohorts):
+        raise ValueError("the terminal value needs the exact survival")
+    draws = run.alive_end.shape[0]
+    value, tail = np.zeros(draws), np.zeros(draws)
+    grandfathered = np.array([k[0] for k in run.row_keys])
+    clv_row = run.first_paid_row
+    for d in range(draws):
+        multiplier = np.array(
+            [np.broadcast_to(s.steady[(g, False, r)], (draws,))[d] for g, _, r in run.row_keys]
+        )
+        margin = np.where(grandfathered, s.margin_old[d, -1], s.margin_new[d, -1])
+        alive = run.alive_end[d]
+        keep = alive > 1e-9 * max(1.0, float(alive.max(initial=0.0)))
+        rows = np.flatnonzero(keep)
+        # Rows nobody is left in (after a prohibitive price: infinite exposure) have no residual.
+        clv_alive = run.first_paid_survival[d, -1] > 0
+        if clv_alive and clv_row not in rows:
+            rows = np.append(rows, clv_row)
+        if rows.size == 0:
+            continue
+        residual = s.cohorts.residual(d, run.exposure_end[d, rows], multiplier[rows], x)
+        value[d] = np.sum(alive[rows] * residual * (margin[rows] - spend_per_customer[d]))
+        if clv_alive:
+            clv_residual = residual[np.flatnonzero(rows == clv_row)[0]]
+            tail[d] = run.first_paid_survival[d, -1] * clv_residual * margin[clv_row]
+    return value, tail

@@ -23,14 +23,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import brentq
 
+from simulator.model.cohorts import ExactCohorts, mixture_log_kept, shock_multipliers
 from simulator.model.params import Scenario, Segment
-from simulator.model.sbg import log_survival_ratio
 
 
 def reference_price_gaps(
@@ -220,6 +218,31 @@ def lasting_price_term(
     return np.asarray(moderation) * rise + decrease_response_ratio * np.minimum(log_pi, 0.0)
 
 
+REFERENCE_PRICE_RISE = math.log(1.1)
+"""The log price rise (+10 %) for which the notice-month extra churn is stated."""
+
+
+def shock_coefficients(
+    log_kept, extra_churn: ArrayLike, uncontrollable: ArrayLike, threshold: ArrayLike
+) -> np.ndarray:
+    """kappa per draw: log-hazard response to the reference-price gap (model.md 2.3 and 2.7).
+
+    The stated extra churn ``extra_churn`` applies to the segment's existing base facing a +10 %
+    increase: the one-month multiplier c that loses it (:func:`simulator.model.cohorts.
+    shock_multipliers`, with ``log_kept`` the base's one-month survival) gives
+    kappa = ln((c - u) / (1 - u)) / (ln 1.1 - tau); 0 where no extra churn is stated.
+    """
+    extra_churn = np.asarray(extra_churn, dtype=float).reshape(-1)
+    u = np.broadcast_to(np.asarray(uncontrollable, dtype=float), extra_churn.shape)
+    tau = np.broadcast_to(np.asarray(threshold, dtype=float), extra_churn.shape)
+    kappa = np.zeros(extra_churn.size)
+    rows = np.flatnonzero(extra_churn > 0)
+    if rows.size:
+        c = shock_multipliers(log_kept, extra_churn, rows)[rows]
+        kappa[rows] = np.log((c - u[rows]) / (1.0 - u[rows])) / (REFERENCE_PRICE_RISE - tau[rows])
+    return kappa
+
+
 def shock_multiplier_for_extra_churn(
     segment: Segment, extra_churn: float, exposures: ArrayLike, weights: ArrayLike
 ) -> float:
@@ -231,73 +254,35 @@ def shock_multiplier_for_extra_churn(
     """
     if extra_churn <= 0:
         return 1.0
-    exposures = np.asarray(exposures, dtype=float)
-    weights = np.asarray(weights, dtype=float)
-    if exposures.size == 0 or weights.sum() <= 0:
-        exposures, weights = np.zeros(1), np.ones(1)
 
-    def kept(c: float) -> float:
-        return float(np.sum(weights * np.exp(one_month_log_survival(segment, exposures, c))))
+    def log_kept(c: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ones = np.ones(c.size)
+        return mixture_log_kept(
+            segment.sbg_alpha * ones,
+            segment.sbg_beta * ones,
+            segment.constant_monthly_churn,
+            np.asarray(exposures, dtype=float),
+            np.asarray(weights, dtype=float),
+            c,
+        )
 
-    target = (1.0 - extra_churn) * kept(1.0)
-    hi = 2.0
-    while kept(hi) > target:
-        hi *= 2.0
-        if hi > 1e9:
-            raise ValueError(f"no finite shock reproduces extra churn {extra_churn}")
-    return float(brentq(lambda c: kept(c) - target, 1.0, hi, xtol=1e-12, rtol=1e-12))
-
-
-def one_month_log_survival(
-    segment: Segment, exposure: ArrayLike, multiplier: ArrayLike
-) -> np.ndarray:
-    """ln of the share surviving one month with hazard multiplier c, after exposure C."""
-    exposure = np.asarray(exposure, dtype=float)
-    multiplier = np.asarray(multiplier, dtype=float)
-    if segment.constant_monthly_churn is not None:
-        return multiplier * math.log1p(-segment.constant_monthly_churn) + 0.0 * exposure
-    return log_survival_ratio(segment.sbg_alpha, segment.sbg_beta + exposure, multiplier)
+    return float(shock_multipliers(log_kept, np.array([extra_churn]))[0])
 
 
 def shock_coefficient(segment: Segment) -> float:
-    """kappa: log-hazard response to the reference-price gap, from the notice-month extra churn.
-
-    The stated extra churn applies to the segment's existing base (weighted by tenure) facing a
-    +10 % increase; kappa = ln((c - u) / (1 - u)) / g_1 with g_1 = ln 1.1 - tau (model.md 2.7).
-    """
-    if segment.notice_shock_churn_per_10pct <= 0:
-        return 0.0
-    return _shock_coefficient(
-        segment.sbg_alpha,
-        segment.sbg_beta,
+    """kappa of ``segment`` at its own values (:func:`shock_coefficients` for one draw, with
+    the segment's base by tenure)."""
+    cohorts = ExactCohorts(
+        np.array([segment.sbg_alpha]),
+        np.array([segment.sbg_beta]),
         segment.constant_monthly_churn,
         segment.base_customers_by_tenure,
-        segment.notice_shock_churn_per_10pct,
-        segment.uncontrollable_churn_share,
-        segment.price_threshold,
     )
-
-
-@lru_cache(maxsize=256)
-def _shock_coefficient(
-    alpha: float,
-    beta: float,
-    constant_monthly_churn: float | None,
-    base: tuple[float, ...],
-    extra_churn: float,
-    uncontrollable: float,
-    threshold: float,
-) -> float:
-    """The root finding behind :func:`shock_coefficient`, memoised on what kappa depends on
-    (the break-even search re-simulates with other elasticities but the same kappa)."""
-    segment = Segment(
-        name="shock",
-        arpu_per_month=1.0,
-        variable_cost_per_month=0.0,
-        sbg_alpha=alpha,
-        sbg_beta=beta,
-        constant_monthly_churn=constant_monthly_churn,
+    return float(
+        shock_coefficients(
+            cohorts.base_log_kept,
+            segment.notice_shock_churn_per_10pct,
+            segment.uncontrollable_churn_share,
+            segment.price_threshold,
+        )[0]
     )
-    counts = np.asarray(base, dtype=float)
-    c = shock_multiplier_for_extra_churn(segment, extra_churn, np.arange(counts.size), counts)
-    return math.log((c - uncontrollable) / (1.0 - uncontrollable)) / (math.log(1.1) - threshold)

@@ -1,0 +1,534 @@
+"""Cohorts of one segment through the horizon: who is still a customer each month.
+
+The engine (:mod:`simulator.model.engine`) does the accounting once; this module sums the
+PH-sBG survival of a segment's cohorts (model.md sections 2.2-2.3) in one of two ways, which
+answer the same questions (:class:`CohortRun`) for the same inputs:
+
+* :class:`ExactCohorts`: the closed form B(alpha, beta + C0 + C) / B(alpha, beta + C0) for every
+  cohort and month, computed with log-beta differences. Exact; its cost grows with cohorts x
+  months x draws, so it serves single scenarios, root finding and the tests' oracle.
+* :class:`QuadratureCohorts`: the churn probability theta ~ Beta(alpha, beta) on quadrature
+  nodes theta_k (the trapezoid rule on ln s, s = -ln(1 - theta), exponentially convergent for
+  this analytic integrand, plus one atom at theta = 0 for customers who practically never
+  churn; :func:`_log_grid_nodes`). A node's customers survive a month with multiplier c_t with
+  probability (1 - theta_k) ** c_t, so each cohort path is a running product per node and new
+  cohorts simply add to it; a base customer of tenure n sits on node k with weight proportional
+  to w_k (1 - theta_k) ** n. The month loop runs compiled (:mod:`simulator.model.cohort_pools`).
+  Every run checks the quadrature against the closed form E[(1 - theta) ** E] over the
+  exposures it can meet and refines the grid until the largest relative error is below
+  :data:`QUADRATURE_TOLERANCE`; :attr:`Quadrature` reports the error found. A segment with
+  constant churn is one node, exact.
+
+Cohorts follow *paths*: one hazard multiplier path per key (grandfathered, shocked, referred)
+of :meth:`simulator.model.price.HazardPaths.multipliers`. Today's base is one cohort per tenure
+on the base key's path; each month adds a paid and a referred cohort on the keys given for that
+month. Referred customers of month t are ``referral_rate[t]`` times the customers of month t - 1
+(today's base in month 1).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import betaln, digamma
+
+from simulator.model.sbg import log_survival_ratio, residual_discounted_exposure
+
+QUADRATURE_TOLERANCE = 1e-6
+"""Largest relative error of the sBG node quadrature accepted by :class:`QuadratureCohorts`."""
+
+Key = tuple[bool, bool, bool]
+"""(grandfathered, shocked, referred): which multiplier path a cohort follows."""
+
+_LOG_CUT = 15.0  # nodes whose density is below e^-15 of the peak for every exposure are cut
+_SAME_PATH = 1e-13  # relative difference of multipliers below which two paths are the same
+
+
+@dataclass(frozen=True)
+class CohortRun:
+    """What a segment's cohorts did, arrays of shape (draws, months).
+
+    ``customers`` active in each month, ``old_price`` those of them on today's price
+    (grandfathered), ``referred`` the month's referred new customers.
+    """
+
+    customers: np.ndarray
+    old_price: np.ndarray
+    referred: np.ndarray
+
+
+@dataclass(frozen=True)
+class ExactRun(CohortRun):
+    """A :class:`CohortRun` with what the terminal value and the CLV need.
+
+    Per cohort row (today's base by tenure, then the paid and the referred cohort of every
+    month), shape (draws, rows): ``alive_end`` customers alive in the last month,
+    ``exposure_end`` their accumulated exposure C0 + C; ``row_keys`` the path of each row.
+    ``first_paid_survival`` (draws, months): the share of month 1's paid cohort alive each
+    month.
+    """
+
+    alive_end: np.ndarray
+    exposure_end: np.ndarray
+    row_keys: tuple[Key, ...]
+    first_paid_survival: np.ndarray
+
+    @property
+    def first_paid_row(self) -> int:
+        """The row of month 1's paid cohort (after today's base)."""
+        return len(self.row_keys) - 2 * self.first_paid_survival.shape[1]
+
+
+def shock_multipliers(
+    log_kept, extra_churn: np.ndarray, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """The one-month multiplier c per draw that loses ``extra_churn`` more of today's base.
+
+    Solves ln K(c) = ln K(1) + ln(1 - s), where K(c) is the share of today's base (weighted by
+    tenure) that survives one month at multiplier c (model.md section 2.3). ``log_kept(c, rows)``
+    gives ln K and d ln K / dc for the draws ``rows``. ln K is convex and decreasing in c (the
+    log of a mixture of exponentials), so Newton's method from c = 1 converges monotonically.
+    For a homogeneous base with churn p the answer is c = 1 + ln(1 - s) / ln(1 - p).
+    """
+    extra_churn = np.asarray(extra_churn, dtype=float)
+    c_out = np.ones(extra_churn.size)
+    todo = np.flatnonzero(extra_churn > 0) if rows is None else np.asarray(rows)
+    if todo.size == 0:
+        return c_out
+    target = log_kept(np.ones(todo.size), todo)[0] + np.log1p(-extra_churn[todo])
+    c = np.ones(todo.size)
+    for _ in range(200):
+        value, slope = log_kept(c, todo)
+        step = (value - target) / slope
+        c = c - step
+        if np.all(np.abs(step) <= 1e-13 * c):
+            break
+    c_out[todo] = c
+    return c_out
+
+
+def mixture_log_kept(
+    alpha: np.ndarray,
+    beta: np.ndarray,
+    constant_churn: float | None,
+    exposures: np.ndarray,
+    weights: np.ndarray,
+    c: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """ln K(c) and d ln K / dc, where K(c) is the share of a base of customers with accumulated
+    ``exposures`` (weighted by ``weights``) that survives one month at multiplier ``c``.
+
+    Exact: K(c) = sum_j w_j B(alpha, beta + C_j + c) / B(alpha, beta + C_j) / sum_j w_j, per
+    draw (``alpha``, ``beta`` and ``c`` of shape (draws,)); (1 - p)^c with constant churn p. An
+    empty base is a new cohort (exposure 0).
+    """
+    c = np.asarray(c, dtype=float)
+    if constant_churn is not None:
+        log_keep = math.log1p(-constant_churn)
+        return c * log_keep, np.full(c.size, log_keep)
+    exposures = np.asarray(exposures, dtype=float)
+    weights = np.asarray(weights, dtype=float)
+    if exposures.size == 0 or weights.sum() <= 0:
+        exposures, weights = np.zeros(1), np.ones(1)
+    a = np.asarray(alpha, dtype=float)[:, None]
+    b = np.asarray(beta, dtype=float)[:, None] + exposures[None, :]
+    cc = c[:, None]
+    kept = (weights / weights.sum()) * np.exp(betaln(a, b + cc) - betaln(a, b))
+    total = kept.sum(axis=1)
+    slope = (kept * (digamma(b + cc) - digamma(a + b + cc))).sum(axis=1) / total
+    return np.log(total), slope
+
+
+class ExactCohorts:
+    """Closed-form cohort survival of one segment for a few draws (see the module docstring).
+
+    Parameters
+    ----------
+    alpha, beta
+        sBG parameters per draw, shape (draws,); ignored with ``constant_churn``.
+    constant_churn
+        Monthly churn of a constant-churn segment, or None.
+    base_by_tenure
+        Today's customers by tenure in months (element n has renewed n times).
+    """
+
+    def __init__(
+        self,
+        alpha: np.ndarray,
+        beta: np.ndarray,
+        constant_churn: float | None,
+        base_by_tenure: Sequence[float],
+    ) -> None:
+        self.alpha = np.asarray(alpha, dtype=float).reshape(-1)
+        self.beta = np.asarray(beta, dtype=float).reshape(-1)
+        self.constant_churn = constant_churn
+        self.counts = np.asarray(base_by_tenure, dtype=float)
+
+    def survival(self, rows: np.ndarray, start: np.ndarray, exposure: np.ndarray) -> np.ndarray:
+        """Share alive after ``exposure`` of customers who had accumulated ``start``; arrays
+        broadcast against the draws ``rows`` on the first axis."""
+        exposure = np.asarray(exposure, dtype=float)
+        if self.constant_churn is not None:
+            return np.exp(exposure * math.log1p(-self.constant_churn)) + 0.0 * np.asarray(start)
+        extra = (1,) * (exposure.ndim - 1)
+        a = self.alpha[rows].reshape(-1, *extra)
+        b = self.beta[rows].reshape(-1, *extra) + start
+        return np.exp(log_survival_ratio(a, b, exposure))
+
+    def base_log_kept(self, c: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """ln of the share of today's base alive after one month at multiplier ``c`` (per draw
+        in ``rows``), and its derivative in c (for :func:`shock_multipliers`)."""
+        return mixture_log_kept(
+            self.alpha[rows],
+            self.beta[rows],
+            self.constant_churn,
+            np.arange(self.counts.size, dtype=float),
+            self.counts,
+            c,
+        )
+
+    def run(
+        self,
+        paths: Mapping[Key, np.ndarray],
+        base_key: Key,
+        paid_keys: Sequence[Key],
+        referred_keys: Sequence[Key],
+        paid: np.ndarray,
+        referral_rate: np.ndarray,
+    ) -> ExactRun:
+        """Every cohort through the horizon, exactly.
+
+        ``paths`` maps keys to multipliers (draws, months); ``paid`` and ``referral_rate`` are
+        (draws, months): new paid customers, and referred customers per customer of the month
+        before.
+        """
+        draws, horizon = np.shape(paid)
+        rows = np.arange(draws)
+        months = np.arange(1, horizon + 1)
+        counts = self.counts
+        tenure = np.arange(counts.size, dtype=float)
+        c_base = np.broadcast_to(paths[base_key], (draws, horizon))
+        cum_base = np.cumsum(c_base, axis=1)
+        base_surv = self.survival(rows, tenure[None, :, None], cum_base[:, None, :])
+        base_customers = np.einsum("n,dnt->dt", counts, base_surv)
+
+        acquired = months
+        surv, exposure_end = {}, {}
+        for referred, keys in ((False, paid_keys), (True, referred_keys)):
+            c_rows = np.stack([np.broadcast_to(paths[k], (draws, horizon)) for k in keys], axis=1)
+            # A cohort acquired in month a accumulates the multipliers of months a + 1 on, summed
+            # directly: as a difference of running totals, an infinite multiplier before it
+            # joins (a prohibitive price overflows exp; survival is then 0) would give
+            # inf - inf = NaN.
+            later = months[None, None, :] > acquired[None, :, None]
+            exposure = np.cumsum(np.where(later, c_rows, 0.0), axis=2)
+            active = np.broadcast_to(months[None, :] >= acquired[:, None], exposure.shape)
+            alive = np.zeros_like(exposure)
+            which = np.broadcast_to(rows[:, None, None], exposure.shape)[active]
+            alive[active] = self._survival_flat(which, exposure[active])
+            surv[referred] = alive
+            exposure_end[referred] = exposure[:, :, -1]
+
+        customers = base_customers + np.einsum("da,dat->dt", paid, surv[False])
+        referred_new = np.zeros((draws, horizon))
+        previous = np.full(draws, counts.sum())
+        for t in range(horizon):
+            referred_new[:, t] = referral_rate[:, t] * previous
+            customers[:, t:] += referred_new[:, t, None] * surv[True][:, t, t:]
+            previous = customers[:, t]
+
+        paid_counts = paid[:, :, None] * surv[False]
+        ref_counts = referred_new[:, :, None] * surv[True]
+        grandfathered_paid = np.array([k[0] for k in paid_keys])
+        grandfathered_ref = np.array([k[0] for k in referred_keys])
+        old_price = paid_counts[:, grandfathered_paid].sum(axis=1) + ref_counts[
+            :, grandfathered_ref
+        ].sum(axis=1)
+        if base_key[0]:
+            old_price = old_price + base_customers
+        return ExactRun(
+            customers=customers,
+            old_price=old_price,
+            referred=referred_new,
+            alive_end=np.concatenate(
+                (
+                    counts[None, :] * base_surv[:, :, -1],
+                    paid_counts[:, :, -1],
+                    ref_counts[:, :, -1],
+                ),
+                axis=1,
+            ),
+            exposure_end=np.concatenate(
+                (
+                    tenure[None, :] + cum_base[:, -1:],
+                    exposure_end[False],
+                    exposure_end[True],
+                ),
+                axis=1,
+            ),
+            row_keys=(base_key,) * counts.size + tuple(paid_keys) + tuple(referred_keys),
+            first_paid_survival=surv[False][:, 0, :],
+        )
+
+    def _survival_flat(self, which: np.ndarray, exposure: np.ndarray) -> np.ndarray:
+        """Survival of new customers (start exposure 0) for flat arrays of draws and exposures."""
+        if self.constant_churn is not None:
+            return np.exp(exposure * math.log1p(-self.constant_churn))
+        return np.exp(log_survival_ratio(self.alpha[which], self.beta[which], exposure))
+
+    def residual(
+        self, draw: int, exposure: np.ndarray, multiplier: np.ndarray, x: float
+    ) -> np.ndarray:
+        """Discounted further customer-months per customer alive at the horizon, who has
+        accumulated ``exposure`` and keeps ``multiplier`` forever (discount factor x a month)."""
+        if self.constant_churn is not None:
+            keep = np.exp(multiplier * math.log1p(-self.constant_churn))
+            return x * keep / (1.0 - x * keep)
+        return residual_discounted_exposure(
+            float(self.alpha[draw]), self.beta[draw] + exposure, multiplier, x
+        )
+
+
+# --- Quadrature ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Nodes:
+    """Quadrature of theta's mixing distribution: nodes s_k = -ln(1 - theta_k) shared by all
+    draws (node 0 is the atom at s = 0), the squaring stride m (s doubles every m nodes:
+    :func:`simulator.model.cohort_pools.run_pools`), weights (draws, K), the share of today's base
+    on each node (draws, K; :func:`_base_masses`), and the largest relative error found by
+    the check."""
+
+    s: np.ndarray
+    stride: int
+    weights: np.ndarray
+    masses: np.ndarray
+    error: float
+
+    def rows(self, start: int, stop: int) -> _Nodes:
+        return _Nodes(
+            self.s, self.stride, self.weights[start:stop], self.masses[start:stop], self.error
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Quadrature:
+    """The survival quadrature of a run of draws: per segment, nodes shared by every draw and
+    one set of weights per draw (:func:`quadrature_of`).
+
+    The nodes come from all the run's draws at once, so a draw's result does not depend on
+    which other draws share its chunk or block, only on the set of (alpha, beta) values in
+    the run; a scenario and its no-change baseline over the same draws and horizon share it.
+    """
+
+    segments: tuple[_Nodes, ...]
+    draws: int
+
+    @property
+    def error(self) -> float:
+        """Largest relative error of the survival quadrature found by the check (0 when every
+        segment has constant churn)."""
+        return max((n.error for n in self.segments), default=0.0)
+
+    def rows(self, start: int, stop: int) -> Quadrature:
+        """The same nodes, with the weights of draws ``start:stop`` only."""
+        return Quadrature(
+            segments=tuple(n.rows(start, stop) for n in self.segments), draws=stop - start
+        )
+
+
+def segment_nodes(
+    alpha: np.ndarray,
+    beta: np.ndarray,
+    constant_churn: float | None,
+    base_by_tenure: Sequence[float],
+    max_exposure: int,
+) -> _Nodes:
+    """The quadrature of one segment for the draws of ``alpha`` and ``beta`` (shape (draws,)),
+    good for exposures up to ``max_exposure``."""
+    alpha = np.asarray(alpha, dtype=float).reshape(-1)
+    beta = np.asarray(beta, dtype=float).reshape(-1)
+    counts = np.asarray(base_by_tenure, dtype=float)
+    if constant_churn is not None:
+        # Node 0 is always the atom at s = 0; here it is empty.
+        s = np.array([0.0, -math.log1p(-constant_churn)])
+        weights = np.tile([0.0, 1.0], (alpha.size, 1))
+        return _Nodes(s, 1, weights, weights, 0.0)
+    emax = float(max(max_exposure, 1))
+    check = np.unique(np.concatenate(([0.5, 1.0], np.geomspace(1.0, emax, 6))))
+    exact = np.exp(betaln(alpha[:, None], beta[:, None] + check) - betaln(alpha, beta)[:, None])
+    stride = max(1, math.ceil(math.log(2.0) * math.sqrt(float(alpha.max())) / 0.6))
+    for _ in range(4):
+        s, weights = _log_grid_nodes(alpha, beta, emax, stride)
+        approx = weights @ np.exp(-np.outer(s, check))
+        error = float(np.max(np.abs(approx / exact - 1.0)))
+        if error <= QUADRATURE_TOLERANCE:
+            break
+        stride *= 2
+    return _Nodes(s, stride, weights, _base_masses(-s, weights, counts), error)
+
+
+def _log_grid_nodes(
+    alpha: np.ndarray, beta: np.ndarray, max_exposure: float, stride: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Trapezoid rule on y = ln s, s = -ln(1 - theta), theta ~ Beta(alpha, beta).
+
+    In y the density is (1 - e^-s)^(alpha - 1) e^(-beta s) s / B(alpha, beta): analytic, with
+    tails decaying like e^(alpha y) and e^(-beta e^y), so the trapezoid rule converges
+    exponentially in 1 / step. The step is ln 2 / ``stride``, which makes the nodes geometric
+    with ratio 2 every ``stride`` nodes (s_{k + m} = 2 s_k exactly): survival factors then
+    follow by squaring. The grid covers every bump (1 - theta)^E times the density,
+    0 <= E <= ``max_exposure``, down to e^-15 of its peak; nodes whose survival stays 1 (to
+    1e-12) for every such exposure are merged into one atom at s = 0 (node 0).
+    """
+    step = math.log(2.0) / stride
+    spread = _LOG_CUT / alpha + np.sqrt(2.0 * _LOG_CUT / alpha)
+    low = float(np.min(np.log(alpha / (beta + max_exposure)) - spread)) - 1.0
+    count = math.ceil((4.0 - low) / step)
+    first = np.exp(low + step * np.arange(stride))
+    s = (first[None, :] * 2.0 ** np.arange(math.ceil(count / stride))[:, None]).reshape(-1)
+    log_keep = np.log(-np.expm1(-s))
+    log_s = np.log(s)
+    needed = np.zeros(s.size, bool)
+    # More exposure moves the bump towards s = 0 (it multiplies the density by e^(-E s)), so
+    # the bumps of exposures 0 and E_max bound those of every exposure in between.
+    for exposure in (0.0, max_exposure):
+        log_bump = (alpha[:, None] - 1.0) * log_keep - (beta[:, None] + exposure) * s + log_s
+        needed |= np.any(log_bump >= log_bump.max(axis=1, keepdims=True) - _LOG_CUT, axis=0)
+    # Keep whole strides so that the squaring chain stays aligned.
+    start = (int(np.flatnonzero(needed)[0]) // stride) * stride
+    stop = int(np.flatnonzero(needed)[-1]) + 1
+    s, log_keep, log_s = s[start:stop], log_keep[start:stop], log_s[start:stop]
+    weights = step * np.exp(
+        (alpha[:, None] - 1.0) * log_keep - beta[:, None] * s + log_s - betaln(alpha, beta)[:, None]
+    )
+    stays = int(np.sum(s * max_exposure < 1e-12)) // stride * stride
+    atom = weights[:, :stays].sum(axis=1, keepdims=True)
+    nodes = np.concatenate(([0.0], s[stays:]))
+    weights = np.concatenate((atom, weights[:, stays:]), axis=1)
+    return nodes, weights / weights.sum(axis=1, keepdims=True)
+
+
+def _base_masses(log_keep: np.ndarray, weights: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Share of today's base on each node: a customer of tenure n has survived n renewals, so
+    sits on node k with weight w_k (1 - theta_k)^n / sum_j w_j (1 - theta_j)^n."""
+    if counts.sum() <= 0:
+        return weights
+    tenure = np.arange(counts.size)
+    # Scaled by the largest node survival per tenure so nothing underflows; the scale cancels.
+    log_survival = np.outer(log_keep, tenure)
+    survival = np.exp(log_survival - log_survival.max(axis=0))
+    per_tenure = weights @ survival
+    return weights * (((counts / counts.sum()) / per_tenure) @ survival.T)
+
+
+class QuadratureCohorts:
+    """Cohort survival of one segment on quadrature nodes, for many draws (module docstring).
+
+    ``nodes`` is the segment's quadrature for these draws (:func:`segment_nodes`, or a block of
+    a :class:`Quadrature`); ``base_total`` today's customers.
+    """
+
+    def __init__(self, nodes: _Nodes, base_total: float) -> None:
+        self.nodes = nodes
+        self.base_total = float(base_total)
+
+    def base_log_kept(self, c: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """ln of the share of today's base alive after one month at ``c`` on the nodes, and its
+        derivative (for :func:`shock_multipliers`)."""
+        log_keep = -self.nodes.s
+        kept = self.nodes.masses[rows] * np.exp(np.asarray(c)[:, None] * log_keep)
+        total = kept.sum(axis=1)
+        return np.log(total), (kept @ log_keep) / total
+
+    def run(
+        self,
+        paths: Mapping[Key, np.ndarray],
+        base_key: Key,
+        paid_keys: Sequence[Key],
+        referred_keys: Sequence[Key],
+        paid: np.ndarray,
+        referral_rate: np.ndarray,
+    ) -> CohortRun:
+        """Every cohort through the horizon on the nodes (arguments as
+        :meth:`ExactCohorts.run`).
+
+        One pool of cohorts per multiplier path. A pool whose path from month t on is that of
+        another pool with the same price joins it then (e.g. once a notice shock has faded);
+        a pool that joins at month 0 is never kept apart at all.
+        """
+        draws, horizon = np.shape(paid)
+        joins = _joins(paths, horizon)
+        home = {key: key for key in paths}
+        for key, into in joins.pop(0, ()):
+            home[key] = into
+        pools = [key for key in sorted(paths) if home[key] == key]
+        index = {key: i for i, key in enumerate(pools)}
+        start_pool = index[home[base_key]]
+        join_month, join_from, join_into = [], [], []
+        paid_pool = np.empty(horizon, np.int64)
+        referred_pool = np.empty(horizon, np.int64)
+        for t in range(horizon):
+            for key, into in joins.get(t, ()):
+                join_month.append(t)
+                join_from.append(index[key])
+                join_into.append(index[into])
+                home.update({k: into for k, h in home.items() if h == key})
+            paid_pool[t] = index[home[paid_keys[t]]]
+            referred_pool[t] = index[home[referred_keys[t]]]
+        # Imported here: numba takes a good part of a second to import, and the command line's
+        # calibrate and the single-scenario pages never need it.
+        from simulator.model.cohort_pools import run_pools
+
+        nodes = self.nodes
+        per_node = np.ascontiguousarray(nodes.weights.T)
+        # Months before draws, so that each month's values for a tile of draws are contiguous.
+        customers = np.empty((horizon, draws))
+        old_price = np.zeros((horizon, draws))
+        referred = np.empty((horizon, draws))
+        run_pools(
+            np.stack([np.broadcast_to(paths[key], (draws, horizon)) for key in pools]),
+            nodes.s,
+            nodes.stride,
+            per_node,
+            np.ascontiguousarray(nodes.masses.T) * self.base_total,
+            start_pool,
+            np.full(draws, self.base_total),
+            np.ascontiguousarray(paid),
+            paid_pool,
+            referred_pool,
+            np.ascontiguousarray(np.broadcast_to(referral_rate, (draws, horizon))),
+            np.array(join_month, np.int64),
+            np.array(join_from, np.int64),
+            np.array(join_into, np.int64),
+            np.array([key[0] for key in pools]),
+            customers,
+            old_price,
+            referred,
+        )
+        return CohortRun(customers=customers.T, old_price=old_price.T, referred=referred.T)
+
+
+def _joins(paths: Mapping[Key, np.ndarray], horizon: int) -> dict[int, list[tuple[Key, Key]]]:
+    """Month index t -> (pool, pool it joins) for pools of the same price (grandfathered or
+    not) whose multiplier paths agree to :data:`_SAME_PATH` from month t + 1 to the horizon
+    (a notice shock fades geometrically, so the shocked and unshocked paths meet only to
+    rounding)."""
+    joins: dict[int, list] = {}
+    keys = sorted(paths)
+    merged: set = set()
+    for i, key in enumerate(keys):
+        for other in keys[i + 1 :]:
+            if other in merged or key in merged or key[0] != other[0] or key[2] != other[2]:
+                continue
+            same = np.all(np.abs(paths[key] - paths[other]) <= _SAME_PATH * paths[key], axis=0)
+            differs = np.flatnonzero(~same)
+            start = 0 if differs.size == 0 else int(differs[-1]) + 1
+            if start < horizon:
+                joins.setdefault(start, []).append((other, key))
+                merged.add(other)
+    return joins
