@@ -69,7 +69,7 @@ _WHERE: dict[str, str] = {
     "Business": "simulator.model.params",
     "LEVERS": "simulator.model.params",
     "LeverResponse": "simulator.model.params",
-    "ParameterError": "simulator.model.params",
+    "ParameterError": "simulator.model.validators",
     "Scenario": "simulator.model.params",
     "Segment": "simulator.model.params",
     "ServiceOperations": "simulator.model.params",
@@ -169,7 +169,6 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         LEVERS,
         Business,
         LeverResponse,
-        ParameterError,
         Scenario,
         Segment,
         ServiceOperations,
@@ -182,3 +181,4 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         fit_sbg,
         sbg_survival,
     )
+    from simulator.model.validators import ParameterError

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import simulator
 from simulator import Scenario
 from simulator.decisions.scenario_file import QUERY_KEYS, scenario_from_query, scenario_to_query
-from simulator.model.params import ParameterError
+from simulator.model.validators import ParameterError
 from ui.share import fit_to_sliders
 
 from .conftest import APP_BUSINESS

@@ -22,12 +22,12 @@ from typing import Any
 from simulator.model.params import (
     Business,
     LeverResponse,
-    ParameterError,
     Scenario,
     Segment,
     ServiceOperations,
 )
 from simulator.model.sample import sample_business
+from simulator.model.validators import ParameterError
 
 FORMAT = "service-gap-simulator/scenario"
 VERSION = 1

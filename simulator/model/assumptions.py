@@ -13,7 +13,8 @@ from dataclasses import replace
 
 import pandas as pd
 
-from simulator.model.params import LEVERS, Business, ParameterError, Scenario, Segment
+from simulator.model.params import LEVERS, Business, Scenario, Segment
+from simulator.model.validators import ParameterError
 
 # field -> (unit, reference). Units: "currency" is the business's currency.
 SEGMENT_FIELDS: dict[str, tuple[str, str]] = {

@@ -1,5 +1,8 @@
 """The engine: PH-sBG retention by segment and cohort, month by month, and the money it makes.
 
+One module on purpose: the accounting, its two entry points (one scenario, many draws) and
+their results are one idea; apart, the formulas would sit away from their only callers.
+
 One implementation of the model's accounting, vectorised over parameter draws. For every
 segment the engine follows
 

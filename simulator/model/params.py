@@ -17,7 +17,18 @@ Three kinds of object:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
+
+from simulator.model.validators import (
+    ABOVE_0,
+    AT_LEAST_0,
+    SHARE,
+    SHARE_BELOW_1,
+    Bounded,
+    check,
+    check_fields,
+    rule,
+)
 
 LEVERS: tuple[str, ...] = ("tools", "training", "incentives", "people")
 """The four service levers, in display order: tools, authority/training, incentives, people."""
@@ -35,35 +46,6 @@ As the rate falls to 0 the value of customers alive at the horizon grows without
 sBG churn with alpha <= 1 their undiscounted remaining lifetime is infinite), so there is no
 limit to fall back on; from this rate up the monthly discount factor stays clear of 1 in double
 precision and the terminal value is finite."""
-
-
-class ParameterError(ValueError):
-    """An invalid parameter value; ``field`` names it and ``rule`` says what it must be."""
-
-    def __init__(self, owner: str, field: str, rule: str, value: object) -> None:
-        super().__init__(f"{owner}.{field} must be {rule}; got {value!r}")
-        self.owner = owner
-        self.field = field
-        self.rule = rule
-        self.value = value
-
-
-def _check(condition: bool, owner: str, name: str, value: object, rule: str) -> None:
-    if not condition:
-        raise ParameterError(owner, name, rule, value)
-
-
-def _finite(owner: str, obj: object) -> None:
-    """Store whole numbers given for float fields as floats (so equal objects hash alike, e.g. in
-    Streamlit's cache) and require every number to be finite."""
-    for f in fields(obj):  # type: ignore[arg-type]
-        value = getattr(obj, f.name)
-        if f.type in ("float", "float | None") and type(value) is int:
-            object.__setattr__(obj, f.name, float(value))
-    for f in fields(obj):  # type: ignore[arg-type]
-        value = getattr(obj, f.name)
-        if isinstance(value, float | int) and not isinstance(value, bool):
-            _check(math.isfinite(value), owner, f.name, value, "a finite number")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,26 +101,36 @@ class Segment:
     """
 
     name: str
-    arpu_per_month: float
-    variable_cost_per_month: float
-    sbg_alpha: float = 1.0
-    sbg_beta: float = 1.0
+    arpu_per_month: float = rule(ABOVE_0)
+    variable_cost_per_month: float = rule(AT_LEAST_0)
+    sbg_alpha: float = rule(ABOVE_0, 1.0)
+    sbg_beta: float = rule(ABOVE_0, 1.0)
     sbg_log_covariance: tuple[float, ...] = ()
-    constant_monthly_churn: float | None = None
+    constant_monthly_churn: float | None = rule(
+        Bounded(0.0, 1.0, low_open=True, high_open=True, words="between 0 and 1 (exclusive)"), None
+    )
     base_customers_by_tenure: tuple[float, ...] = ()
-    paid_acquisitions_per_month: float = 0.0
-    acquisition_cost_per_customer: float = 0.0
-    referral_rate_per_month: float = 0.0
-    referral_reward_per_customer: float = 0.0
-    referred_churn_multiplier: float = 0.85
-    lasting_price_elasticity: float = 1.0
-    notice_shock_churn_per_10pct: float = 0.0
-    shock_half_life_months: float = 1.0
-    decrease_response_ratio: float = 0.5
-    price_threshold: float = 0.0
-    uncontrollable_churn_share: float = 0.3
-    satisfaction_moderation: float = 0.5
-    max_service_churn_reduction: float = 0.10
+    paid_acquisitions_per_month: float = rule(AT_LEAST_0, 0.0)
+    acquisition_cost_per_customer: float = rule(AT_LEAST_0, 0.0)
+    referral_rate_per_month: float = rule(SHARE_BELOW_1, 0.0)
+    referral_reward_per_customer: float = rule(AT_LEAST_0, 0.0)
+    referred_churn_multiplier: float = rule(Bounded(0.0, 2.0, low_open=True), 0.85)
+    lasting_price_elasticity: float = rule(AT_LEAST_0, 1.0)
+    notice_shock_churn_per_10pct: float = rule(SHARE_BELOW_1, 0.0)
+    shock_half_life_months: float = rule(ABOVE_0, 1.0)
+    decrease_response_ratio: float = rule(SHARE, 0.5)
+    price_threshold: float = rule(
+        Bounded(
+            0.0,
+            math.log(1.1),
+            high_open=True,
+            words="in [0, ln 1.1) so that a +10 % increase is noticed",
+        ),
+        0.0,
+    )
+    uncontrollable_churn_share: float = rule(SHARE_BELOW_1, 0.3)
+    satisfaction_moderation: float = rule(AT_LEAST_0, 0.5)
+    max_service_churn_reduction: float = rule(SHARE_BELOW_1, 0.10)
 
     def __post_init__(self) -> None:
         o = f"Segment {self.name!r}"
@@ -148,10 +140,10 @@ class Segment:
         object.__setattr__(
             self, "sbg_log_covariance", tuple(float(v) for v in self.sbg_log_covariance)
         )
-        _finite(o, self)
-        _check(bool(self.name.strip()), o, "name", self.name, "a non-empty label")
+        check_fields(o, self)
+        check(bool(self.name.strip()), o, "name", self.name, "a non-empty label")
         cov = self.sbg_log_covariance
-        _check(
+        check(
             cov == ()
             or (
                 len(cov) == 3
@@ -165,95 +157,12 @@ class Segment:
             cov,
             "empty or (var ln alpha, covariance, var ln beta), a valid covariance",
         )
-        _check(self.arpu_per_month > 0, o, "arpu_per_month", self.arpu_per_month, "above 0")
-        _check(
-            self.variable_cost_per_month >= 0,
-            o,
-            "variable_cost_per_month",
-            self.variable_cost_per_month,
-            "at least 0",
-        )
-        _check(self.sbg_alpha > 0, o, "sbg_alpha", self.sbg_alpha, "above 0")
-        _check(self.sbg_beta > 0, o, "sbg_beta", self.sbg_beta, "above 0")
-        if self.constant_monthly_churn is not None:
-            _check(
-                math.isfinite(self.constant_monthly_churn) and 0 < self.constant_monthly_churn < 1,
-                o,
-                "constant_monthly_churn",
-                self.constant_monthly_churn,
-                "between 0 and 1 (exclusive)",
-            )
-        _check(
+        check(
             all(math.isfinite(n) and n >= 0 for n in self.base_customers_by_tenure),
             o,
             "base_customers_by_tenure",
             "…",
             "finite counts of at least 0",
-        )
-        for name in (
-            "paid_acquisitions_per_month",
-            "acquisition_cost_per_customer",
-            "referral_rate_per_month",
-            "referral_reward_per_customer",
-            "lasting_price_elasticity",
-            "satisfaction_moderation",
-        ):
-            _check(getattr(self, name) >= 0, o, name, getattr(self, name), "at least 0")
-        _check(
-            self.referral_rate_per_month < 1,
-            o,
-            "referral_rate_per_month",
-            self.referral_rate_per_month,
-            "below 1",
-        )
-        _check(
-            0 < self.referred_churn_multiplier <= 2,
-            o,
-            "referred_churn_multiplier",
-            self.referred_churn_multiplier,
-            "in (0, 2]",
-        )
-        _check(
-            0 <= self.notice_shock_churn_per_10pct < 1,
-            o,
-            "notice_shock_churn_per_10pct",
-            self.notice_shock_churn_per_10pct,
-            "in [0, 1)",
-        )
-        _check(
-            self.shock_half_life_months > 0,
-            o,
-            "shock_half_life_months",
-            self.shock_half_life_months,
-            "above 0",
-        )
-        _check(
-            0 <= self.decrease_response_ratio <= 1,
-            o,
-            "decrease_response_ratio",
-            self.decrease_response_ratio,
-            "in [0, 1]",
-        )
-        _check(
-            0 <= self.price_threshold < math.log(1.1),
-            o,
-            "price_threshold",
-            self.price_threshold,
-            "in [0, ln 1.1) so that a +10 % increase is noticed",
-        )
-        _check(
-            0 <= self.uncontrollable_churn_share < 1,
-            o,
-            "uncontrollable_churn_share",
-            self.uncontrollable_churn_share,
-            "in [0, 1)",
-        )
-        _check(
-            0 <= self.max_service_churn_reduction < 1,
-            o,
-            "max_service_churn_reduction",
-            self.max_service_churn_reduction,
-            "in [0, 1)",
         )
 
     @property
@@ -283,30 +192,13 @@ class LeverResponse:
         w_k, the lever's maximum contribution to the quality index dQ, in [0, 1].
     """
 
-    ramp_half_life_months: float
-    half_effect_spend_per_month: float
-    hill_exponent: float = 1.0
-    weight: float = 0.5
+    ramp_half_life_months: float = rule(ABOVE_0)
+    half_effect_spend_per_month: float = rule(ABOVE_0)
+    hill_exponent: float = rule(Bounded(0.0, 10.0, low_open=True), 1.0)
+    weight: float = rule(SHARE, 0.5)
 
     def __post_init__(self) -> None:
-        o = "LeverResponse"
-        _finite(o, self)
-        _check(
-            self.ramp_half_life_months > 0,
-            o,
-            "ramp_half_life_months",
-            self.ramp_half_life_months,
-            "above 0",
-        )
-        _check(
-            self.half_effect_spend_per_month > 0,
-            o,
-            "half_effect_spend_per_month",
-            self.half_effect_spend_per_month,
-            "above 0",
-        )
-        _check(0 < self.hill_exponent <= 10, o, "hill_exponent", self.hill_exponent, "in (0, 10]")
-        _check(0 <= self.weight <= 1, o, "weight", self.weight, "in [0, 1]")
+        check_fields("LeverResponse", self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -321,52 +213,34 @@ class ServiceOperations:
     training: LeverResponse
     incentives: LeverResponse
     people: LeverResponse
-    issues_per_customer_month: float = 0.2
-    first_contact_resolution: float = 0.70
-    handling_time_minutes: float = 8.0
-    cost_per_handling_minute: float = 1.0
-    csat: float = 0.72
+    issues_per_customer_month: float = rule(AT_LEAST_0, 0.2)
+    first_contact_resolution: float = rule(Bounded(0.0, 1.0, low_open=True, high_open=True), 0.70)
+    handling_time_minutes: float = rule(AT_LEAST_0, 8.0)
+    cost_per_handling_minute: float = rule(AT_LEAST_0, 1.0)
+    csat: float = rule(SHARE, 0.72)
     max_csat_gain: float = 0.12
     max_fcr_gain: float = 0.10
-    max_handling_time_reduction: float = 0.15
-    max_arpu_uplift: float = 0.02
-    max_referral_uplift: float = 0.10
+    max_handling_time_reduction: float = rule(SHARE_BELOW_1, 0.15)
+    max_arpu_uplift: float = rule(SHARE, 0.02)
+    max_referral_uplift: float = rule(SHARE, 0.10)
 
     def __post_init__(self) -> None:
         o = "ServiceOperations"
-        _finite(o, self)
-        for name in (
-            "issues_per_customer_month",
-            "handling_time_minutes",
-            "cost_per_handling_minute",
-        ):
-            _check(getattr(self, name) >= 0, o, name, getattr(self, name), "at least 0")
-        _check(
-            0 < self.first_contact_resolution < 1,
-            o,
-            "first_contact_resolution",
-            self.first_contact_resolution,
-            "in (0, 1)",
-        )
-        _check(
+        check_fields(o, self)
+        check(
             0 <= self.max_fcr_gain < 1 - self.first_contact_resolution,
             o,
             "max_fcr_gain",
             self.max_fcr_gain,
             "at least 0 and keep first-contact resolution below 100 %",
         )
-        _check(0 <= self.csat <= 1, o, "csat", self.csat, "in [0, 1]")
-        _check(
+        check(
             0 <= self.max_csat_gain <= 1 - self.csat,
             o,
             "max_csat_gain",
             self.max_csat_gain,
             "at least 0 and keep CSAT at most 100 %",
         )
-        for name in ("max_handling_time_reduction",):
-            _check(0 <= getattr(self, name) < 1, o, name, getattr(self, name), "in [0, 1)")
-        for name in ("max_arpu_uplift", "max_referral_uplift"):
-            _check(0 <= getattr(self, name) <= 1, o, name, getattr(self, name), "in [0, 1]")
 
     def lever(self, name: str) -> LeverResponse:
         """The response of lever ``name`` (one of :data:`LEVERS`)."""
@@ -404,7 +278,7 @@ class Business:
     currency: str
     segments: tuple[Segment, ...]
     service: ServiceOperations
-    fee_salience: float = 1.5
+    fee_salience: float = rule(Bounded(0.0, 5.0), 1.5)
     core_segment: str | None = None
     data_fields: tuple[str, ...] = ()
     user_fields: tuple[str, ...] = ()
@@ -413,28 +287,20 @@ class Business:
         object.__setattr__(self, "segments", tuple(self.segments))
         object.__setattr__(self, "data_fields", tuple(self.data_fields))
         object.__setattr__(self, "user_fields", tuple(self.user_fields))
-        _check(
-            len(self.segments) > 0, "Business", "segments", self.segments, "at least one segment"
-        )
+        check_fields("Business", self)
+        check(len(self.segments) > 0, "Business", "segments", self.segments, "at least one segment")
         names = [s.name for s in self.segments]
-        _check(
+        check(
             len(set(names)) == len(names), "Business", "segments", names, "uniquely named segments"
         )
-        _check(
-            math.isfinite(self.fee_salience) and 0 <= self.fee_salience <= 5,
-            "Business",
-            "fee_salience",
-            self.fee_salience,
-            "in [0, 5]",
-        )
-        _check(
+        check(
             self.core_segment is None or self.core_segment in names,
             "Business",
             "core_segment",
             self.core_segment,
             f"one of the segments {names}",
         )
-        _check(
+        check(
             len(self.currency) == 3 and self.currency.isalpha(),
             "Business",
             "currency",
@@ -459,6 +325,16 @@ class Business:
             if s.name == name:
                 return s
         raise KeyError(f"no segment named {name!r}; segments are {[s.name for s in self.segments]}")
+
+
+_AMOUNT_PER_CUSTOMER = Bounded(
+    0.0,
+    MAX_MONTHLY_AMOUNT,
+    words=f"from 0 to {MAX_MONTHLY_AMOUNT:,.0f} currency units per customer-month",
+)
+_AMOUNT_A_MONTH = Bounded(
+    0.0, MAX_MONTHLY_AMOUNT, words=f"from 0 to {MAX_MONTHLY_AMOUNT:,.0f} currency units a month"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -491,86 +367,59 @@ class Scenario:
         converted to monthly as (1 + d) ** (1 / 12) - 1.
     """
 
-    price_change: float = 0.0
-    monthly_fee: float = 0.0
+    price_change: float = rule(Bounded(-0.9, 2.0, low_open=True), 0.0)
+    monthly_fee: float = rule(_AMOUNT_PER_CUSTOMER, 0.0)
     price_change_month: int = 1
     notice_months: int = 0
-    phase_in_months: int = 1
+    phase_in_months: int = rule(Bounded(1, 24, words="1 to 24"), 1)
     grandfather_existing: bool = False
-    tools_spend_per_month: float = 0.0
-    training_spend_per_month: float = 0.0
-    incentives_spend_per_month: float = 0.0
-    people_spend_per_month: float = 0.0
-    horizon_months: int = 60
-    annual_discount_rate: float = 0.10
+    tools_spend_per_month: float = rule(_AMOUNT_A_MONTH, 0.0)
+    training_spend_per_month: float = rule(_AMOUNT_A_MONTH, 0.0)
+    incentives_spend_per_month: float = rule(_AMOUNT_A_MONTH, 0.0)
+    people_spend_per_month: float = rule(_AMOUNT_A_MONTH, 0.0)
+    horizon_months: int = rule(Bounded(12, 120, words="12 to 120"), 60)
+    annual_discount_rate: float = rule(
+        Bounded(
+            MIN_ANNUAL_DISCOUNT_RATE,
+            1.0,
+            words=f"from {MIN_ANNUAL_DISCOUNT_RATE:.6f} to 1 a year, as a fraction (0.1 = 10 %), "
+            "so that customers beyond the horizon are discounted",
+        ),
+        0.10,
+    )
 
     def __post_init__(self) -> None:
         o = "Scenario"
-        _finite(o, self)
         for name in ("price_change_month", "notice_months", "phase_in_months", "horizon_months"):
             value = getattr(self, name)
-            _check(
+            check(
                 isinstance(value, int) and not isinstance(value, bool),
                 o,
                 name,
                 value,
                 "a whole number",
             )
-        _check(
+        check(
             isinstance(self.grandfather_existing, bool),
             o,
             "grandfather_existing",
             self.grandfather_existing,
             "true or false",
         )
-        _check(-0.9 < self.price_change <= 2, o, "price_change", self.price_change, "in (-0.9, 2]")
-        _check(
-            0 <= self.monthly_fee <= MAX_MONTHLY_AMOUNT,
-            o,
-            "monthly_fee",
-            self.monthly_fee,
-            f"from 0 to {MAX_MONTHLY_AMOUNT:,.0f} currency units per customer-month",
-        )
-        _check(
-            12 <= self.horizon_months <= 120, o, "horizon_months", self.horizon_months, "12 to 120"
-        )
-        _check(
+        check_fields(o, self)
+        check(
             1 <= self.price_change_month <= self.horizon_months,
             o,
             "price_change_month",
             self.price_change_month,
             "between 1 and the horizon",
         )
-        _check(
+        check(
             0 <= self.notice_months < self.price_change_month,
             o,
             "notice_months",
             self.notice_months,
             "at least 0 and before month 1 (notice_months < price_change_month)",
-        )
-        _check(
-            1 <= self.phase_in_months <= 24,
-            o,
-            "phase_in_months",
-            self.phase_in_months,
-            "1 to 24",
-        )
-        for lever in LEVERS:
-            name = f"{lever}_spend_per_month"
-            _check(
-                0 <= getattr(self, name) <= MAX_MONTHLY_AMOUNT,
-                o,
-                name,
-                getattr(self, name),
-                f"from 0 to {MAX_MONTHLY_AMOUNT:,.0f} currency units a month",
-            )
-        _check(
-            MIN_ANNUAL_DISCOUNT_RATE <= self.annual_discount_rate <= 1,
-            o,
-            "annual_discount_rate",
-            self.annual_discount_rate,
-            f"from {MIN_ANNUAL_DISCOUNT_RATE:.6f} to 1 a year, as a fraction (0.1 = 10 %), so "
-            "that customers beyond the horizon are discounted",
         )
 
     def spend_per_month(self, lever: str) -> float:
