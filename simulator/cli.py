@@ -28,11 +28,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from simulator.data.aggregate import SqlSource, sample_and_count, source_name
 from simulator.data.calibrate import calibrate
 from simulator.data.customers import sample_business_from_table
 from simulator.data.mapping import override_mapping, propose_mapping
 from simulator.data.records import customer_records
+from simulator.data.sql.counting import sample_and_count
+from simulator.data.sql.sources import SqlSource, source_name
 from simulator.data.tables import DataError, counted_in_sql, read_table
 from simulator.decisions.scenario_file import (
     ScenarioFileError,

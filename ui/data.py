@@ -27,7 +27,7 @@ HOLDOUT_LIMIT = 0.05
 UNITS = ("months", "years")
 FILE_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet")
 LARGE_MB = simulator.data.tables.LARGE_FILE_BYTES // 2**20
-"""Files above this size (MB) are counted in SQL (simulator.data.aggregate), which reads CSV only
+"""Files above this size (MB) are counted in SQL (simulator.data.sql), which reads CSV only
 as UTF-8 split by a comma, semicolon, tab or pipe."""
 """File types the uploader accepts (what :func:`simulator.read_table` reads)."""
 

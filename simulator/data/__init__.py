@@ -3,7 +3,7 @@ estimates and calibration of the model from them.
 
 Reading files and buffers (:mod:`.tables`), which column plays which role (:mod:`.mapping`),
 checks and the standard customer records (:mod:`.records`), the sufficient statistics
-(:mod:`.counts`; large tables and databases counted in SQL by :mod:`.aggregate`), Kaplan-Meier
+(:mod:`.counts`; large tables and databases checked and counted in SQL by :mod:`.sql`), Kaplan-Meier
 and sBG fits (:mod:`.survival`), the satisfaction-to-churn hazard (:mod:`.hazard`), calibration
 (:mod:`.calibrate`), the planner's whole path (:mod:`.customers`) and synthetic tables drawn
 from a business's own model (:mod:`.synthetic`).

@@ -3,7 +3,7 @@
 Input is either the **standard records form** every customer table is turned into
 (:func:`simulator.data.records.customer_records`, one row per customer, :data:`RECORD_COLUMNS`), or
 its sufficient statistics, :class:`simulator.data.counts.CustomerCounts`, which SQL computes for
-large tables (:mod:`simulator.data.aggregate`). Records are checked, then counted
+large tables (:mod:`simulator.data.sql`). Records are checked, then counted
 (:func:`simulator.data.counts.count_records`); everything below runs on the counts, so both inputs
 give the same numbers. Whole months as in :mod:`simulator.data.counts`.
 

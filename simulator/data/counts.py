@@ -4,7 +4,7 @@ Calibration never needs one row per customer: every estimate it makes (Kaplan-Me
 and geometric fits, the cloglog hazard links, ARPU, the active base, acquisitions and referrals)
 is a function of how many customers share a few values. :func:`count_records` aggregates the
 standard customer records (:data:`simulator.data.records.RECORD_COLUMNS`) in pandas;
-:mod:`simulator.data.aggregate` computes the same :class:`CustomerCounts` with SQL, inside DuckDB
+:mod:`simulator.data.sql` computes the same :class:`CustomerCounts` with SQL, inside DuckDB
 for large files or inside a database, so memory stays bounded by the number of distinct groups, not
 customers. :func:`simulator.data.calibrate.calibrate_counts` reads either.
 
