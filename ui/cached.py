@@ -19,9 +19,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import simulator
-from simulator.data.calibrate import apply_calibration, holdout_check
+from simulator.data.apply import apply_calibration
 from simulator.data.counts import count_records
 from simulator.data.customers import sample_counts, summarize_calibration
+from simulator.data.holdout import holdout_check
 from simulator.data.mapping import ColumnMapping
 from simulator.data.sql.counting import check_and_count
 from simulator.data.sql.sources import sample_rows

@@ -14,7 +14,8 @@ import pandas as pd
 import streamlit as st
 
 import simulator
-from simulator.data.calibrate import LINKS, with_measured_csat
+from simulator.data.apply import with_measured_csat
+from simulator.data.calibrate import LINKS
 from simulator.data.mapping import ROLES, ColumnMapping, override_mapping
 from simulator.model.assumptions import with_parameter
 from ui import charts, render, saved, state, text
