@@ -46,7 +46,7 @@ import simulator  # noqa: E402
 from benchmarks.scale import ScaleResult, bench_scale, scale_table  # noqa: E402
 from benchmarks.uncertainty import bench_monte_carlo, bench_uncertainty_page  # noqa: E402
 from simulator import evaluate, example_scenario, sample_business, simulate  # noqa: E402
-from simulator.cli import sample_business_from_file  # noqa: E402
+from simulator.cli.example import sample_business_from_file  # noqa: E402
 
 DOC = ROOT / "docs" / "benchmarks.md"
 COMMAND = ".venv/bin/python benchmarks/bench.py --write"
