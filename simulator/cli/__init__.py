@@ -35,9 +35,13 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
 
-__all__ = ["COMMANDS", "CommandError", "build_parser", "main"]
+__all__ = ["COMMANDS", "SCRIPT", "CommandError", "build_parser", "main"]
+
+SCRIPT = "service-gap"
+"""The console script of an installed checkout (``[project.scripts]`` in pyproject.toml)."""
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("simulate", "run a scenario file and write the monthly projection as CSV"),
@@ -63,11 +67,14 @@ def command_module(command: str) -> ModuleType:
     return importlib.import_module(f"{__name__}.{COMMANDS[command][0]}")
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+def build_parser(
+    command: str | None = None, *, prog: str = "python -m simulator"
+) -> argparse.ArgumentParser:
     """The argument parser of the command line, with the arguments of ``command`` only (its
-    module is imported for them; the others are listed by name and summary)."""
+    module is imported for them; the others are listed by name and summary); ``prog`` is how
+    the usage names the program."""
     parser = argparse.ArgumentParser(
-        prog="python -m simulator",
+        prog=prog,
         description="Service Gap Impact Simulator: project what a price, fee or service "
         "decision does to customers, revenue and cash flow.",
     )
@@ -86,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     # The command is the first argument that is not an option (the top level has only --help).
     command = next((a for a in argv if not a.startswith("-")), None)
-    parser = build_parser(command if command in COMMANDS else None)
+    prog = SCRIPT if Path(sys.argv[0]).name == SCRIPT else "python -m simulator"
+    parser = build_parser(command if command in COMMANDS else None, prog=prog)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
