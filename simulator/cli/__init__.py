@@ -27,6 +27,9 @@ database, numba only for the Monte Carlo).
 
 Bad input ends with exit status 1 and one line on standard error naming the file and the field;
 usage errors end with status 2 (argparse).
+
+Import rule: the command line is the shell around the core; its modules may import every part of
+:mod:`simulator` (model, data, decisions), and nothing in the core imports them.
 """
 
 from __future__ import annotations
