@@ -28,6 +28,9 @@ COPY pages/ pages/
 COPY ui/ ui/
 COPY simulator/ simulator/
 COPY sample_data/ sample_data/
+# The core installed editable, as scripts/bootstrap.sh installs it: `python -m simulator` and the
+# `service-gap` console script work from any directory on the code in /app (no second copy).
+RUN pip install --no-cache-dir --no-deps -e . && pip check
 # The app's own bytecode, written once here: PYTHONDONTWRITEBYTECODE keeps the server from
 # writing it, so every process would compile these modules again (pip compiled the packages).
 RUN python -m compileall -q app.py pages ui simulator

@@ -4,13 +4,15 @@ vs pyarrow reading it, a 10,000,000-row Parquet file with its peak memory.
 Used by ``benchmarks/bench.py`` (one run, one document); the tables are generated here, in a
 temporary folder, with a fixed seed, in the bundled sample's column layout (``customer_id``,
 ``segment``, ``acquisition_channel``, ``start_date``, ``end_date``, ``monthly_revenue``,
-``satisfaction``, ``contacts_last_12_months``).
+``satisfaction``, ``contacts_last_12_months``). Each row records the machine's core count
+(``os.cpu_count()``): the CSV and Parquet reads and DuckDB use every core they are given.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -41,7 +43,7 @@ class ScaleResult:
     passed: bool = True
     peak_mb: float | None = None
     command_seconds: float | None = None  # the whole command, interpreter start to exit
-    peer_first_seconds: float | None = None  # the peer's first call in a fresh process
+    cores: int | None = os.cpu_count()  # of the machine that measured it
     note: str = ""
 
     @property
@@ -114,6 +116,7 @@ def _calibrate_in_child(path: Path) -> dict[str, float]:
         "import json, sys, time\n"
         "import io, contextlib\n"
         "import duckdb, pyarrow.csv\n"  # imports are not timed, as for pyarrow
+        "import simulator.cli.calibrate\n"  # the command's module, imported by main() otherwise
         "from simulator.cli import main\n"
         "out = io.StringIO()\n"
         "start = time.perf_counter()\n"
@@ -138,9 +141,10 @@ def _calibrate_in_child(path: Path) -> dict[str, float]:
     return result
 
 
-def _first_read_in_child(path: Path, module: str, function: str) -> float:
-    """The peer's first read of ``path`` in a fresh Python, timed from the call (s): what our
-    call pays too (thread pools started, memory first touched), imports excluded for both."""
+def _peer_in_child(path: Path, module: str, function: str) -> tuple[float, float]:
+    """The peer's read of ``path`` in a fresh Python: (its first call, timed from the call, as
+    ours is in :func:`_calibrate_in_child`; the whole process, interpreter start to exit, as
+    :func:`_command` times ours), in seconds."""
     code = (
         "import sys, time\n"
         f"import {module} as peer\n"
@@ -148,10 +152,11 @@ def _first_read_in_child(path: Path, module: str, function: str) -> float:
         f"peer.{function}(sys.argv[1])\n"
         "print(time.perf_counter() - start)\n"
     )
+    start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
     )
-    return float(done.stdout.strip())
+    return float(done.stdout.strip()), time.perf_counter() - start
 
 
 def _command(path: Path) -> None:
@@ -170,54 +175,56 @@ def _file_runs(
     file_name: str,
     write: Callable,
     read: Callable,
-    first_call: tuple[str, str] | None = None,
-) -> tuple[float, float, float | None, list[dict[str, float]], float]:
+    fresh: tuple[str, str] | None = None,
+) -> tuple[float, float, tuple[float, float] | None, list[dict[str, float]], float]:
     """Write ``n`` customers with ``write(table, path)``, then time ``read(path)`` (the peer),
-    its first call in a fresh process when ``first_call`` names it (module, function), our
-    calibration of the same file and the whole command: (size in MB, peer's best seconds, the
-    peer's best first call or None, our runs, the command's best seconds from interpreter start
-    to exit)."""
+    its read in a fresh process when ``fresh`` names it (module, function), our calibration of
+    the same file and the whole command: (size in MB, peer's best seconds, the peer's best
+    first call and whole process in a fresh process or None, our runs, the command's best
+    seconds from interpreter start to exit)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / file_name
         write(customers_table(n, np.random.default_rng(SEED)), path)
         size_mb = path.stat().st_size / 2**20
         theirs = best_of(runs, lambda: read(path))
-        first = (
-            None
-            if first_call is None
-            else min(_first_read_in_child(path, *first_call) for _ in range(runs))
-        )
+        alone = None
+        if fresh is not None:
+            child = [_peer_in_child(path, *fresh) for _ in range(runs)]
+            alone = (min(c[0] for c in child), min(c[1] for c in child))
         ours = [_calibrate_in_child(path) for _ in range(runs)]
         command = best_of(runs, lambda: _command(path))
-    return size_mb, theirs, first, ours, command
+    return size_mb, theirs, alone, ours, command
 
 
 def bench_csv(n: int = 1_000_000, runs: int = 3) -> ScaleResult:
-    """``python -m simulator calibrate`` on an ``n``-customer CSV vs pyarrow reading it."""
-    size_mb, theirs, first, ours, command = _file_runs(
+    """The whole command ``python -m simulator calibrate FILE`` on an ``n``-customer CSV, against
+    pyarrow only reading it (issue 19: within 5x on a 2-core machine)."""
+    size_mb, theirs, alone, ours, command = _file_runs(
         n, runs, "customers.csv", pa_csv.write_csv, pa_csv.read_csv, ("pyarrow.csv", "read_csv")
     )
     best = min(ours, key=lambda r: r["seconds"])
-    ratio = best["seconds"] / theirs
-    assert first is not None
-    first_ratio = best["seconds"] / first
+    ratio = command / theirs
+    assert alone is not None
+    first, process = alone
     return ScaleResult(
-        name=f"Calibrate a {n:,}-customer CSV ({size_mb:.0f} MB) end to end",
-        seconds=best["seconds"],
+        name=f"Calibrate a {n:,}-customer CSV ({size_mb:.0f} MB): the whole command",
+        seconds=command,
         peer="pyarrow.csv.read_csv (read only)",
         peer_seconds=theirs,
-        target="at most 5 s and at most 3x pyarrow's read",
-        passed=command <= 5 and ratio <= 3,
+        target="the whole command at most 5x pyarrow's read, and at most 5 s",
+        passed=ratio <= 5 and command <= 5,
         peak_mb=best["peak_mb"],
         command_seconds=command,
-        peer_first_seconds=first,
         note=(
-            f"{ratio:.1f}x pyarrow's read; `simulator.cli.main(['calibrate', path])` in a fresh "
-            f"process, timed from the call (imports excluded, as for pyarrow), best of {runs}; "
-            f"pyarrow's read as a first call in a fresh process, as ours is timed, takes "
-            f"{first:.3f} s (best of {runs}): {first_ratio:.1f}x that; "
-            f"the 5 s limit is on the whole command, `python -m simulator calibrate FILE` from "
-            f"interpreter start to exit ({command:.2f} s)"
+            f"{ratio:.1f}x pyarrow's read; ours is `python -m simulator calibrate FILE` from "
+            f"interpreter start to exit (the JSON discarded), the peer pyarrow's read in this "
+            f"process, best of {runs} each. Also measured: pyarrow's read as a first call in a "
+            f'fresh process, {first:.3f} s, and as a whole process (`python -c "import '
+            f'pyarrow.csv as c; c.read_csv(FILE)"`), {process:.2f} s: the command is '
+            f"{command / process:.1f}x that; the call `simulator.cli.main(['calibrate', FILE])` "
+            f"alone, timed after its imports, takes {best['seconds']:.2f} s "
+            f"({best['seconds'] / theirs:.1f}x the read); the rest of the command is the "
+            f"interpreter and the imports (pandas, SciPy, DuckDB, pyarrow)"
         ),
     )
 
@@ -263,8 +270,8 @@ def scale_table(results: list[ScaleResult]) -> str:
     """Markdown table of the scale results."""
     lines = [
         "| benchmark | ours (s) | peer | peer (s) | ours / peer | whole command (s) | peak memory "
-        "| target | verdict |",
-        "|---|---:|---|---:|---:|---:|---:|---|---|",
+        "| cores | target | verdict |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in results:
         lines.append(
@@ -272,7 +279,8 @@ def scale_table(results: list[ScaleResult]) -> str:
             f"{'' if r.peer_seconds is None else f'{r.peer_seconds:.3f}'} | "
             f"{'' if r.ratio is None else f'{r.ratio:.2f}'} | "
             f"{'' if r.command_seconds is None else f'{r.command_seconds:.2f}'} | "
-            f"{'' if r.peak_mb is None else f'{r.peak_mb:,.0f} MB'} | {r.target} | "
+            f"{'' if r.peak_mb is None else f'{r.peak_mb:,.0f} MB'} | {r.cores or ''} | "
+            f"{r.target} | "
             f"{'pass' if r.passed else 'FAIL'} |"
         )
     lines.append("")

@@ -1,19 +1,27 @@
 """Speed of Monte Carlo, the Explore heatmap and the Uncertainty page (issue 4).
 
 Called by ``benchmarks/bench.py`` (which writes ``docs/benchmarks.md``); each function returns
-:class:`benchmarks.bench.Result` rows. The business is the one the app opens with: the sample
+:class:`benchmarks.common.Result` rows. The business is the one the app opens with: the sample
 business calibrated from ``sample_data/customers.csv`` (two segments, 96 tenures of existing
 customers each, the sBG fit's covariance for the joint draws of alpha and beta).
 """
 
 from __future__ import annotations
 
-import gc
 import time
 from dataclasses import replace
 
 import numpy as np
 
+from benchmarks.common import (
+    PRICE_SLIDER,
+    ROOT,
+    SCENARIO_PAGE,
+    UNCERTAINTY_PAGE,
+    Result,
+    result,
+    time_calls,
+)
 from simulator import example_scenario
 from simulator.data.customers import sample_business_from_table
 from simulator.data.synthetic import sample_customers
@@ -22,41 +30,29 @@ from simulator.decisions.priors import draw_parameters
 from simulator.decisions.uncertainty import monte_carlo
 from simulator.model.engine import simulate_draws
 
-UNCERTAINTY_PAGE = "pages/4_Uncertainty.py"
-SCENARIO_PAGE = "pages/1_Scenario.py"
-PRICE_SLIDER = "scenario_price_change_pct"
 
-
-def _timed(fn, runs: int, warmup: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    for _ in range(warmup):
-        fn()
-    gc.collect()
-    wall, cpu = [], []
-    for _ in range(runs):
-        w, c = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - w)
-        cpu.append(time.process_time() - c)
-    return np.array(wall), np.array(cpu)
-
-
-def bench_monte_carlo(result, runs: int = 3) -> list:
+def bench_monte_carlo(runs: int = 3) -> list[Result]:
     """10,000 draws x 2 segments x 120 months, full tenure distribution; and the 21 x 21 grid."""
     business = sample_business_from_table(sample_customers())
     scenario = replace(example_scenario(), horizon_months=120)
     tenures = len(business.segments[0].base_customers_by_tenure)
     shape = f"{len(business.segments)} segments x 120 months, {tenures} tenures per segment"
     draws = draw_parameters(business, 10_000, seed=0)
-    one_run = _timed(
+    one_run = time_calls(
         lambda: simulate_draws(business, scenario, draws.values, service_works=draws.service_works),
-        runs,
+        runs=runs,
+        warmup=1,
     )
     mc = monte_carlo(business, scenario, draws=10_000, seed=0)
-    full = _timed(lambda: monte_carlo(business, scenario, draws=10_000, seed=0), runs)
+    full = time_calls(
+        lambda: monte_carlo(business, scenario, draws=10_000, seed=0), runs=runs, warmup=1
+    )
     grid_scenario = example_scenario()
     prices, budgets = default_price_changes(), default_budgets(grid_scenario)
-    grid = _timed(
-        lambda: npv_grid(business, grid_scenario, price_changes=prices, budgets=budgets), 5
+    grid = time_calls(
+        lambda: npv_grid(business, grid_scenario, price_changes=prices, budgets=budgets),
+        runs=5,
+        warmup=1,
     )
     return [
         result(
@@ -81,11 +77,9 @@ def bench_monte_carlo(result, runs: int = 3) -> list:
     ]
 
 
-def bench_uncertainty_page(result, reruns: int = 8) -> list:
+def bench_uncertainty_page(reruns: int = 8) -> list[Result]:
     """The Uncertainty page rerun after the price slider moved, at 2,000 draws (AppTest)."""
     from streamlit.testing.v1 import AppTest
-
-    from benchmarks.bench import ROOT
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
     values = np.linspace(-6.0, 14.0, reruns + 2)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Idempotent: make .venv match requirements.lock.txt exactly (~35 s cold, ~1 s warm).
+# Idempotent: make .venv match requirements.lock.txt exactly, plus this checkout installed
+# editable (`python -m simulator` and `service-gap` from any directory) (~35 s cold, ~1 s warm).
 # uv lives in its own venv (.tools/) so syncing .venv never removes it.
 # Falls back to plain pip (~60 s) if uv cannot be installed.
 # `bootstrap.sh --tools-only` sets up .tools/ (uv) and stops (used by scripts/lock.sh).
@@ -26,7 +27,11 @@ if have_uv; then
   # --compile-bytecode: write the .pyc files now, as pip does. uv skips them by default, and
   # where PYTHONDONTWRITEBYTECODE is set (CI images, containers) every process would compile
   # pandas, scipy and Streamlit from source again: about 5 s of every server start and command.
-  .tools/bin/uv pip sync -q --compile-bytecode --python .venv/bin/python requirements.lock.txt
+  # The project itself (-e .) is synced with the lock: a plain sync would uninstall it and a
+  # second install put it back on every run; synced together, a warm run changes nothing.
+  .tools/bin/uv pip sync -q --compile-bytecode --python .venv/bin/python requirements.lock.txt \
+    <(printf '%s\n' '-e .')
 else
   .venv/bin/pip install -q -r requirements.lock.txt
+  .venv/bin/pip install -q --no-deps -e .
 fi

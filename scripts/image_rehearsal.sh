@@ -28,6 +28,9 @@ buildah inspect --format 'user={{.Docker.Config.User}} volumes={{.Docker.Config.
   localhost/service-gap-sim
 echo
 app=$(buildah from -q localhost/service-gap-sim)
+# The command line is installed: its console script runs from any directory.
+buildah run --isolation chroot "$app" -- sh -c 'cd / && service-gap --help >/dev/null' ||
+  { buildah rm "$app" >/dev/null; exit 1; }
 port=8599
 buildah run --isolation chroot --network host "$app" -- streamlit run app.py \
   --server.address=127.0.0.1 --server.port=$port --server.headless=true &

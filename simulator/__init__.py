@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 _WHERE: dict[str, str] = {
     "Calibration": "simulator.data.calibrate",
     "SegmentCalibration": "simulator.data.calibrate",
-    "apply_calibration": "simulator.data.calibrate",
+    "apply_calibration": "simulator.data.apply",
     "calibrate": "simulator.data.calibrate",
     "CustomerCounts": "simulator.data.counts",
     "count_records": "simulator.data.counts",
@@ -47,8 +47,8 @@ _WHERE: dict[str, str] = {
     "RECORD_COLUMNS": "simulator.data.records",
     "customer_records": "simulator.data.records",
     "validate": "simulator.data.records",
-    "fit_sbg_counts": "simulator.data.survival",
-    "fit_sbg_customers": "simulator.data.survival",
+    "fit_sbg_counts": "simulator.data.sbg_fit",
+    "fit_sbg_customers": "simulator.data.sbg_fit",
     "kaplan_meier": "simulator.data.survival",
     "DataError": "simulator.data.tables",
     "Problem": "simulator.data.tables",
@@ -145,16 +145,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
-    from simulator.data.calibrate import (
-        Calibration,
-        SegmentCalibration,
-        apply_calibration,
-        calibrate,
-    )
+    from simulator.data.apply import apply_calibration
+    from simulator.data.calibrate import Calibration, SegmentCalibration, calibrate
     from simulator.data.counts import CustomerCounts, count_records
     from simulator.data.mapping import ColumnMapping, propose_mapping
     from simulator.data.records import RECORD_COLUMNS, customer_records, validate
-    from simulator.data.survival import fit_sbg_counts, fit_sbg_customers, kaplan_meier
+    from simulator.data.sbg_fit import fit_sbg_counts, fit_sbg_customers
+    from simulator.data.survival import kaplan_meier
     from simulator.data.tables import DataError, Problem, read_table
     from simulator.decisions.evaluate import BreakEvenElasticity, Evaluation, evaluate
     from simulator.decisions.scenario_file import (

@@ -1,4 +1,4 @@
-"""simulator.data.aggregate: SQL (DuckDB) checks and counts equal the pandas ones for the same
+"""simulator.data.sql: SQL (DuckDB) checks and counts equal the pandas ones for the same
 rows."""
 
 from __future__ import annotations
@@ -11,18 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.data import aggregate
-from simulator.data.aggregate import (
-    SqlSource,
-    check_and_count,
-    check_source,
-    count_source,
-    sample_and_count,
-    sample_rows,
-)
 from simulator.data.counts import COUNT_COLUMNS, FLOW_COLUMNS, CustomerCounts, count_records
 from simulator.data.mapping import ColumnMapping, propose_mapping
 from simulator.data.records import customer_records, validate
+from simulator.data.sql import csv_files, sources
+from simulator.data.sql.checks import check_source
+from simulator.data.sql.counting import check_and_count, count_source, sample_and_count
+from simulator.data.sql.sources import SqlSource, sample_rows
 from simulator.data.tables import DataError, read_table
 
 SAMPLE = pathlib.Path(__file__).resolve().parents[1] / "sample_data" / "customers.csv"
@@ -344,7 +339,7 @@ def test_sample_rows_read_by_pyarrow_as_duckdb_reads_them(tmp_path, monkeypatch,
             return str(exc)
 
     fast = read()
-    monkeypatch.setattr(aggregate, "_sample_csv_arrow", lambda path, name, dialect, rows: None)
+    monkeypatch.setattr(sources, "sample_csv_arrow", lambda path, name, dialect, rows: None)
     slow = read()  # DuckDB's read_csv, as before pyarrow read the first rows
     if isinstance(slow, str):
         assert fast == slow
@@ -454,17 +449,15 @@ def test_nan_floats_are_missing(tmp_path):
 def test_typed_csv_read_matches_pandas_and_falls_back_per_column(tmp_path, monkeypatch):
     """Clean columns are read typed by pyarrow; a column with a bad cell is read as text (the
     tolerant path) with the same counts and problems as the pandas path."""
-    import simulator.data.aggregate as aggregate
-
     seen: list[dict] = []
-    read = aggregate._read_csv_arrow
+    read = sources.read_csv_arrow
 
     def spy(*args):
         typed = read(*args)
         seen.append(None if typed is None else typed[2])
         return typed
 
-    monkeypatch.setattr(aggregate, "_read_csv_arrow", spy)
+    monkeypatch.setattr(sources, "read_csv_arrow", spy)
     clean = dated_rows(3000)
     path, table = write(tmp_path, "clean.csv", clean)
     want = reference(table, DATED)
@@ -511,7 +504,7 @@ def test_whole_numbers_are_rounded_only_when_rounding_changes_them(tmp_path):
 
 def test_a_file_whose_first_megabyte_is_blank_says_so(tmp_path):
     path = tmp_path / "padded.csv"
-    path.write_bytes(b" \n" * (aggregate.HEAD_BYTES // 2 + 10) + b"id,tenure,churned\nc1,3,No\n")
+    path.write_bytes(b" \n" * (csv_files.HEAD_BYTES // 2 + 10) + b"id,tenure,churned\nc1,3,No\n")
     with pytest.raises(DataError) as refused:
         sample_rows(path)
     assert "the first 1 MB of the file are blank" in str(refused.value)

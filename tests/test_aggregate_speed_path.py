@@ -1,4 +1,4 @@
-"""simulator.data.aggregate's typed CSV read does once, in pyarrow, what the SQL did in every query
+"""simulator.data.sql's typed CSV read does once, in pyarrow, what the SQL did in every query
 (strip the text cells as DuckDB's ``trim``, date keys of the typed date columns): the same
 values, so the same problems and counts as the DuckDB-streamed read of the same file."""
 
@@ -13,9 +13,11 @@ import pyarrow as pa
 import pyarrow.csv
 import pytest
 
-import simulator.data.aggregate as aggregate
-from simulator.data.aggregate import check_source, count_source
 from simulator.data.mapping import ColumnMapping
+from simulator.data.sql import csv_files, sources
+from simulator.data.sql.checks import check_source
+from simulator.data.sql.counting import count_source
+from simulator.data.sql.dialect import native_date_key
 
 SPACES = [0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x1680, 0x180E, *range(0x2000, 0x200C), 0x2028, 0x2029]
 SPACES += [0x202F, 0x205F, 0x3000, 0xFEFF]
@@ -46,7 +48,7 @@ def test_strip_matches_duckdb_trim():
     for column in (pa.array(cells), pa.array([" a ", "b  ", None, "  "])):
         table = pa.table({"i": pa.array(np.arange(len(column))), "v": column})
         want = duck("SELECT trim(v) FROM t ORDER BY i", t=table)
-        got = aggregate._strip_arrow(pa.chunked_array([column])).to_pylist()
+        got = csv_files._strip_arrow(pa.chunked_array([column])).to_pylist()
         assert got == want
 
 
@@ -69,8 +71,8 @@ def test_date_keys_match_duckdb():
     )
     for column in (dates, stamps, stamps.cast(pa.timestamp("ns"))):
         table = pa.table({"i": pa.array(np.arange(len(column))), "d": column})
-        want = duck(f"SELECT {aggregate._native_date_key('d')} FROM t ORDER BY i", t=table)
-        assert aggregate._date_key_arrow(pa.chunked_array([column])).to_pylist() == want
+        want = duck(f"SELECT {native_date_key('d')} FROM t ORDER BY i", t=table)
+        assert csv_files._date_key_arrow(pa.chunked_array([column])).to_pylist() == want
 
 
 MAPPING = ColumnMapping(
@@ -110,7 +112,7 @@ def test_typed_read_equals_duckdb_streamed_read(tmp_path: pathlib.Path, monkeypa
     path.write_text(padded_rows(3000, duplicate=duplicate), encoding="utf-8")
     typed_problems = check_source(path, MAPPING)
     typed_counts = None if duplicate else count_source(path, MAPPING)
-    monkeypatch.setattr(aggregate, "FAST_CSV_BYTES", 0)  # DuckDB streams the file as text
+    monkeypatch.setattr(sources, "FAST_CSV_BYTES", 0)  # DuckDB streams the file as text
     assert check_source(path, MAPPING) == typed_problems
     assert any("more than once" in p.message for p in typed_problems) == duplicate
     if typed_counts is not None:
@@ -131,14 +133,14 @@ def test_cells_spanning_lines_across_pyarrow_blocks(tmp_path: pathlib.Path, monk
     lines += [f"C{i},{d},{ends[i]},{i % 50}.5,{'ab'[i % 2]},{channel}" for i, d in enumerate(start)]
     path = tmp_path / "multiline.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    dialect = aggregate._read_head(path, path.name)
+    dialect = csv_files.read_head(path, path.name)
     convert = dialect.convert_options(["id", "channel"], {"id", "channel"})
     with pytest.raises(pa.ArrowInvalid):
         pa.csv.read_csv(path, dialect.read_options(), dialect.parse_options(False), convert)
-    whole = aggregate._read_whole(path, path.name, dialect, convert)
+    whole = csv_files._read_whole(path, path.name, dialect, convert)
     assert whole.column("channel").to_pylist() == ["paid" + "\n" * 9 + "online"] * len(start)
     typed = count_source(path, MAPPING)
-    monkeypatch.setattr(aggregate, "FAST_CSV_BYTES", 0)  # DuckDB streams the file as text
+    monkeypatch.setattr(sources, "FAST_CSV_BYTES", 0)  # DuckDB streams the file as text
     streamed = count_source(path, MAPPING)
     for a, b in ((typed.counts, streamed.counts), (typed.flows, streamed.flows)):
         assert a.reset_index(drop=True).equals(b.reset_index(drop=True))

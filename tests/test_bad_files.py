@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.cli import CALIBRATE_ROLES, main
+from simulator.cli import main
+from simulator.cli.calibrate import CALIBRATE_ROLES
 from simulator.data.calibrate import calibrate
 from simulator.data.counts import count_records
 from simulator.data.mapping import override_mapping, propose_mapping

@@ -2,7 +2,7 @@
 tests/test_hostile_uploads.py) through the large-file path.
 
 Files over ``simulator.data.tables.LARGE_FILE_BYTES`` are not read whole: the command line and the
-Data page map a sample of their rows and count them in SQL (``simulator.data.aggregate``), a CSV
+Data page map a sample of their rows and count them in SQL (``simulator.data.sql``), a CSV
 read by pyarrow up to ``FAST_CSV_BYTES`` and streamed by DuckDB beyond. Here every catalogue
 file takes that path (the thresholds set to 0), both ways, and must give the message the
 in-memory path gives, or, for the few differences below, its own clear message: never a
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-import simulator.data.aggregate
+import simulator.data.sql.sources
 import simulator.data.tables
 from simulator.cli import main
 
@@ -33,7 +33,7 @@ DIFFERENCES: dict[str, tuple[str, ...]] = {
     "whitespace-separated": ("text split by runs of spaces is read only up to",),
     "utf16-bom-tab": ("UTF-16 or UTF-32 text is read only up to",),
     "cp1252-accented-segments": (NOT_UTF8, "Save it again as CSV UTF-8"),
-    # Blank lines are not counted in row numbers (documented in simulator.data.aggregate).
+    # Blank lines are not counted in row numbers (documented in simulator.data.sql).
     "csv-leading-blank-lines-keep-row-numbers": ("customer id appears more than once",),
     "csv-blank-line-inside-keeps-row-numbers": ("customer id appears more than once",),
     # Hostile files. The header is judged on the first megabyte: a lower bound of its width.
@@ -67,7 +67,7 @@ def test_the_large_file_path_gives_a_clear_message(
 ):
     monkeypatch.setattr(simulator.data.tables, "LARGE_FILE_BYTES", 0)
     if streamed:
-        monkeypatch.setattr(simulator.data.aggregate, "FAST_CSV_BYTES", 0)
+        monkeypatch.setattr(simulator.data.sql.sources, "FAST_CSV_BYTES", 0)
     path = tmp_path / c.file_name
     path.write_bytes(c.raw)
     code = main(["calibrate", str(path), *c.cli_args])

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 import simulator
-from simulator.data.calibrate import apply_calibration, calibrate, holdout_check
+from simulator.data.apply import apply_calibration
+from simulator.data.calibrate import calibrate
+from simulator.data.holdout import holdout_check
 from simulator.data.synthetic import completed_months, generate_customers
 
 from .conftest import CALIBRATION_KEYS as KEYS

@@ -15,7 +15,9 @@ import pandas as pd
 import pytest
 
 from simulator import example_scenario, scenario_from_json, scenario_to_json
-from simulator.cli import PROJECTION_COLUMNS, main, sample_business_from_file
+from simulator.cli import main
+from simulator.cli.example import sample_business_from_file
+from simulator.cli.simulate import PROJECTION_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = shlex.quote(sys.executable)
@@ -41,19 +43,6 @@ def example_json() -> str:
 
 
 # Subprocess: the documented commands ------------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_the_command_line_starts_without_the_heavy_imports(tmp_path):
-    """Every command pays its imports: scipy.stats (about two seconds) and numba (most of a
-    second) are loaded only by the Monte Carlo commands that need them."""
-    code = (
-        "import sys, simulator.cli; "
-        "print(sorted(m for m in ('scipy.stats', 'numba') if m in sys.modules))"
-    )
-    result = run(f"python -c {shlex.quote(code)}", tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
 
 
 @pytest.mark.slow

@@ -112,7 +112,7 @@ def test_the_shared_datasets_calibrate(capsys, name, args, segments, customers, 
 
 
 def test_a_large_file_is_counted_in_sql_with_the_same_result(capsys, monkeypatch):
-    # Above LARGE_FILE_BYTES the command counts with DuckDB (simulator.data.aggregate) instead of
+    # Above LARGE_FILE_BYTES the command counts with DuckDB (simulator.data.sql) instead of
     # reading the table whole: the bundled sample gives the same JSON either way.
     import simulator.data.tables
 

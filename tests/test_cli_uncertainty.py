@@ -7,7 +7,8 @@ import json
 import pytest
 
 from simulator import example_scenario, scenario_from_json, scenario_to_json
-from simulator.cli import main, sample_business_from_file
+from simulator.cli import main
+from simulator.cli.example import sample_business_from_file
 from simulator.decisions.uncertainty import monte_carlo
 
 from .conftest import APP_BUSINESS

@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import simulator
-from simulator.data.calibrate import holdout_check
+from simulator.data.holdout import holdout_check
 from simulator.data.synthetic import customers_to_csv, generate_customers
 from simulator.model.assumptions import with_parameter
 from ui import cached, charts, data, state, text

@@ -189,10 +189,13 @@ def test_requirements_txt_is_exactly_the_runtime_part_of_the_lock():
 
 def test_the_image_installs_requirements_txt_without_unlisted_packages():
     installs = [args for args in _all("RUN") if "pip install" in args]
-    assert len(installs) == 1, installs
-    words = shlex.split(installs[0])
-    assert "requirements.txt" in words and "--no-deps" in words, installs[0]
-    assert "pip check" in installs[0], "pip check proves the --no-deps list is complete"
+    assert len(installs) == 2, installs
+    packages, project = (shlex.split(args) for args in installs)
+    assert "requirements.txt" in packages and "--no-deps" in packages, installs[0]
+    # Then the core itself, editable (the code in /app, no second copy), and nothing else.
+    assert project[project.index("-e") + 1] == "." and "--no-deps" in project, installs[1]
+    for args in installs:
+        assert "pip check" in args, "pip check proves the --no-deps list is complete"
 
 
 def test_saved_scenarios_live_on_a_volume_the_app_user_can_write():

@@ -1,4 +1,4 @@
-"""simulator.data.aggregate against a real PostgreSQL server: same counts and calibration as a CSV.
+"""simulator.data.sql against a real PostgreSQL server: same counts and calibration as a CSV.
 
 The server is the session fixture ``postgres_url`` (tests/postgres.py, shared through
 tests/conftest.py): skipped locally without Debian's PostgreSQL binaries, a FAILURE under CI.
@@ -13,9 +13,11 @@ import pathlib
 import pandas as pd
 import pytest
 
-from simulator.data.aggregate import SqlSource, check_source, count_source, sample_rows
 from simulator.data.mapping import propose_mapping
 from simulator.data.records import validate
+from simulator.data.sql.checks import check_source
+from simulator.data.sql.counting import count_source
+from simulator.data.sql.sources import SqlSource, sample_rows
 from simulator.data.tables import DataError, read_table
 from tests.test_aggregate import assert_counts_equal, key, reference
 

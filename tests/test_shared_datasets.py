@@ -21,7 +21,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import simulator
-from simulator.data.calibrate import holdout_check
+from simulator.data.holdout import holdout_check
 from ui import cached, data, text
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

@@ -15,9 +15,8 @@ import pytest
 from scipy.special import betaln
 
 import simulator.data.survival as survival
-from simulator.data.survival import (
+from simulator.data.sbg_fit import (
     HOMOGENEITY_LR_THRESHOLD,
-    LOG_PARAMETER_BOUND,
     _check_counts,
     _interval_groups,
     _interval_objective,
@@ -26,13 +25,18 @@ from simulator.data.survival import (
     fit_sbg_counts,
     fit_sbg_customers,
     fit_sbg_intervals,
-    kaplan_meier,
-    life_table,
     sbg_counts,
     sbg_log_likelihood_counts,
     sbg_log_likelihood_intervals,
 )
-from simulator.model.sbg import _counts_objective, fit_sbg, sbg_log_likelihood, sbg_survival
+from simulator.data.survival import kaplan_meier, life_table
+from simulator.model.sbg import (
+    LOG_PARAMETER_BOUND,
+    _counts_objective,
+    fit_sbg,
+    sbg_log_likelihood,
+    sbg_survival,
+)
 
 SEED = 20240601
 HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]

@@ -19,11 +19,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import simulator
-from simulator.data.aggregate import check_and_count, sample_rows
-from simulator.data.calibrate import apply_calibration, holdout_check
+from simulator.data.apply import apply_calibration
 from simulator.data.counts import count_records
 from simulator.data.customers import sample_counts, summarize_calibration
+from simulator.data.holdout import holdout_check
 from simulator.data.mapping import ColumnMapping
+from simulator.data.sql.counting import check_and_count
+from simulator.data.sql.sources import sample_rows
 from simulator.data.tables import counted_in_sql
 from simulator.decisions import uncertainty as simulator_uncertainty
 from simulator.model.assumptions import parameter_table as _parameter_table
@@ -126,7 +128,8 @@ def upload_path(upload: Upload) -> str:
 @st.cache_data(scope="session", max_entries=4, show_spinner=False, hash_funcs=BY_VALUE)
 def upload_table(upload: Upload) -> pd.DataFrame:
     """The uploaded table: :func:`simulator.read_table` on the whole file, or, for a large
-    file, its first rows (:func:`simulator.data.aggregate.sample_rows`), enough to map the columns.
+    file, its first rows (:func:`simulator.data.sql.sources.sample_rows`), enough to map the
+    columns.
 
     Raises :class:`simulator.DataError`.
     """
@@ -146,7 +149,7 @@ def large_upload_checked(
     upload: Upload, mapping: ColumnMapping
 ) -> tuple[list[simulator.Problem], simulator.CustomerCounts | None]:
     """A large upload's problems and, when none is an error, its counts, in one read of the
-    file (:func:`simulator.data.aggregate.check_and_count`): checked when the planner maps the
+    file (:func:`simulator.data.sql.counting.check_and_count`): checked when the planner maps the
     columns, the counts are then ready when they calibrate."""
     return check_and_count(Path(upload_path(upload)), mapping, name=upload.name)
 

@@ -14,7 +14,8 @@ import pandas as pd
 import streamlit as st
 
 import simulator
-from simulator.data.calibrate import LINKS, with_measured_csat
+from simulator.data.apply import with_measured_csat
+from simulator.data.calibrate import LINKS
 from simulator.data.mapping import ROLES, ColumnMapping, override_mapping
 from simulator.model.assumptions import with_parameter
 from ui import charts, render, saved, state, text
@@ -27,7 +28,7 @@ HOLDOUT_LIMIT = 0.05
 UNITS = ("months", "years")
 FILE_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet")
 LARGE_MB = simulator.data.tables.LARGE_FILE_BYTES // 2**20
-"""Files above this size (MB) are counted in SQL (simulator.data.aggregate), which reads CSV only
+"""Files above this size (MB) are counted in SQL (simulator.data.sql), which reads CSV only
 as UTF-8 split by a comma, semicolon, tab or pipe."""
 """File types the uploader accepts (what :func:`simulator.read_table` reads)."""
 

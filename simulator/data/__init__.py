@@ -3,10 +3,12 @@ estimates and calibration of the model from them.
 
 Reading files and buffers (:mod:`.tables`), which column plays which role (:mod:`.mapping`),
 checks and the standard customer records (:mod:`.records`), the sufficient statistics
-(:mod:`.counts`; large tables and databases counted in SQL by :mod:`.aggregate`), Kaplan-Meier
-and sBG fits (:mod:`.survival`), the satisfaction-to-churn hazard (:mod:`.hazard`), calibration
-(:mod:`.calibrate`), the planner's whole path (:mod:`.customers`) and synthetic tables drawn
-from a business's own model (:mod:`.synthetic`).
+(:mod:`.counts`; large tables and databases checked and counted in SQL by the package
+:mod:`.sql`), Kaplan-Meier and the life table (:mod:`.survival`), the sBG fits
+(:mod:`.sbg_fit`), the satisfaction-to-churn hazard (:mod:`.hazard`), calibration per segment
+(:mod:`.calibrate`), its holdout check (:mod:`.holdout`), a business with what it measured
+(:mod:`.apply`), the planner's whole path (:mod:`.customers`) and synthetic tables drawn from a
+business's own model (:mod:`.synthetic`).
 
 Import rule: modules here may import :mod:`simulator.model`, never :mod:`simulator.decisions`;
 ``tests/test_architecture.py`` enforces it.

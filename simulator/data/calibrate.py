@@ -3,8 +3,8 @@
 Input is either the **standard records form** every customer table is turned into
 (:func:`simulator.data.records.customer_records`, one row per customer, :data:`RECORD_COLUMNS`), or
 its sufficient statistics, :class:`simulator.data.counts.CustomerCounts`, which SQL computes for
-large tables (:mod:`simulator.data.aggregate`). Records are checked, then counted
-(:func:`simulator.data.counts.count_records`); everything below runs on the counts, so both inputs
+large tables (:mod:`simulator.data.sql`). Records are checked, then counted
+(:func:`simulator.data.counts.as_counts`); everything below runs on the counts, so both inputs
 give the same numbers. Whole months as in :mod:`simulator.data.counts`.
 
 What is measured per segment: customers, churners, the monthly churn rate, ARPU, the active base
@@ -13,7 +13,8 @@ yearly tenure) with its Hessian, the constant-churn alternative, and, when the t
 columns, the paid acquisitions per month and the referral rate (dated tables with a channel), and
 three discrete-time hazard links (:mod:`simulator.data.hazard`): satisfaction -> churn, contacts ->
 churn and price change -> churn. Across segments: the satisfaction distribution (top-box and
-satisfied shares, for the perception gap).
+satisfied shares, for the perception gap). How well an early fit projects later tenures is
+:mod:`simulator.data.holdout`; a business with what was measured is :mod:`simulator.data.apply`.
 
 Kaplan-Meier convention. ``km_survival_12`` / ``km_survival_24`` are the product-limit estimate
 of S(t), the share of customers still active after t whole months of tenure (the same S(t) as
@@ -31,36 +32,28 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from simulator.data.counts import CustomerCounts, count_records
+from simulator.data.counts import CustomerCounts, as_counts
 from simulator.data.hazard import HazardFit, fit_cloglog_customers
-from simulator.data.records import RECORD_COLUMNS
-from simulator.data.survival import (
+from simulator.data.sbg_fit import (
     HOMOGENEITY_LR_THRESHOLD,
     customer_intervals,
     fit_geometric_intervals,
     fit_sbg_customers,
-    fit_sbg_intervals,
-    kaplan_meier,
-    life_table,
     sbg_at_bound,
 )
-from simulator.model.params import Business, Segment
-from simulator.model.sbg import SBGFit, sbg_survival
+from simulator.data.survival import kaplan_meier
+from simulator.model.sbg import SBGFit
 
 __all__ = [
     "LINKS",
     "Calibration",
     "SatisfactionSummary",
     "SegmentCalibration",
-    "apply_calibration",
     "calibrate",
-    "holdout_check",
-    "service_churn_reduction",
-    "with_measured_csat",
+    "check_whole_number",
+    "curve_reaches",
 ]
 
-REQUIRED_COLUMNS: tuple[str, ...] = RECORD_COLUMNS[:6]
-"""Columns the records must have; the others are optional (NaN when unknown)."""
 
 KM_TENURES: tuple[int, int] = (12, 24)
 """Tenures (months) at which the Kaplan-Meier survival is reported."""
@@ -70,23 +63,6 @@ TRAILING_MONTHS = 12
 
 LINKS: tuple[str, ...] = ("satisfaction", "contacts", "price_change_log")
 """Covariates of the hazard links, as named in :data:`simulator.data.counts.COUNT_KEYS`."""
-
-LINK_LEVEL = 0.9
-"""Two-sided confidence level at which a hazard link must be significant to be used."""
-
-HOLDOUT_COLUMNS: tuple[str, ...] = (
-    "segment",
-    "customers",
-    "fit_through_months",
-    "holdout_tenures",
-    "mean_abs_error",
-    "mean_error",
-    "max_abs_error",
-    "sbg_alpha",
-    "sbg_beta",
-    "reason",
-)
-"""Columns of :func:`holdout_check`."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,9 +138,9 @@ class SegmentCalibration:
     constant_churn_fits
         True when the data show no detectable heterogeneity: constant monthly churn (the
         geometric model) fits as well as the sBG, because the sBG fit sits at the parameter
-        bound (:data:`simulator.data.survival.LOG_PARAMETER_BOUND`, the homogeneous limit) or its
+        bound (:data:`simulator.model.sbg.LOG_PARAMETER_BOUND`, the homogeneous limit) or its
         likelihood-ratio statistic over the geometric model, ``heterogeneity_lr``, is below
-        :data:`simulator.data.survival.HOMOGENEITY_LR_THRESHOLD` (2.71, the 5 % point of
+        :data:`simulator.data.sbg_fit.HOMOGENEITY_LR_THRESHOLD` (2.71, the 5 % point of
         0.5 chi2(0) + 0.5 chi2(1)). False when not fitted.
     constant_churn
         Maximum-likelihood constant monthly churn probability (geometric model, same censoring,
@@ -218,7 +194,7 @@ class SegmentCalibration:
     def uses_constant_churn(self) -> bool:
         """True when the model describes the segment by ``constant_churn`` (a fitted segment
         whose constant churn fits as well and is a probability), not by its sBG fit: what
-        :func:`apply_calibration` gives the model."""
+        :func:`simulator.data.apply.apply_calibration` gives the model."""
         return self.fit is not None and self.constant_churn_fits and 0 < self.constant_churn < 1
 
     def to_dict(self) -> dict[str, object]:
@@ -229,7 +205,7 @@ class SegmentCalibration:
         ``constant_churn_fits``: the bounded values there (around e^15 = 3.3e6) are an artefact
         of the bound, not estimates, and would read as meaningful numbers; the segment is then
         described by ``monthly_churn`` (constant churn; the simulator uses the geometric MLE
-        ``constant_churn``, see :func:`apply_calibration`)."""
+        ``constant_churn``, see :func:`simulator.data.apply.apply_calibration`)."""
         sbg = self.fit is not None and not self.constant_churn_fits
         return {
             "customers": int(self.customers),
@@ -307,7 +283,7 @@ def calibrate(
         Resolution of the tenure (whole months, at least 1): 1 when tenure is known to the
         month; 12 when the table gave tenure in whole years (converted to months x 12). With
         12, the sBG and geometric fits treat the data as interval-censored
-        (:func:`simulator.data.survival.customer_intervals`): a churner with tenure 12 k months
+        (:func:`simulator.data.sbg_fit.customer_intervals`): a churner with tenure 12 k months
         left somewhere in months (12 (k - 1), 12 k] (tenure 0 counts as the first year), and a
         customer still active has survived at least 12 k months (a lower bound). The counts,
         churn rate, Kaplan-Meier and hazard links use the months as given.
@@ -329,9 +305,9 @@ def calibrate(
     A segment is also left unfitted when it has no observed churn (the likelihood then grows
     without bound as beta grows) or when nobody in it is at risk of churn.
     """
-    _check_whole_number("min_customers", min_customers)
-    _check_whole_number("tenure_interval_months", tenure_interval_months)
-    counts = _counts(data)
+    check_whole_number("min_customers", min_customers)
+    check_whole_number("tenure_interval_months", tenure_interval_months)
+    counts = as_counts(data)
     table = counts.counts
     total_active = int(table.loc[~table["churned"], "customers"].sum())
     results = []
@@ -357,234 +333,9 @@ def calibrate(
     )
 
 
-def holdout_check(
-    data: pd.DataFrame | CustomerCounts,
-    *,
-    holdout_months: int = 12,
-    tenure_interval_months: int = 1,
-) -> pd.DataFrame:
-    """How well an sBG fit on early tenures projects the later ones (model.md section 6.2 step 4).
-
-    Per segment, with T the longest whole-month duration in it and c = T - ``holdout_months``
-    (rounded up to whole tenure intervals k): every customer's experience is cut at tenure c
-    (a churn or censoring after c becomes a censoring at c; customers who entered the data at
-    tenure c or later are left out), the sBG is fitted to that as :func:`calibrate` fits (with
-    the same tenure intervals), and its S(t) is compared with the observed curve on all the data
-    at the holdout tenures t = c + k, c + 2k, ..., T where the observed curve reaches (module
-    docstring). The observed curve is :func:`simulator.data.survival.life_table`: Kaplan-Meier's
-    with whole months, the actuarial estimate in the fit's convention with whole years. The holdout
-    is by tenure, so it also works for snapshot tables without dates. When nobody was observed
-    below tenure e0 (left truncation), both curves are taken given survival to e0: the observed
-    product from e0, and S(t) / S(e0).
-
-    Parameters
-    ----------
-    data
-        Standard records form or counts (see :func:`calibrate`).
-    holdout_months
-        Tenures held out, in months (at least 1), rounded up to whole tenure intervals.
-    tenure_interval_months
-        As for :func:`calibrate`: 12 when tenure is known only in whole years. The early fit is
-        then interval-censored like the calibration's, and the curves are compared only at
-        whole intervals (t = c + 12, c + 24, ...), where the Kaplan-Meier steps of such data
-        fall; between them a step curve against a smooth one would count as error.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per segment (sorted by name), columns :data:`HOLDOUT_COLUMNS`: ``customers``
-        used in the fit, ``fit_through_months`` (c), ``holdout_tenures`` (how many tenures were
-        compared), ``mean_abs_error`` and ``max_abs_error`` (absolute survival difference,
-        share, NaN when nothing was compared), ``mean_error`` (the signed mean, projected minus
-        observed: above 0 the early fit keeps more customers than stayed, i.e. churn at the
-        held-out tenures is higher than the fit extrapolates), the early fit's
-        ``sbg_alpha``/``sbg_beta`` (NaN if not fitted) and ``reason`` (None, or why the segment
-        could not be checked).
-    """
-    _check_whole_number("holdout_months", holdout_months)
-    _check_whole_number("tenure_interval_months", tenure_interval_months)
-    counts = _counts(data)
-    table = counts.counts
-    rows = [
-        _holdout_segment(
-            name, table[table["segment"] == name], holdout_months, tenure_interval_months
-        )
-        for name in sorted(counts.segments)
-    ]
-    return pd.DataFrame(rows, columns=list(HOLDOUT_COLUMNS))
-
-
-def apply_calibration(business: Business, calibration: Calibration) -> Business:
-    """The template ``business`` with its segments replaced by what ``calibration`` measured.
-
-    * Segments in both: ``sbg_alpha`` and ``sbg_beta`` from the fit (and
-      ``constant_monthly_churn`` cleared) when the segment was fitted, or, when constant churn
-      fits as well (``constant_churn_fits``), ``constant_monthly_churn`` set to the geometric
-      MLE (the template's alpha and beta are kept but unused); ``arpu_per_month`` when
-      the data had revenue; ``base_customers_by_tenure`` (the active base by tenure);
-      ``paid_acquisitions_per_month`` and ``referral_rate_per_month`` when measured (paid
-      acquisitions not measured, e.g. in a table without start dates, are the template's scaled
-      by the segment's active base over the template segment's: the template's acquisitions per
-      active customer, still labelled an assumption);
-      ``lasting_price_elasticity`` from the price link and ``max_service_churn_reduction``
-      from the satisfaction link when those are significant (:data:`LINK_LEVEL`) and point the
-      expected way (:func:`service_churn_reduction`). Every other field is kept.
-    * Segments of the calibration the business does not have are **added**, copying every prior
-      (costs, price and service response, and the sBG parameters and ARPU when the data cannot
-      supply them) of the template's first segment under the new name.
-    * Segments of the business absent from the calibration are **dropped**: the business then
-      describes the customers in the data. A dropped ``core_segment`` becomes None (the first
-      segment), and data/user field paths of dropped segments are removed.
-    * ``service.csat`` becomes the satisfied share when the data have satisfaction scores.
-
-    Each replaced parameter is listed in ``data_fields`` (``"segments.<name>.<field>"``,
-    ``"service.csat"``).
-
-    Parameters
-    ----------
-    business
-        Template supplying everything the data do not measure.
-    calibration
-        Result of :func:`calibrate` (at least one segment).
-
-    Returns
-    -------
-    Business
-        A new, validated business (the template is unchanged).
-    """
-    if not calibration.segments:
-        raise ValueError("calibration has no segments to apply")
-    first = business.segments[0]
-    by_name = {s.name: s for s in business.segments}
-    segments: list[Segment] = []
-    measured: list[str] = []
-    for cal in calibration.segments:
-        base = by_name.get(cal.name, replace(first, name=cal.name))
-        changes = _segment_changes(base, cal, calibration.satisfaction, business)
-        segment = replace(base, **changes)
-        if "paid_acquisitions_per_month" not in changes and base.base_customers > 0:
-            # Not measured (no start dates): keep the template's new customers per active
-            # customer, not its count, or a segment of 15 customers would gain hundreds a month.
-            scaled = base.paid_acquisitions_per_month * segment.base_customers / base.base_customers
-            segment = replace(segment, paid_acquisitions_per_month=scaled)
-        segments.append(segment)
-        measured.extend(f"segments.{cal.name}.{name}" for name in changes)
-    kept = {s.name for s in segments}
-
-    def still_there(path: str) -> bool:
-        parts = path.split(".")
-        return not (len(parts) >= 3 and parts[0] == "segments" and parts[1] not in kept)
-
-    data_fields = [p for p in business.data_fields if still_there(p)] + measured
-    user_fields = [p for p in business.user_fields if still_there(p) and p not in measured]
-    applied = replace(
-        business,
-        segments=tuple(segments),
-        core_segment=business.core_segment if business.core_segment in kept else None,
-        data_fields=tuple(dict.fromkeys(data_fields)),
-        user_fields=tuple(user_fields),
-    )
-    if calibration.satisfaction is None:
-        return applied
-    return with_measured_csat(applied, calibration.satisfaction)
-
-
-def with_measured_csat(business: Business, satisfaction: SatisfactionSummary) -> Business:
-    """``business`` with ``service.csat`` set to the satisfied share measured, labelled data."""
-    return replace(
-        business,
-        service=replace(business.service, csat=satisfaction.satisfied_share),
-        data_fields=tuple(dict.fromkeys((*business.data_fields, "service.csat"))),
-        user_fields=tuple(p for p in business.user_fields if p != "service.csat"),
-    )
-
-
-def service_churn_reduction(
-    link: HazardFit,
-    satisfaction: SatisfactionSummary,
-    *,
-    max_csat_gain: float,
-    uncontrollable_churn_share: float,
-) -> float:
-    """Controllable churn reduction at full service effect (M_max) implied by a satisfaction link.
-
-    At full effect the simulator raises the satisfied share by ``max_csat_gain`` (model.md 3.4).
-    Read as that share of customers moving from a typical not-satisfied score (two points below
-    the satisfied threshold) to the mean of the satisfied boxes, the mean score rises by
-    ``delta = max_csat_gain * (mean satisfied score - typical other score)`` points and the
-    hazard falls by the factor ``HR ** delta`` (HR per point from ``link``). Only the
-    controllable part of churn moves (model.md 2.4), so
-    ``M_max = (1 - HR ** delta) / (1 - uncontrollable_churn_share)``, kept within [0, 0.9].
-
-    A satisfaction link from survey data is confounded and biased (model.md 6.6): treat the
-    result as an upper bound.
-    """
-    satisfied_mean = (satisfaction.satisfied_from + satisfaction.scale_max) / 2
-    rest_mean = satisfaction.satisfied_from - 2
-    delta = max_csat_gain * (satisfied_mean - rest_mean)
-    reduction = (1 - link.hazard_ratio**delta) / (1 - uncontrollable_churn_share)
-    return float(min(max(reduction, 0.0), 0.9))
-
-
-# --------------------------------------------------------------------------------------------
-# Internals
-
-
-def _check_whole_number(name: str, value: object) -> None:
+def check_whole_number(name: str, value: object) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name} must be a whole number of at least 1; got {value!r}")
-
-
-def _counts(data: pd.DataFrame | CustomerCounts) -> CustomerCounts:
-    if isinstance(data, CustomerCounts):
-        if data.counts.empty:
-            raise ValueError("counts: no customers")
-        return data
-    return count_records(_check_records(data))
-
-
-def _segment_changes(
-    base: Segment,
-    cal: SegmentCalibration,
-    satisfaction: SatisfactionSummary | None,
-    business: Business,
-) -> dict[str, object]:
-    """Segment fields the calibration replaces, in a fixed order."""
-    changes: dict[str, object] = {}
-    if cal.uses_constant_churn:
-        changes["constant_monthly_churn"] = cal.constant_churn
-    elif cal.fit is not None:
-        (var_a, cov), (_, var_b) = cal.fit.covariance_log
-        changes.update(
-            sbg_alpha=cal.fit.alpha,
-            sbg_beta=cal.fit.beta,
-            sbg_log_covariance=(var_a, cov, var_b),
-            constant_monthly_churn=None,
-        )
-    if cal.arpu is not None:
-        changes["arpu_per_month"] = cal.arpu
-    changes["base_customers_by_tenure"] = cal.active_by_tenure
-    if math.isfinite(cal.paid_acquisitions_per_month):
-        changes["paid_acquisitions_per_month"] = cal.paid_acquisitions_per_month
-    if math.isfinite(cal.referral_rate_per_month):
-        changes["referral_rate_per_month"] = cal.referral_rate_per_month
-    price = cal.links.get("price_change_log")
-    if price is not None and price.significant(LINK_LEVEL) and price.coefficient > 0:
-        changes["lasting_price_elasticity"] = price.coefficient
-    link = cal.links.get("satisfaction")
-    if (
-        link is not None
-        and satisfaction is not None
-        and link.significant(LINK_LEVEL)
-        and link.coefficient < 0
-    ):
-        changes["max_service_churn_reduction"] = service_churn_reduction(
-            link,
-            satisfaction,
-            max_csat_gain=business.service.max_csat_gain,
-            uncontrollable_churn_share=base.uncontrollable_churn_share,
-        )
-    return changes
 
 
 def _calibrate_segment(
@@ -741,7 +492,7 @@ def _satisfaction(table: pd.DataFrame) -> SatisfactionSummary | None:
     )
 
 
-def _reaches(months: np.ndarray, entry: np.ndarray, t: int, start: int = 0) -> bool:
+def curve_reaches(months: np.ndarray, entry: np.ndarray, t: int, start: int = 0) -> bool:
     """True when some duration is at least t and the risk set is non-empty at every u in
     start + 1 .. t (``start`` 0: the curve is unconditional up to t)."""
     if t <= start:
@@ -758,137 +509,10 @@ def _reaches(months: np.ndarray, entry: np.ndarray, t: int, start: int = 0) -> b
 
 def _km_at(km: pd.DataFrame, months: np.ndarray, entry: np.ndarray, t: int) -> float:
     """Kaplan-Meier S(t) (step function), NaN if the curve does not reach t."""
-    if not _reaches(months, entry, t):
+    if not curve_reaches(months, entry, t):
         return math.nan
     before = km[km["time"] <= t]
     return float(before["survival"].iloc[-1]) if not before.empty else 1.0
-
-
-def _holdout_segment(
-    name: str, seg: pd.DataFrame, holdout: int, interval: int
-) -> dict[str, object]:
-    months = seg["months"].to_numpy(dtype=np.int64)
-    churned = seg["churned"].to_numpy(dtype=bool)
-    entry = seg["entry"].to_numpy(dtype=np.int64)
-    weights = seg["customers"].to_numpy(dtype=float)
-    last = int(months.max())
-    cut = last - interval * math.ceil(holdout / interval)
-    out: dict[str, object] = {
-        "segment": name,
-        "customers": 0,
-        "fit_through_months": cut,
-        "holdout_tenures": 0,
-        "mean_abs_error": math.nan,
-        "mean_error": math.nan,
-        "max_abs_error": math.nan,
-        "sbg_alpha": math.nan,
-        "sbg_beta": math.nan,
-        "reason": None,
-    }
-    if cut < 1:
-        out["reason"] = f"longest tenure {last} months leaves nothing to fit before the holdout"
-        return out
-    keep = entry < cut
-    lower, upper, e, w = customer_intervals(
-        months[keep], churned[keep], entry[keep], interval_months=interval, weights=weights[keep]
-    )
-    # What was known at tenure c: a churn after c, or a censoring after c, is a censoring at c.
-    upper = np.where(upper > cut, np.inf, upper)
-    lower = np.minimum(lower, cut)
-    out["customers"] = int(w.sum())
-    if not np.isfinite(upper).any():
-        out["reason"] = "no churn observed before the holdout tenures"
-        return out
-    fit = fit_sbg_intervals(lower, upper, e, w)
-    out["sbg_alpha"], out["sbg_beta"] = fit.alpha, fit.beta
-    # The observed curve in the fit's own convention for whole-year tenures (life_table); with
-    # whole months it is Kaplan-Meier's. Left-truncated data (nobody observed below tenure e0):
-    # both curves given survival to e0 (the observed one is 1 until then).
-    table = life_table(months, churned, entry, interval_months=interval, weights=weights)
-    e0 = int(entry.min())
-    grid = range(cut + interval, last + 1, interval)
-    tenures = [t for t in grid if _reaches(months, entry, t, e0)]
-    if not tenures:
-        out["reason"] = "the Kaplan-Meier curve does not reach the holdout tenures"
-        return out
-    observed = table["survival"].to_numpy()[np.array(tenures) // interval - 1]
-    projected = np.asarray(
-        sbg_survival(fit.alpha, fit.beta, np.array(tenures, dtype=float))
-    ) / float(sbg_survival(fit.alpha, fit.beta, float(e0)))
-    error = np.abs(projected - observed)
-    out["holdout_tenures"] = len(tenures)
-    out["mean_abs_error"] = float(error.mean())
-    out["mean_error"] = float((projected - observed).mean())
-    out["max_abs_error"] = float(error.max())
-    return out
-
-
-OPTIONAL_COLUMNS: tuple[str, ...] = RECORD_COLUMNS[6:]
-"""Record columns that may be absent or NaN (numbers); ``customer_id`` is not needed."""
-
-
-def _check_records(records: pd.DataFrame) -> pd.DataFrame:
-    """Validate the standard records form; return its columns cleaned (floats, bool, str)."""
-    if not isinstance(records, pd.DataFrame):
-        raise ValueError(f"records must be a pandas DataFrame; got {type(records).__name__}")
-    missing = [c for c in REQUIRED_COLUMNS[1:] if c not in records.columns]
-    if missing:
-        raise ValueError(f"records: required column(s) {', '.join(missing)} missing")
-    if records.empty:
-        raise ValueError("records: no customers")
-    problems: list[str] = []
-
-    segment = records["segment"]
-    bad_segment = segment.isna() | (segment.astype(str).str.strip() == "")
-    if bad_segment.any():
-        problems.append(f"segment ({int(bad_segment.sum())} empty)")
-
-    def numeric(column: str) -> np.ndarray:
-        if column not in records.columns:
-            return np.full(len(records), np.nan)
-        try:
-            return pd.to_numeric(records[column], errors="raise").to_numpy(dtype=float)
-        except (TypeError, ValueError):
-            problems.append(f"{column} (not numeric)")
-            return np.zeros(len(records))
-
-    tenure = numeric("tenure_months")
-    entry = numeric("entry_months")
-    revenue = numeric("monthly_revenue")
-    optional = {c: numeric(c) for c in OPTIONAL_COLUMNS}
-    bad_tenure = ~np.isfinite(tenure) | (tenure < 0)
-    if bad_tenure.any():
-        problems.append(f"tenure_months ({int(bad_tenure.sum())} missing, infinite or negative)")
-    bad_entry = ~np.isfinite(entry) | (entry < 0) | (entry > tenure)
-    if bad_entry.any():
-        problems.append(
-            f"entry_months ({int(bad_entry.sum())} missing, negative or above tenure_months)"
-        )
-    if np.any(np.isinf(revenue)):
-        problems.append("monthly_revenue (infinite)")
-
-    raw = records["churned"]
-    if raw.dtype == bool:
-        churned = raw.to_numpy(dtype=bool)
-    else:
-        values = raw.to_numpy(dtype=object)
-        valid = np.array([v in (True, False) and not pd.isna(v) for v in values], dtype=bool)
-        if not valid.all():
-            problems.append(f"churned ({int((~valid).sum())} not true/false)")
-        churned = np.array([bool(v) if ok else False for v, ok in zip(values, valid, strict=True)])
-    if problems:
-        raise ValueError("records: invalid values in " + "; ".join(problems))
-    return pd.DataFrame(
-        {
-            "segment": segment.astype(str).to_numpy(),
-            "churned": churned,
-            "tenure_months": tenure,
-            "entry_months": entry,
-            "monthly_revenue": revenue,
-            **{c: v for c, v in optional.items() if c in records.columns},
-        },
-        index=records.index,
-    )
 
 
 def _json_float(value: float | None) -> float | None:

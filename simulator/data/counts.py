@@ -4,9 +4,9 @@ Calibration never needs one row per customer: every estimate it makes (Kaplan-Me
 and geometric fits, the cloglog hazard links, ARPU, the active base, acquisitions and referrals)
 is a function of how many customers share a few values. :func:`count_records` aggregates the
 standard customer records (:data:`simulator.data.records.RECORD_COLUMNS`) in pandas;
-:mod:`simulator.data.aggregate` computes the same :class:`CustomerCounts` with SQL, inside DuckDB
+:mod:`simulator.data.sql` computes the same :class:`CustomerCounts` with SQL, inside DuckDB
 for large files or inside a database, so memory stays bounded by the number of distinct groups, not
-customers. :func:`simulator.data.calibrate.calibrate_counts` reads either.
+customers. :func:`as_counts` gives calibration (:mod:`simulator.data.calibrate`) either.
 
 Whole months. The sBG model counts renewals, so durations are whole months:
 ``months = round(tenure_months)`` (half to even), at least 1 for a churner (a churner paid at
@@ -24,12 +24,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from simulator.data.records import RECORD_COLUMNS
+
 __all__ = [
     "COUNT_COLUMNS",
     "COUNT_KEYS",
     "FLOW_COLUMNS",
     "no_flows",
     "CustomerCounts",
+    "as_counts",
+    "check_records",
     "count_records",
     "whole_months",
 ]
@@ -71,7 +75,7 @@ _ROUNDING = {"satisfaction": 2, "contacts": 2, "price_change_log": 4}
 @dataclass(frozen=True, kw_only=True)
 class CustomerCounts:
     """Sufficient statistics of a customer table for
-    :func:`simulator.data.calibrate.calibrate_counts`.
+    :func:`simulator.data.calibrate.calibrate`.
 
     Attributes
     ----------
@@ -131,7 +135,7 @@ def count_records(records: pd.DataFrame, *, as_of_month: int | None = None) -> C
         Records with at least ``segment``, ``tenure_months``, ``churned``, ``entry_months`` and
         ``monthly_revenue``; the optional columns ``satisfaction``, ``contacts``,
         ``price_change_log``, ``start_month``, ``end_month`` and ``referred`` are NaN (or
-        absent) when unknown. Validation is :func:`simulator.data.calibrate.records_months`' job.
+        absent) when unknown. Validation is :func:`check_records`' job.
     as_of_month
         Calendar month of the as-of date; default the latest start or end month in the
         records (None when they have no start months: a snapshot).
@@ -196,3 +200,84 @@ def count_records(records: pd.DataFrame, *, as_of_month: int | None = None) -> C
         flows = no_flows()
         as_of_month = None
     return CustomerCounts(counts=counts, flows=flows, as_of_month=as_of_month)
+
+
+REQUIRED_COLUMNS: tuple[str, ...] = RECORD_COLUMNS[:6]
+"""Columns the records must have; the others are optional (NaN when unknown)."""
+OPTIONAL_COLUMNS: tuple[str, ...] = RECORD_COLUMNS[6:]
+"""Record columns that may be absent or NaN (numbers); ``customer_id`` is not needed."""
+
+
+def check_records(records: pd.DataFrame) -> pd.DataFrame:
+    """Validate the standard records form; return its columns cleaned (floats, bool, str)."""
+    if not isinstance(records, pd.DataFrame):
+        raise ValueError(f"records must be a pandas DataFrame; got {type(records).__name__}")
+    missing = [c for c in REQUIRED_COLUMNS[1:] if c not in records.columns]
+    if missing:
+        raise ValueError(f"records: required column(s) {', '.join(missing)} missing")
+    if records.empty:
+        raise ValueError("records: no customers")
+    problems: list[str] = []
+
+    segment = records["segment"]
+    bad_segment = segment.isna() | (segment.astype(str).str.strip() == "")
+    if bad_segment.any():
+        problems.append(f"segment ({int(bad_segment.sum())} empty)")
+
+    def numeric(column: str) -> np.ndarray:
+        if column not in records.columns:
+            return np.full(len(records), np.nan)
+        try:
+            return pd.to_numeric(records[column], errors="raise").to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            problems.append(f"{column} (not numeric)")
+            return np.zeros(len(records))
+
+    tenure = numeric("tenure_months")
+    entry = numeric("entry_months")
+    revenue = numeric("monthly_revenue")
+    optional = {c: numeric(c) for c in OPTIONAL_COLUMNS}
+    bad_tenure = ~np.isfinite(tenure) | (tenure < 0)
+    if bad_tenure.any():
+        problems.append(f"tenure_months ({int(bad_tenure.sum())} missing, infinite or negative)")
+    bad_entry = ~np.isfinite(entry) | (entry < 0) | (entry > tenure)
+    if bad_entry.any():
+        problems.append(
+            f"entry_months ({int(bad_entry.sum())} missing, negative or above tenure_months)"
+        )
+    if np.any(np.isinf(revenue)):
+        problems.append("monthly_revenue (infinite)")
+
+    raw = records["churned"]
+    if raw.dtype == bool:
+        churned = raw.to_numpy(dtype=bool)
+    else:
+        values = raw.to_numpy(dtype=object)
+        valid = np.array([v in (True, False) and not pd.isna(v) for v in values], dtype=bool)
+        if not valid.all():
+            problems.append(f"churned ({int((~valid).sum())} not true/false)")
+        churned = np.array([bool(v) if ok else False for v, ok in zip(values, valid, strict=True)])
+    if problems:
+        raise ValueError("records: invalid values in " + "; ".join(problems))
+    return pd.DataFrame(
+        {
+            "segment": segment.astype(str).to_numpy(),
+            "churned": churned,
+            "tenure_months": tenure,
+            "entry_months": entry,
+            "monthly_revenue": revenue,
+            **{c: v for c, v in optional.items() if c in records.columns},
+        },
+        index=records.index,
+    )
+
+
+def as_counts(data: pd.DataFrame | CustomerCounts) -> CustomerCounts:
+    """What calibration reads: ``data`` itself when it is counts, else the standard records
+    checked (:func:`check_records`) and counted (:func:`count_records`). Raises ValueError for
+    counts of no customers and for records :func:`check_records` refuses."""
+    if isinstance(data, CustomerCounts):
+        if data.counts.empty:
+            raise ValueError("counts: no customers")
+        return data
+    return count_records(check_records(data))

@@ -3,7 +3,7 @@
 The app opens on the bundled ``sample_data/customers.csv`` calibrated exactly as a planner's
 upload of that file would be: :func:`simulator.data.tables.read_table`,
 :func:`simulator.data.mapping.propose_mapping`, :func:`simulator.data.records.customer_records`,
-:func:`simulator.data.calibrate.calibrate` and :func:`simulator.data.calibrate.apply_calibration`
+:func:`simulator.data.calibrate.calibrate` and :func:`simulator.data.apply.apply_calibration`
 over the sample business's priors (:func:`simulator.model.sample.sample_business`).
 :func:`summarize_calibration` is the per-segment overview the Home page shows. Everything takes
 tables, never paths.
@@ -16,7 +16,8 @@ import datetime
 import numpy as np
 import pandas as pd
 
-from simulator.data.calibrate import Calibration, apply_calibration, calibrate
+from simulator.data.apply import apply_calibration
+from simulator.data.calibrate import Calibration, calibrate
 from simulator.data.counts import CustomerCounts, count_records
 from simulator.data.mapping import propose_mapping
 from simulator.data.records import customer_records

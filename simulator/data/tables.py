@@ -75,7 +75,7 @@ class DataError(ValueError):
 
 LARGE_FILE_BYTES = 20 * 2**20
 """Delimited text and Parquet files above this size are counted in SQL
-(:mod:`simulator.data.aggregate`: DuckDB, memory bounded by the groups) rather than read whole by
+(:mod:`simulator.data.sql`: DuckDB, memory bounded by the groups) rather than read whole by
 :func:`read_table`; workbooks are always read whole. The page and the command line share it."""
 
 

@@ -30,7 +30,7 @@ LOG_PARAMETER_BOUND: tuple[float, float] = (-12.0, 15.0)
 Without an upper bound the optimiser runs off towards the homogeneous limit (alpha, beta -> inf
 with alpha / (alpha + beta) fixed: everybody has the same churn probability) whenever the data
 show no heterogeneity, and stops at arbitrary values like 1e8. A fit at the bound is such a
-limit (see :func:`simulator.data.survival.sbg_at_bound`)."""
+limit (see :func:`simulator.data.sbg_fit.sbg_at_bound`)."""
 
 
 def log_survival_ratio(alpha: float, b: ArrayLike, exposure: ArrayLike) -> np.ndarray:
@@ -245,7 +245,7 @@ def fit_sbg(alive: ArrayLike) -> SBGFit:
     Notes
     -----
     The cohort is counts by tenure (churners after t periods, the survivors censored at the last
-    period), fitted as :func:`simulator.data.survival.fit_sbg_counts` does: projected Newton over
+    period), fitted as :func:`simulator.data.sbg_fit.fit_sbg_counts` does: projected Newton over
     (ln alpha, ln beta) within :data:`LOG_PARAMETER_BOUND` (:func:`_fit`).
     """
     counts = _check_alive(alive)

@@ -1,0 +1,71 @@
+"""What the benchmark scripts share: the repository root, a timed result row and how calls are
+timed, and the app's pages and slider they drive.
+
+``benchmarks/bench.py`` writes ``docs/benchmarks.md`` from the rows of ``benchmarks/uncertainty.py``
+and ``benchmarks/cold_start.py``, which import this module and nothing of bench.py (no circle).
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+PRICE_SLIDER = "scenario_price_change_pct"
+SCENARIO_PAGE = "pages/1_Scenario.py"
+UNCERTAINTY_PAGE = "pages/4_Uncertainty.py"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Result:
+    """One benchmark: timings in seconds and the target it is held to."""
+
+    name: str
+    seconds: np.ndarray
+    cpu_seconds: np.ndarray
+    target_ms: float | None = None
+    note: str = ""
+
+    @property
+    def median_ms(self) -> float:
+        return float(np.median(self.seconds) * 1e3)
+
+    @property
+    def cpu_median_ms(self) -> float:
+        return float(np.median(self.cpu_seconds) * 1e3)
+
+    @property
+    def p90_ms(self) -> float:
+        return float(np.percentile(self.seconds, 90) * 1e3)
+
+    @property
+    def verdict(self) -> str:
+        if self.target_ms is None:
+            return "n/a"
+        return "pass" if self.median_ms < self.target_ms else "FAIL"
+
+
+def time_calls(
+    fn: Callable[[], object], *, runs: int, warmup: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wall-clock and process CPU seconds of ``runs`` calls of ``fn`` after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    gc.collect()
+    wall, cpu = np.empty(runs), np.empty(runs)
+    for i in range(runs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn()
+        wall[i] = time.perf_counter() - start
+        cpu[i] = time.process_time() - start_cpu
+    return wall, cpu
+
+
+def result(name: str, timings: tuple[np.ndarray, np.ndarray], **kwargs) -> Result:
+    """A :class:`Result` of ``timings`` (wall-clock and CPU seconds, as :func:`time_calls`)."""
+    return Result(name=name, seconds=timings[0], cpu_seconds=timings[1], **kwargs)
