@@ -222,9 +222,32 @@ def random_business(rng: np.random.Generator):
                 uncontrollable_churn_share=float(rng.uniform(0.05, 0.6)),
                 satisfaction_moderation=float(rng.uniform(0, 1.5)),
                 max_service_churn_reduction=float(rng.uniform(0, 0.4)),
+                acquisition_price_elasticity=float(rng.uniform(-4, 0)),
+                acquisition_share=float(rng.uniform(0.05, 0.6)),
+                market_price_ratio=float(rng.uniform(0.7, 1.3)),
+                wtp_median=float(rng.uniform(1.2, 3)) if rng.random() < 0.8 else None,
+                wtp_log_sd=float(rng.uniform(0.1, 0.6)),
+                wtp_exit_half_life_months=float(rng.uniform(0.3, 4)),
+                negative_wom_per_defector=float(rng.uniform(0, 0.5)),
+                negative_wom_half_life_months=float(rng.uniform(0.5, 8)),
+                notice_multiplier_cap=float(rng.uniform(1.5, 6)) if rng.random() < 0.7 else None,
             )
         )
-    return replace(base, segments=tuple(segments), fee_salience=float(rng.uniform(1, 3)))
+    service = replace(
+        base.service,
+        rise_contacts_per_100=float(rng.uniform(0, 20)),
+        cancellation_contacts_per_defector=float(rng.uniform(0, 2)),
+        wave_handling_time_factor=float(rng.uniform(1, 3)),
+        overload_churn_increase=float(rng.uniform(0, 0.4)),
+    )
+    return replace(
+        base,
+        segments=tuple(segments),
+        service=service,
+        fee_salience=float(rng.uniform(1, 3)),
+        market_price_change=float(rng.uniform(-0.1, 0.2)) if rng.random() < 0.5 else 0.0,
+        market_price_change_month=int(rng.integers(1, 12)),
+    )
 
 
 def random_scenario(rng: np.random.Generator) -> Scenario:

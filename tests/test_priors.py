@@ -43,6 +43,8 @@ def priors_by_path(business: Business) -> dict[str, Prior]:
 
 def current_value(business: Business, path: str) -> float:
     """The business's value at an ordinary dotted path or at a ``.sbg_alpha``/``.sbg_beta`` key."""
+    if "." not in path:
+        return getattr(business, path)
     if path.startswith("segments."):
         name, field = path.removeprefix("segments.").rsplit(".", 1)
         return getattr(business.segment(name), field)
@@ -101,10 +103,11 @@ def test_lognormal_priors_have_the_model_md_ranges():
     assert eta.family == "lognormal"
     assert eta.median == 0.5
     assert eta.ppf(0.5) == 0.5
-    assert eta.low == pytest.approx(0.5 * math.exp(-1.644854 * 0.70), rel=1e-6)
-    assert 0.14 < eta.low < 0.17 and 1.5 < eta.high < 1.65  # 90 %: 0.15-1.5
+    assert eta.low == pytest.approx(0.5 * math.exp(-1.644854 * 0.80), rel=1e-6)
+    # widened beyond model.md 2.7 (docs/model.md): 90 % 0.13-1.9 around 0.5
+    assert 0.12 < eta.low < 0.14 and 1.8 < eta.high < 1.95
     sensitive = priors["segments.price-sensitive.lasting_price_elasticity"]
-    assert 0.45 < sensitive.low < 0.6 and 3.8 < sensitive.high < 4.5  # 0.5-4 around 1.5
+    assert 0.38 < sensitive.low < 0.42 and 5.5 < sensitive.high < 5.65  # 0.4-5.6 around 1.5
     shock = priors["segments.core.notice_shock_churn_per_10pct"]
     assert 0.0009 < shock.low < 0.0013 and 0.018 < shock.high < 0.025  # 0.1-2 % around 0.5 %
     shock = priors["segments.price-sensitive.notice_shock_churn_per_10pct"]
@@ -115,7 +118,7 @@ def test_lognormal_priors_have_the_model_md_ranges():
     assert x50.low == pytest.approx(5_000, rel=0.01) and x50.high == pytest.approx(20_000, rel=0.01)
     # lognormal CDF check at an interior quantile
     q = np.array([0.1, 0.3, 0.7, 0.9])
-    assert stats.lognorm(s=0.70, scale=0.5).cdf(eta.ppf(q)) == pytest.approx(q, abs=1e-12)
+    assert stats.lognorm(s=0.80, scale=0.5).cdf(eta.ppf(q)) == pytest.approx(q, abs=1e-12)
 
 
 def test_beta_priors_have_the_current_value_as_their_mean():
@@ -256,7 +259,7 @@ def test_the_same_seed_gives_identical_draws_and_another_seed_differs():
         ),
         (
             "segments.price-sensitive.lasting_price_elasticity",
-            lambda x: stats.norm.cdf(np.log(x / 1.5) / 0.63),
+            lambda x: stats.norm.cdf(np.log(x / 1.5) / 0.80),
         ),
         ("segments.core.uncontrollable_churn_share", lambda x: betainc(9.45, 17.55, x)),
         ("segments.core.satisfaction_moderation", lambda x: gammainc(2.0, x / 0.5 * 1.6783469900)),
@@ -429,8 +432,8 @@ def test_percentile_values_are_the_exact_p10_and_p90():
     rows = {path: (lo, hi) for path, lo, hi in design}
     lo, hi = rows["segments.core.lasting_price_elasticity"]
     eta = draws.values["segments.core.lasting_price_elasticity"]
-    assert eta[lo] == pytest.approx(0.5 * math.exp(0.70 * stats.norm.ppf(0.1)), rel=1e-14)
-    assert eta[hi] == pytest.approx(0.5 * math.exp(0.70 * stats.norm.ppf(0.9)), rel=1e-14)
+    assert eta[lo] == pytest.approx(0.5 * math.exp(0.80 * stats.norm.ppf(0.1)), rel=1e-14)
+    assert eta[hi] == pytest.approx(0.5 * math.exp(0.80 * stats.norm.ppf(0.9)), rel=1e-14)
     lo, hi = rows["segments.core.price_threshold"]
     tau = draws.values["segments.core.price_threshold"]
     assert (tau[lo], tau[hi]) == pytest.approx((0.005, 0.045), abs=1e-15)

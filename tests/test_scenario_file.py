@@ -185,7 +185,7 @@ def test_a_missing_required_business_field_is_an_error_naming_its_path(path):
 @pytest.mark.parametrize(
     ("path", "value"),
     [
-        ("scenario.price_change", 5.0),
+        ("scenario.price_change", 10.0),
         ("scenario.notice_months", 3),  # the example changes price in month 3
         ("scenario.horizon_months", 6),
         ("business.fee_salience", 9.0),

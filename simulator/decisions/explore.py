@@ -28,7 +28,13 @@ import pandas as pd
 
 from simulator.decisions.priors import draw_parameters
 from simulator.model.engine import beats, simulate_draws
-from simulator.model.params import LEVERS, Business, Scenario
+from simulator.model.params import (
+    LEVERS,
+    MAX_PRICE_CHANGE,
+    MIN_PRICE_CHANGE,
+    Business,
+    Scenario,
+)
 
 __all__ = [
     "DIRECTIONS",
@@ -85,9 +91,10 @@ def default_price_changes(
     ``lowest`` to ``highest`` (by default -10 % to +30 % in 2-point steps)."""
     if steps < 2:
         raise ValueError(f"steps must be at least 2; got {steps}")
-    if not -0.9 < lowest < highest <= 2:
+    if not MIN_PRICE_CHANGE < lowest < highest <= MAX_PRICE_CHANGE:
         raise ValueError(
-            f"need -0.9 < lowest < highest <= 2 (fractions); got {lowest!r}, {highest!r}"
+            f"need {MIN_PRICE_CHANGE} < lowest < highest <= {MAX_PRICE_CHANGE} (fractions); "
+            f"got {lowest!r}, {highest!r}"
         )
     return np.linspace(lowest, highest, steps)
 
@@ -113,8 +120,10 @@ def _axes(price_changes: Sequence[float], budgets: Sequence[float]) -> tuple[np.
         raise ValueError("the grid needs at least one price change and one budget")
     if np.any(np.diff(prices) <= 0) or np.any(np.diff(spends) <= 0):
         raise ValueError("price changes and budgets must be strictly increasing")
-    if not (np.all(prices > -0.9) and np.all(prices <= 2)):
-        raise ValueError("price changes must be in (-0.9, 2] (fractions)")
+    if not (np.all(prices > MIN_PRICE_CHANGE) and np.all(prices <= MAX_PRICE_CHANGE)):
+        raise ValueError(
+            f"price changes must be in ({MIN_PRICE_CHANGE}, {MAX_PRICE_CHANGE}] (fractions)"
+        )
     if np.any(spends < 0):
         raise ValueError("budgets must be at least 0 (currency a month)")
     price, spend = np.meshgrid(prices, spends, indexing="ij")

@@ -48,16 +48,53 @@ _SAME_PATH = 1e-13  # relative difference of multipliers below which two paths a
 
 
 @dataclass(frozen=True)
+class Defection:
+    """Who leaves because of the price, and what their word of mouth costs (model.md, price
+    response).
+
+    ``counted`` are the keys of cohorts that knew today's price and pay the new one (not
+    grandfathered): only they can be told of a rise that crosses their reservation price, and
+    only their churn above ``price_free`` (their multipliers without the price terms, draws x
+    months) counts as price-driven. ``reservation`` is G_t (draws, months), the share of them
+    not yet gone for their reservation price (independent of theta: it thins every tenure
+    alike). Price-driven defectors D_t feed a stock B_t = delta B_t-1 + D_t that removes
+    acquisitions, paid and referred alike, by exp(-omega (1 - delta) B_t-1 / planned_t);
+    ``word_of_mouth`` is omega and ``decay`` delta, per draw.
+    """
+
+    counted: frozenset[Key]
+    price_free: Mapping[Key, np.ndarray]
+    reservation: np.ndarray
+    word_of_mouth: np.ndarray
+    decay: np.ndarray
+
+
+@dataclass(frozen=True)
 class CohortRun:
     """What a segment's cohorts did, arrays of shape (draws, months).
 
     ``customers`` active in each month, ``old_price`` those of them on today's price
-    (grandfathered), ``referred`` the month's referred new customers.
+    (grandfathered), ``paid`` and ``referred`` the month's new customers, ``defectors`` the
+    month's price-driven defectors, ``knew`` the customers alive who knew today's price and pay
+    the new one.
     """
 
     customers: np.ndarray
     old_price: np.ndarray
+    paid: np.ndarray
     referred: np.ndarray
+    defectors: np.ndarray
+    knew: np.ndarray
+
+
+def keep_after_word_of_mouth(
+    stock: np.ndarray, planned: np.ndarray, defection: Defection
+) -> np.ndarray:
+    """exp(-omega (1 - delta) B / planned): the share of the month's planned acquisitions that
+    negative word of mouth leaves (1 where nothing is planned)."""
+    lost = defection.word_of_mouth * (1.0 - defection.decay) * stock
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(planned > 0, np.exp(-lost / np.where(planned > 0, planned, 1.0)), 1.0)
 
 
 @dataclass(frozen=True)
@@ -196,66 +233,137 @@ class ExactCohorts:
         base_key: Key,
         paid_keys: Sequence[Key],
         referred_keys: Sequence[Key],
-        paid: np.ndarray,
+        planned_paid: np.ndarray,
         referral_rate: np.ndarray,
+        defection: Defection,
     ) -> ExactRun:
         """Every cohort through the horizon, exactly.
 
-        ``paths`` maps keys to multipliers (draws, months); ``paid`` and ``referral_rate`` are
-        (draws, months): new paid customers, and referred customers per customer of the month
-        before.
+        ``paths`` maps keys to multipliers (draws, months); ``planned_paid`` and
+        ``referral_rate`` are (draws, months): the paid customers planned for each month, and
+        referred customers per customer of the month before, both before word of mouth.
         """
-        draws, horizon = np.shape(paid)
+        draws, horizon = np.shape(planned_paid)
         rows = np.arange(draws)
         months = np.arange(1, horizon + 1)
         counts = self.counts
         tenure = np.arange(counts.size, dtype=float)
+        kept = np.broadcast_to(defection.reservation, (draws, horizon))
+        kept_before = np.concatenate((np.ones((draws, 1)), kept[:, :-1]), axis=1)
+
         c_base = np.broadcast_to(paths[base_key], (draws, horizon))
         cum_base = np.cumsum(c_base, axis=1)
-        base_surv = self.survival(rows, tenure[None, :, None], cum_base[:, None, :])
-        base_customers = np.einsum("n,dnt->dt", counts, base_surv)
+        hazard_part = self.survival(rows, tenure[None, :, None], cum_base[:, None, :])
+        base_counted = base_key in defection.counted
+        base_kept = kept if base_counted else np.ones((draws, horizon))
+        base_customers = np.einsum("n,dnt->dt", counts, hazard_part) * base_kept
+        defectors = np.zeros((draws, horizon))
+        if base_counted and counts.size:
+            before = np.concatenate((np.ones((draws, counts.size, 1)), hazard_part[:, :, :-1]), 2)
+            exposure_before = np.concatenate((np.zeros((draws, 1)), cum_base[:, :-1]), axis=1)
+            c0 = np.broadcast_to(defection.price_free[base_key], (draws, horizon))
+            defectors += np.einsum(
+                "n,dnt->dt",
+                counts,
+                self._defecting(
+                    rows,
+                    before,
+                    tenure[None, :, None] + exposure_before[:, None, :],
+                    c0[:, None, :],
+                    hazard_part,
+                    kept_before[:, None, :],
+                    kept[:, None, :],
+                ),
+            )
 
         acquired = months
-        surv, exposure_end = {}, {}
+        later = months[None, None, :] > acquired[None, :, None]
+        active = np.broadcast_to(months[None, :] >= acquired[:, None], (draws, horizon, horizon))
+        surv, defect, exposure_end = {}, {}, {}
         for referred, keys in ((False, paid_keys), (True, referred_keys)):
             c_rows = np.stack([np.broadcast_to(paths[k], (draws, horizon)) for k in keys], axis=1)
             # A cohort acquired in month a accumulates the multipliers of months a + 1 on, summed
             # directly: as a difference of running totals, an infinite multiplier before it
             # joins (a prohibitive price overflows exp; survival is then 0) would give
             # inf - inf = NaN.
-            later = months[None, None, :] > acquired[None, :, None]
             exposure = np.cumsum(np.where(later, c_rows, 0.0), axis=2)
-            active = np.broadcast_to(months[None, :] >= acquired[:, None], exposure.shape)
-            alive = np.zeros_like(exposure)
+            hazard_rows = np.zeros_like(exposure)
             which = np.broadcast_to(rows[:, None, None], exposure.shape)[active]
-            alive[active] = self._survival_flat(which, exposure[active])
-            surv[referred] = alive
+            hazard_rows[active] = self._survival_flat(which, exposure[active])
+            counted = np.array([k in defection.counted for k in keys])
+            thin = np.where(counted[None, :, None], kept[:, None, :], 1.0)
+            surv[referred] = hazard_rows * thin
+            defect[referred] = None
+            if counted.any():
+                # A cohort is whole (survival 1) in the month it joins; G is 1 until the notice.
+                before = np.concatenate((np.zeros((draws, horizon, 1)), hazard_rows[:, :, :-1]), 2)
+                exposure_before = np.concatenate(
+                    (np.zeros((draws, horizon, 1)), exposure[:, :, :-1]), axis=2
+                )
+                c0 = np.stack(
+                    [
+                        np.broadcast_to(defection.price_free.get(k, paths[k]), (draws, horizon))
+                        for k in keys
+                    ],
+                    axis=1,
+                )
+                unit = self._defecting(
+                    rows,
+                    before,
+                    exposure_before,
+                    c0,
+                    hazard_rows,
+                    kept_before[:, None, :],
+                    kept[:, None, :],
+                )
+                defect[referred] = np.where(later & counted[None, :, None], unit, 0.0)
             exposure_end[referred] = exposure[:, :, -1]
 
-        customers = base_customers + np.einsum("da,dat->dt", paid, surv[False])
+        customers = base_customers.copy()
+        paid = np.zeros((draws, horizon))
         referred_new = np.zeros((draws, horizon))
         previous = np.full(draws, counts.sum())
+        stock = np.zeros(draws)
         for t in range(horizon):
-            referred_new[:, t] = referral_rate[:, t] * previous
-            customers[:, t:] += referred_new[:, t, None] * surv[True][:, t, t:]
+            planned_referred = referral_rate[:, t] * previous
+            keep = keep_after_word_of_mouth(stock, planned_paid[:, t] + planned_referred, defection)
+            paid[:, t] = planned_paid[:, t] * keep
+            referred_new[:, t] = planned_referred * keep
+            customers[:, t:] += (
+                paid[:, t, None] * surv[False][:, t, t:]
+                + referred_new[:, t, None] * surv[True][:, t, t:]
+            )
+            for new, unit in ((paid, defect[False]), (referred_new, defect[True])):
+                if unit is not None:
+                    defectors[:, t:] += new[:, t, None] * unit[:, t, t:]
+            stock = defection.decay * stock + np.maximum(defectors[:, t], 0.0)
             previous = customers[:, t]
 
         paid_counts = paid[:, :, None] * surv[False]
         ref_counts = referred_new[:, :, None] * surv[True]
-        grandfathered_paid = np.array([k[0] for k in paid_keys])
-        grandfathered_ref = np.array([k[0] for k in referred_keys])
-        old_price = paid_counts[:, grandfathered_paid].sum(axis=1) + ref_counts[
-            :, grandfathered_ref
-        ].sum(axis=1)
+
+        def among(flag) -> np.ndarray:
+            """Customers of the new cohorts whose key has ``flag``, per month."""
+            paid_rows = np.array([flag(k) for k in paid_keys])
+            ref_rows = np.array([flag(k) for k in referred_keys])
+            return paid_counts[:, paid_rows].sum(axis=1) + ref_counts[:, ref_rows].sum(axis=1)
+
+        old_price = among(lambda k: k[0])
+        knew_today = among(lambda k: k in defection.counted)
         if base_key[0]:
             old_price = old_price + base_customers
+        if base_counted:
+            knew_today = knew_today + base_customers
         return ExactRun(
             customers=customers,
             old_price=old_price,
+            paid=paid,
             referred=referred_new,
+            defectors=np.maximum(defectors, 0.0),
+            knew=knew_today,
             alive_end=np.concatenate(
                 (
-                    counts[None, :] * base_surv[:, :, -1],
+                    counts[None, :] * hazard_part[:, :, -1] * base_kept[:, -1:],
                     paid_counts[:, :, -1],
                     ref_counts[:, :, -1],
                 ),
@@ -272,6 +380,24 @@ class ExactCohorts:
             row_keys=(base_key,) * counts.size + tuple(paid_keys) + tuple(referred_keys),
             first_paid_survival=surv[False][:, 0, :],
         )
+
+    def _defecting(
+        self,
+        rows: np.ndarray,
+        alive_before: np.ndarray,
+        exposure_before: np.ndarray,
+        price_free: np.ndarray,
+        alive: np.ndarray,
+        kept_before: np.ndarray,
+        kept: np.ndarray,
+    ) -> np.ndarray:
+        """Price-driven defectors per customer of a row: G_t-1 A_t-1 s0_t - G_t A_t, where A is
+        the hazard part of survival and s0_t the one-month survival without the price terms
+        (from the survivors' own exposure); 0 where nobody was left."""
+        with np.errstate(invalid="ignore", over="ignore"):
+            s0 = self.survival(rows, exposure_before, price_free)
+            out = kept_before * alive_before * s0 - kept * alive
+        return np.where(alive_before > 0, np.nan_to_num(out), 0.0)
 
     def _survival_flat(self, which: np.ndarray, exposure: np.ndarray) -> np.ndarray:
         """Survival of new customers (start exposure 0) for flat arrays of draws and exposures."""
@@ -451,18 +577,21 @@ class QuadratureCohorts:
         base_key: Key,
         paid_keys: Sequence[Key],
         referred_keys: Sequence[Key],
-        paid: np.ndarray,
+        planned_paid: np.ndarray,
         referral_rate: np.ndarray,
+        defection: Defection,
     ) -> CohortRun:
         """Every cohort through the horizon on the nodes (arguments as
         :meth:`ExactCohorts.run`).
 
         One pool of cohorts per multiplier path. A pool whose path from month t on is that of
         another pool with the same price joins it then (e.g. once a notice shock has faded);
-        a pool that joins at month 0 is never kept apart at all.
+        a pool that joins at month 0 is never kept apart at all. Pools whose customers knew
+        today's price and pay the new one are kept apart throughout: their exits and
+        defectors are counted.
         """
-        draws, horizon = np.shape(paid)
-        joins = _joins(paths, horizon)
+        draws, horizon = np.shape(planned_paid)
+        joins = _joins(paths, horizon, defection.counted)
         home = {key: key for key in paths}
         for key, into in joins.pop(0, ()):
             home[key] = into
@@ -484,46 +613,67 @@ class QuadratureCohorts:
         # calibrate and the single-scenario pages never need it.
         from simulator.model.cohort_pools import run_pools
 
+        kept = np.broadcast_to(defection.reservation, (draws, horizon))
+        before = np.concatenate((np.ones((draws, 1)), kept[:, :-1]), axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(before > 0, kept / np.where(before > 0, before, 1.0), 0.0)
+        counted = np.array([key in defection.counted for key in pools])
+        ones = np.ones((draws, horizon))
         nodes = self.nodes
         per_node = np.ascontiguousarray(nodes.weights.T)
         # Months before draws, so that each month's values for a tile of draws are contiguous.
-        customers = np.empty((horizon, draws))
-        old_price = np.zeros((horizon, draws))
-        referred = np.empty((horizon, draws))
+        out = {name: np.zeros((horizon, draws)) for name in CohortRun.__dataclass_fields__}
         run_pools(
             np.stack([np.broadcast_to(paths[key], (draws, horizon)) for key in pools]),
+            np.stack(
+                [
+                    np.broadcast_to(defection.price_free.get(key, ones), (draws, horizon))
+                    for key in pools
+                ]
+            ),
+            np.stack([ratio if counted[i] else ones for i in range(len(pools))]),
+            counted,
             nodes.s,
             nodes.stride,
             per_node,
             np.ascontiguousarray(nodes.masses.T) * self.base_total,
             start_pool,
             np.full(draws, self.base_total),
-            np.ascontiguousarray(paid),
+            np.ascontiguousarray(planned_paid),
             paid_pool,
             referred_pool,
             np.ascontiguousarray(np.broadcast_to(referral_rate, (draws, horizon))),
+            np.ascontiguousarray(np.broadcast_to(defection.word_of_mouth, (draws,))),
+            np.ascontiguousarray(np.broadcast_to(defection.decay, (draws,))),
             np.array(join_month, np.int64),
             np.array(join_from, np.int64),
             np.array(join_into, np.int64),
             np.array([key[0] for key in pools]),
-            customers,
-            old_price,
-            referred,
+            out["customers"],
+            out["old_price"],
+            out["paid"],
+            out["referred"],
+            out["defectors"],
+            out["knew"],
         )
-        return CohortRun(customers=customers.T, old_price=old_price.T, referred=referred.T)
+        return CohortRun(**{name: values.T for name, values in out.items()})
 
 
-def _joins(paths: Mapping[Key, np.ndarray], horizon: int) -> dict[int, list[tuple[Key, Key]]]:
+def _joins(
+    paths: Mapping[Key, np.ndarray], horizon: int, apart: frozenset[Key] = frozenset()
+) -> dict[int, list[tuple[Key, Key]]]:
     """Month index t -> (pool, pool it joins) for pools of the same price (grandfathered or
     not) whose multiplier paths agree to :data:`_SAME_PATH` from month t + 1 to the horizon
     (a notice shock fades geometrically, so the shocked and unshocked paths meet only to
-    rounding)."""
+    rounding). Pools in ``apart`` neither join nor are joined."""
     joins: dict[int, list] = {}
     keys = sorted(paths)
     merged: set = set()
     for i, key in enumerate(keys):
         for other in keys[i + 1 :]:
             if other in merged or key in merged or key[0] != other[0] or key[2] != other[2]:
+                continue
+            if key in apart or other in apart:
                 continue
             same = np.all(np.abs(paths[key] - paths[other]) <= _SAME_PATH * paths[key], axis=0)
             differs = np.flatnonzero(~same)

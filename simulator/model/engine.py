@@ -45,6 +45,7 @@ import pandas as pd
 
 from simulator.model.cohorts import (
     CohortRun,
+    Defection,
     ExactCohorts,
     ExactRun,
     Key,
@@ -54,7 +55,14 @@ from simulator.model.cohorts import (
 )
 from simulator.model.finance import monthly_discount_rate
 from simulator.model.params import Business, Scenario, Segment
-from simulator.model.price import SEGMENT_HAZARD_FIELDS, hazard_paths, shock_coefficients
+from simulator.model.price import (
+    REFERENCE_PRICE_RISE,
+    SEGMENT_HAZARD_FIELDS,
+    conversion_factor,
+    hazard_paths,
+    notice_cap,
+    shock_coefficients,
+)
 from simulator.model.service import ServicePaths, service_frame, service_paths
 
 MONTHLY_COLUMNS: tuple[str, ...] = (
@@ -64,6 +72,8 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
     "paid_acquisitions",
     "referral_acquisitions",
     "churned",
+    "price_driven_defectors",
+    "wave_contacts",
     "revenue_per_customer",
     "revenue",
     "variable_cost",
@@ -399,6 +409,8 @@ class _Flows:
     paid_acquisitions: np.ndarray
     referral_acquisitions: np.ndarray
     churned: np.ndarray
+    price_driven_defectors: np.ndarray
+    wave_contacts: np.ndarray
     revenue_per_customer: np.ndarray
     revenue: np.ndarray
     variable_cost: np.ndarray
@@ -430,6 +442,8 @@ class _Segment:
     customers: np.ndarray
     paid: np.ndarray
     referred: np.ndarray
+    defectors: np.ndarray
+    wave_contacts: np.ndarray
     revenue: np.ndarray
     variable_cost: np.ndarray
     contact_cost: np.ndarray
@@ -498,6 +512,8 @@ def _project(
         paid_acquisitions=paid,
         referral_acquisitions=referred,
         churned=before + paid + referred - customers,
+        price_driven_defectors=stacked("defectors"),
+        wave_contacts=stacked("wave_contacts"),
         revenue_per_customer=np.divide(
             revenue, customers, out=np.zeros_like(revenue), where=customers > 0
         ),
@@ -527,17 +543,34 @@ def _segment(
     horizon = scenario.horizon_months
     months = np.arange(1, horizon + 1)
     dq = service.quality_index
+    ops = business.service
 
     def p(field: str) -> np.ndarray:
         return v.get(f"segments.{seg.name}.{field}", getattr(seg, field))
 
+    def o(field: str) -> np.ndarray:
+        return v.get(f"service.{field}", getattr(ops, field))
+
+    # The contact wave after a rise loads the desk: extra contacts per customer per unit of
+    # the notice gap, against the normal contacts per customer; while it lasts, controllable
+    # churn rises by overload_churn_increase per 100 % overload (no wave when grandfathered).
+    wave_per_gap = o("rise_contacts_per_100") / 100.0 / REFERENCE_PRICE_RISE
+    normal = service.contacts_per_customer
+    overload = np.divide(wave_per_gap, normal, out=np.zeros_like(normal), where=normal > 0)
+    if scenario.grandfather_existing:
+        overload = np.zeros_like(normal)
     hazard = hazard_paths(
         scenario,
         dq,
         price_change=v.get("scenario.price_change", scenario.price_change),
         monthly_fee=v.get("scenario.monthly_fee", scenario.monthly_fee),
         fee_salience=v.get("fee_salience", business.fee_salience),
-        **{name: p(name) for name in SEGMENT_HAZARD_FIELDS},
+        market_price_change=v.get("market_price_change", business.market_price_change),
+        market_price_change_month=business.market_price_change_month,
+        notice_multiplier_cap=seg.notice_multiplier_cap,
+        log_hazard_per_gap_overload=np.log1p(o("overload_churn_increase")) * overload,
+        wtp_median=None if seg.wtp_median is None else p("wtp_median"),
+        **{name: p(name) for name in SEGMENT_HAZARD_FIELDS if name != "wtp_median"},
     )
     if isinstance(survival, Quadrature):
         cohorts: ExactCohorts | QuadratureCohorts = QuadratureCohorts(
@@ -557,6 +590,7 @@ def _segment(
         np.where(shocked, p("notice_shock_churn_per_10pct")[:, 0], 0.0),
         p("uncontrollable_churn_share")[:, 0],
         p("price_threshold")[:, 0],
+        notice_cap(seg.notice_multiplier_cap),
     )[:, None]
     # A cohort acquired in month a is grandfathered if a < m (and the option is on), and has
     # today's price as reference (so it is shocked at notice) if a < notice month.
@@ -568,32 +602,66 @@ def _segment(
     ]
     referred_keys = [(g, s, True) for g, s, _ in paid_keys]
     keys = {base_key, *paid_keys, *referred_keys}
+    # Who knew today's price and pays the new one: the notice, the reservation-price exits and
+    # price-driven defection reach them only.
+    counted = frozenset(k for k in keys if k[1] and not k[0])
     # The steady paths (no shock) value customers beyond the horizon.
     steady_keys = {(g, False, r) for g, _, r in keys}
     with np.errstate(over="ignore"):  # a prohibitive price: infinite multiplier, nobody stays
         paths = hazard.multipliers(kappa, keys | steady_keys)
-    paid = np.broadcast_to(p("paid_acquisitions_per_month"), (v.draws, horizon))
-    referral_rate = p("referral_rate_per_month") * (
-        1.0 + v.get("service.max_referral_uplift", business.service.max_referral_uplift) * dq
+    conversion = conversion_factor(
+        hazard.acquisition_index,
+        p("acquisition_price_elasticity"),
+        p("acquisition_share"),
+    )
+    referral_rate = (
+        p("referral_rate_per_month") * (1.0 + o("max_referral_uplift") * dq) * conversion
+    )
+    defection = Defection(
+        counted=counted,
+        price_free=hazard.multipliers(kappa, counted, price=False),
+        reservation=hazard.reservation_survival,
+        word_of_mouth=p("negative_wom_per_defector")[:, 0],
+        decay=0.5 ** (1.0 / p("negative_wom_half_life_months")[:, 0]),
     )
     run = cohorts.run(
-        {k: paths[k] for k in keys}, base_key, paid_keys, referred_keys, paid, referral_rate
+        {k: paths[k] for k in keys},
+        base_key,
+        paid_keys,
+        referred_keys,
+        np.broadcast_to(p("paid_acquisitions_per_month") * conversion, (v.draws, horizon)),
+        np.broadcast_to(referral_rate, (v.draws, horizon)),
+        defection,
     )
 
-    uplift = 1.0 + v.get("service.max_arpu_uplift", business.service.max_arpu_uplift) * dq
+    uplift = 1.0 + o("max_arpu_uplift") * dq
     rev_old = p("arpu_per_month") * uplift
     rev_new = p("arpu_per_month") * hazard.factor * uplift + hazard.fee
     revenue = run.old_price * rev_old + (run.customers - run.old_price) * rev_new
     contact = service.contact_cost_per_customer
+    # The wave: customers told of the rise call per unit of the notice gap, and every
+    # price-driven defector calls to cancel; wave contacts take longer than normal ones.
+    wave = (
+        wave_per_gap * hazard.shock_per_kappa * run.knew
+        + o("cancellation_contacts_per_defector") * run.defectors
+    )
+    wave_cost = wave * service.cost_per_contact * o("wave_handling_time_factor")
     variable = p("variable_cost_per_month")
     return _Segment(
         customers=run.customers,
-        paid=paid,
+        paid=run.paid,
         referred=run.referred,
+        defectors=run.defectors,
+        wave_contacts=np.broadcast_to(wave, (v.draws, horizon)),
         revenue=revenue,
         variable_cost=run.customers * variable,
-        contact_cost=run.customers * contact,
-        acquisition_cost=paid * p("acquisition_cost_per_customer")
+        contact_cost=run.customers * contact + wave_cost,
+        # The paid budget is fixed: a price that converts fewer prospects costs more per
+        # conversion, not less in total.
+        acquisition_cost=np.broadcast_to(
+            p("paid_acquisitions_per_month") * p("acquisition_cost_per_customer"),
+            (v.draws, horizon),
+        )
         + run.referred * p("referral_reward_per_customer"),
         run=run,
         cohorts=cohorts,

@@ -39,6 +39,13 @@ lever (currency a month) a :class:`Scenario` accepts. No real business reaches i
 engine, break-even search included, is checked to run cleanly up to it
 (tests/test_query_properties.py); far beyond it prices and budgets overflow double precision."""
 
+MAX_PRICE_CHANGE = 9.0
+"""Largest price change a :class:`Scenario` accepts (a fraction: 9 = ten times today's price),
+so that an executive can see where value turns and what a wildly high price does."""
+
+MIN_PRICE_CHANGE = -0.9
+"""Smallest price change (a fraction, excluded): a price cut of at most 90 %."""
+
 MIN_ANNUAL_DISCOUNT_RATE = 1e-6
 """Smallest annual discount rate a :class:`Scenario` accepts (a fraction a year: 0.0001 %).
 
@@ -98,6 +105,30 @@ class Segment:
         psi: service quality dQ scales price sensitivity by exp(-psi * dQ) (Homburg et al. 2005).
     max_service_churn_reduction
         M_max: reduction of controllable churn at full service effect (dQ = 1), gamma = -ln(1-M).
+    acquisition_price_elasticity
+        epsilon_a <= 0: elasticity of conversions (paid and referred) to the price prospects are
+        told, relative to the market, at today's price; a logit share (model.md, price
+        response). 0 means acquisitions ignore price.
+    acquisition_share
+        s0 in (0, 1): the firm's share of the segment's prospects today; sets how fast the logit
+        share saturates (a deep cut can at most multiply conversions by 1 / s0).
+    market_price_ratio
+        r0 = today's price / the market reference price (competitors' price) for this segment.
+    wtp_median
+        Median reservation price relative to the market reference price (lognormal); customers
+        whose reservation price a rise crosses leave. None switches reservation prices off.
+    wtp_log_sd
+        Standard deviation of the log reservation price.
+    wtp_exit_half_life_months
+        Half-life of the exits of customers told of a price above their reservation price.
+    negative_wom_per_defector
+        omega: new customers lost through word of mouth per price-driven defector (spread over
+        time); 0 switches negative word of mouth off.
+    negative_wom_half_life_months
+        Half-life of that word of mouth (decay of the stock of recent defectors).
+    notice_multiplier_cap
+        M_s > 1: the largest factor the notice shock can put on controllable churn
+        (L tanh(kappa g / L), L = ln M_s); None leaves the shock unbounded.
     """
 
     name: str
@@ -131,6 +162,15 @@ class Segment:
     uncontrollable_churn_share: float = rule(SHARE_BELOW_1, 0.3)
     satisfaction_moderation: float = rule(AT_LEAST_0, 0.5)
     max_service_churn_reduction: float = rule(SHARE_BELOW_1, 0.10)
+    acquisition_price_elasticity: float = rule(Bounded(high=0.0), 0.0)
+    acquisition_share: float = rule(Bounded(0.0, 1.0, low_open=True, high_open=True), 0.2)
+    market_price_ratio: float = rule(ABOVE_0, 1.0)
+    wtp_median: float | None = rule(ABOVE_0, None)
+    wtp_log_sd: float = rule(ABOVE_0, 0.3)
+    wtp_exit_half_life_months: float = rule(ABOVE_0, 1.2)
+    negative_wom_per_defector: float = rule(AT_LEAST_0, 0.0)
+    negative_wom_half_life_months: float = rule(ABOVE_0, 3.0)
+    notice_multiplier_cap: float | None = rule(Bounded(1.0, low_open=True), None)
 
     def __post_init__(self) -> None:
         o = f"Segment {self.name!r}"
@@ -206,7 +246,13 @@ class ServiceOperations:
     """The contact centre today and how far full service quality (dQ = 1) moves it.
 
     Contacts per customer-month follow the geometric re-contact identity
-    ``issues_per_customer_month / fcr`` (model.md section 3.4).
+    ``issues_per_customer_month / fcr`` (model.md section 3.4). A price rise or fee brings a
+    wave of contacts: ``rise_contacts_per_100`` extra contacts per 100 customers told of a
+    +10 % rise in the notice month (decaying with the reference-price gap), and
+    ``cancellation_contacts_per_defector`` per price-driven defector, each taking
+    ``wave_handling_time_factor`` times the normal handling time; while the desk is overloaded
+    controllable churn rises by ``overload_churn_increase`` (a share) per 100 % of normal volume
+    [assumptions].
     """
 
     tools: LeverResponse
@@ -223,6 +269,10 @@ class ServiceOperations:
     max_handling_time_reduction: float = rule(SHARE_BELOW_1, 0.15)
     max_arpu_uplift: float = rule(SHARE, 0.02)
     max_referral_uplift: float = rule(SHARE, 0.10)
+    rise_contacts_per_100: float = rule(AT_LEAST_0, 0.0)
+    cancellation_contacts_per_defector: float = rule(AT_LEAST_0, 0.0)
+    wave_handling_time_factor: float = rule(ABOVE_0, 1.5)
+    overload_churn_increase: float = rule(AT_LEAST_0, 0.0)
 
     def __post_init__(self) -> None:
         o = "ServiceOperations"
@@ -264,8 +314,12 @@ class Business:
     service
         The contact centre and service-lever responses.
     fee_salience
-        A new monthly fee weighs on churn as ``fee_salience`` times the same money added to the
-        price (Iyengar et al. 2011: access fees carry a structure penalty) [assumption].
+        Fee fairness: for existing customers a new monthly fee weighs as ``fee_salience`` times
+        the same money added to the price (Kahneman, Knetsch & Thaler 1986; Iyengar et al.
+        2011); prospects see it at face value.
+    market_price_change, market_price_change_month
+        The market reference price (competitors' prices) moves by this fraction from this month
+        on, in doing nothing too: every price response is to the firm's price relative to it.
     core_segment
         The segment of loyal "core" customers the pages call out; None means the first segment.
     data_fields, user_fields
@@ -279,6 +333,10 @@ class Business:
     segments: tuple[Segment, ...]
     service: ServiceOperations
     fee_salience: float = rule(Bounded(0.0, 5.0), 1.5)
+    market_price_change: float = rule(
+        Bounded(MIN_PRICE_CHANGE, MAX_PRICE_CHANGE, low_open=True), 0.0
+    )
+    market_price_change_month: int = 1
     core_segment: str | None = None
     data_fields: tuple[str, ...] = ()
     user_fields: tuple[str, ...] = ()
@@ -288,6 +346,15 @@ class Business:
         object.__setattr__(self, "data_fields", tuple(self.data_fields))
         object.__setattr__(self, "user_fields", tuple(self.user_fields))
         check_fields("Business", self)
+        check(
+            isinstance(self.market_price_change_month, int)
+            and not isinstance(self.market_price_change_month, bool)
+            and self.market_price_change_month >= 1,
+            "Business",
+            "market_price_change_month",
+            self.market_price_change_month,
+            "a whole month of at least 1",
+        )
         check(len(self.segments) > 0, "Business", "segments", self.segments, "at least one segment")
         names = [s.name for s in self.segments]
         check(
@@ -344,7 +411,7 @@ class Scenario:
     Parameters
     ----------
     price_change
-        Relative change of the list price, ``0.05`` = +5 %; above -0.9.
+        Relative change of the list price, ``0.05`` = +5 %; above -0.9, at most 9 (ten times).
     monthly_fee
         A new fee per customer-month (currency), added to what every customer pays; 0 to
         :data:`MAX_MONTHLY_AMOUNT`.
@@ -367,7 +434,7 @@ class Scenario:
         converted to monthly as (1 + d) ** (1 / 12) - 1.
     """
 
-    price_change: float = rule(Bounded(-0.9, 2.0, low_open=True), 0.0)
+    price_change: float = rule(Bounded(MIN_PRICE_CHANGE, MAX_PRICE_CHANGE, low_open=True), 0.0)
     monthly_fee: float = rule(_AMOUNT_PER_CUSTOMER, 0.0)
     price_change_month: int = 1
     notice_months: int = 0

@@ -29,6 +29,21 @@ def steady_state_base(
     return tuple(acquisitions_per_month * sbg_survival(alpha, beta, np.arange(months)))
 
 
+PRICE_RESPONSE = dict(
+    acquisition_price_elasticity=-2.0,
+    acquisition_share=0.2,
+    market_price_ratio=1.0,
+    wtp_log_sd=0.3,
+    wtp_exit_half_life_months=1.2,
+    negative_wom_per_defector=0.1,
+    negative_wom_half_life_months=3.0,
+    notice_multiplier_cap=3.0,
+)
+"""How both sample segments respond to price beyond the hazard elasticity and the notice shock
+(docs/model.md, price response): acquisition, reservation-price exits, word of mouth and the
+bound of the notice shock; the reservation-price medians differ by segment."""
+
+
 def sample_segments() -> tuple[Segment, ...]:
     """The two sample segments with their expected tenure distribution."""
     # The base was built by paid plus referred acquisitions (about 420 and 850 a month).
@@ -52,6 +67,8 @@ def sample_segments() -> tuple[Segment, ...]:
             uncontrollable_churn_share=0.35,
             satisfaction_moderation=0.5,
             max_service_churn_reduction=0.10,
+            wtp_median=2.0,
+            **PRICE_RESPONSE,
             **core,
         ),
         Segment(
@@ -73,6 +90,8 @@ def sample_segments() -> tuple[Segment, ...]:
             uncontrollable_churn_share=0.2,
             satisfaction_moderation=0.5,
             max_service_churn_reduction=0.10,
+            wtp_median=1.6,
+            **PRICE_RESPONSE,
             **sensitive,
         ),
     )
@@ -115,6 +134,10 @@ def sample_service() -> ServiceOperations:
         max_handling_time_reduction=0.15,
         max_arpu_uplift=0.02,
         max_referral_uplift=0.10,
+        rise_contacts_per_100=5.0,
+        cancellation_contacts_per_defector=1.0,
+        wave_handling_time_factor=1.5,
+        overload_churn_increase=0.09,
     )
 
 
