@@ -208,13 +208,14 @@ def _check_customers(
     )
     problems = validate(customers, mapping, as_of=as_of)
     if columns.end is None and not any(p.column is not None for p in problems):
-        problems.append(
+        problems.insert(
+            0,
             Problem(
                 None,
                 (),
                 "Required column end date is not mapped (churn is read from it)",
                 "Map the end date column (empty while the customer is active)",
-            )
+            ),
         )
     errors = [p for p in problems if p.severity == "error"]
     if errors:
