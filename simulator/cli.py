@@ -10,6 +10,12 @@ Commands
     :func:`simulator.decisions.uncertainty.monte_carlo`): print or write JSON with the draws, the
     seed, the probability that the scenario beats the baseline on NPV and the 10th, 50th and 90th
     percentiles of the NPV difference. The same file, draws and seed give the same numbers.
+``calibrate-price CUSTOMERS PRICES [--id ID --start COL --end COL --segment COL --price-date COL
+--price COL] [--as-of DATE] [--out FILE.json]``
+    Learn the churn response to price from a customer table and its price history
+    (:func:`simulator.data.price_response.calibrate_price_files`): per segment the lasting hazard
+    ratio per +10 % with a 90 % interval, the first-month hazard ratio, exposed and control
+    customers, method and warnings.
 ``example-scenario [--no-change]``
     Print the scenario file of the scenario the app opens with: the sample business measured from
     ``sample_data/customers.csv`` and :func:`simulator.example_scenario` (or, with
@@ -159,7 +165,79 @@ def build_parser() -> argparse.ArgumentParser:
         help="date a dated table describes (default: its latest date)",
     )
     cal.add_argument("--out", metavar="FILE.json", help="write the JSON here (default: print)")
+    _add_calibrate_price(commands)
     return parser
+
+
+def _add_calibrate_price(commands) -> None:
+    """The ``calibrate-price`` subcommand (simulator.data.price_response)."""
+    cp = commands.add_parser(
+        "calibrate-price",
+        help="learn the churn response to price from a customer table and its price history",
+        description="Read a customer table (id, start date, end date or empty, optional "
+        "segment) and a price history (id, effective date, monthly price; CSV, Excel or "
+        "Parquet) and print or write JSON with, per segment: the lasting churn hazard ratio "
+        "per +10 %% price with a 90 %% interval, the first-month hazard ratio, the customers "
+        "exposed and in control, the method and warnings. Columns not named are proposed "
+        "from the column names.",
+    )
+    cp.add_argument("customers", metavar="CUSTOMERS", help="customer table")
+    cp.add_argument("prices", metavar="PRICES", help="price history")
+    for flag, what in (
+        ("--id", "customer id (both tables)"),
+        ("--start", "start date"),
+        ("--end", "end date (empty while active)"),
+        ("--segment", "segment"),
+        ("--price-id", "customer id in the price history (default: as --id)"),
+        ("--price-date", "date the price took effect"),
+        ("--price", "monthly price"),
+    ):
+        cp.add_argument(flag, metavar="COL", help=f"column holding the {what}")
+    for flag, what in (
+        ("--as-of", "date the tables describe (default: the customers' latest date)"),
+        ("--observed-from", "the customer table holds only customers active since this date"),
+    ):
+        cp.add_argument(flag, metavar="YYYY-MM-DD", type=datetime.date.fromisoformat, help=what)
+    cp.add_argument("--out", metavar="FILE.json", help="write the JSON here (default: print)")
+
+
+def _calibrate_price(args: argparse.Namespace) -> int:
+    from simulator.data.price_response import PriceColumns, calibrate_price_files
+
+    paths = (Path(args.customers), Path(args.prices))
+    raw = []
+    for path in paths:
+        try:
+            raw.append(path.read_bytes())
+        except OSError as exc:
+            raise CommandError(f"{path}: cannot read the table ({exc.strerror})") from None
+    roles = ("id", "start", "end", "segment", "price_id", "price_date", "price")
+    try:
+        result = calibrate_price_files(
+            raw[0],
+            raw[1],
+            customers_name=paths[0].name,
+            prices_name=paths[1].name,
+            columns=PriceColumns(**{r: getattr(args, r) for r in roles}),
+            as_of=args.as_of,
+            observed_from=args.observed_from,
+        )
+    except ValueError as exc:  # DataError names the file, the column and the rows
+        raise CommandError(str(exc)) from None
+    text = result.to_json()
+    if args.out is None or args.out == "-":
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(args.out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"{args.out}: cannot write the results ({exc.strerror})") from None
+    print(
+        f"wrote the price response of {len(result.segments)} segment"
+        f"{'s' if len(result.segments) != 1 else ''} to {args.out}",
+        file=sys.stderr,
+    )
+    return 0
 
 
 CALIBRATE_ROLES = ("id", "tenure", "churned", "start", "end", "revenue", "segment")
@@ -187,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 as_of=args.as_of,
                 out=None if args.out is None else Path(args.out),
             )
+        if args.command == "calibrate-price":
+            return _calibrate_price(args)
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
