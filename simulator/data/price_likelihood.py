@@ -60,17 +60,16 @@ accepted as converged."""
 class Design:
     """Cells (one per cohort and renewal k = 0..K, cohort by cohort) and the groups on them.
 
-    ``z`` (cells x q) holds the covariates of each renewal (0 on the k = 0 cells, which are no
-    renewal), ``names`` their names; ``cohort_first`` the first cell of each cohort; group
-    arrays give the cells of the entry tenure and of the last renewal observed, the churn flag
-    and the number of customers.
+    ``zt`` (q x cells) holds the covariates of each renewal (0 on the k = 0 cells, which are
+    no renewal), ``names`` their names; ``renewal`` is k per cell and ``cell_first`` the first
+    cell of the cell's cohort; group arrays give the cells of the entry tenure and of the last
+    renewal observed, the churn flag and the number of customers.
     """
 
-    z: np.ndarray
+    zt: np.ndarray
     names: tuple[str, ...]
     renewal: np.ndarray
-    cohort_first: np.ndarray
-    cell_cohort: np.ndarray
+    cell_first: np.ndarray
     entry_cell: np.ndarray
     exit_cell: np.ndarray
     churned: np.ndarray
@@ -133,14 +132,13 @@ def design(
         for b in range(1, int(calendar_block.max()) + 1):
             columns.append((block == b).astype(float))
             names.append(f"calendar_{b}")
-    z = np.column_stack(columns) * (renewal > 0)[:, None]
+    zt = np.vstack(columns) * (renewal > 0)
     base = first[counts.group_cohort]
     return Design(
-        z=z,
+        zt=np.ascontiguousarray(zt),
         names=tuple(names),
         renewal=renewal,
-        cohort_first=first,
-        cell_cohort=cohort,
+        cell_first=first[cohort],
         entry_cell=base + counts.group_entry,
         exit_cell=base + counts.group_renewals,
         churned=counts.group_churned,
@@ -165,26 +163,28 @@ def group_terms(params: np.ndarray, d: Design, gradient: bool = True):
     """Each group's log-likelihood term per customer, and (``gradient``) its gradient rows in
     (ln alpha, ln beta, coefficients)."""
     alpha, beta = np.exp(params[:2])
-    lin = d.z @ params[2:]
+    lin = params[2:] @ d.zt
     c = np.where(d.renewal > 0, np.exp(np.minimum(lin, 700.0)), 0.0)
-    total = np.cumsum(c)
-    exposure = total - total[d.cohort_first][d.cell_cohort]
     churn = d.churned
     stay_cells = np.where(churn, d.exit_cell - 1, d.exit_cell)
-    q = d.z.shape[1]
-    if gradient:
-        cz = np.cumsum(c[:, None] * d.z, axis=0)
-        d_exposure = cz - cz[d.cohort_first][d.cell_cohort]
-    else:
-        d_exposure = np.zeros((c.size, q))
     points = np.concatenate((d.entry_cell, stay_cells, d.exit_cell[churn]))
-    log_s, grad = _log_survival(alpha, beta, exposure[points], d_exposure[points])
+    base = d.cell_first[points]
+    # Running sums over all cells, differenced at the points needed: C at cell k of a cohort
+    # is the sum from the cohort's first cell (whose c is 0) to k.
+    total = np.cumsum(c)
+    exposure = total[points] - total[base]
+    if gradient:
+        cz = np.cumsum(d.zt * c, axis=1)
+        d_exposure = (cz[:, points] - cz[:, base]).T
+    else:
+        d_exposure = np.zeros((points.size, d.zt.shape[0]))
+    log_s, grad = _log_survival(alpha, beta, exposure, d_exposure)
     n = d.entry_cell.size
     value = log_s[n : 2 * n] - log_s[:n]
     g = grad[n : 2 * n] - grad[:n]
     if churn.any():
-        exit_churn = d.exit_cell[churn]
-        step = log_survival_ratio(alpha, beta + exposure[exit_churn] - c[exit_churn], c[exit_churn])
+        c_exit = c[d.exit_cell[churn]]
+        step = log_survival_ratio(alpha, beta + exposure[2 * n :] - c_exit, c_exit)
         lost = -np.expm1(step)  # share of the month's survivors who churn
         value[churn] += np.log(np.maximum(lost, 1e-300))
         ratio = np.exp(step) / np.maximum(lost, 1e-300)
@@ -266,7 +266,7 @@ def fit_likelihood(counts: SegmentCounts, d: Design) -> LikelihoodFit:
         value, g = group_terms(params, d)
         return -float(weight @ value) / total, -(weight @ g) / total
 
-    q = d.z.shape[1]
+    q = d.zt.shape[0]
     start = np.array([*_start(counts), *np.zeros(q)])
     bounds = [LOG_PARAMETER_BOUND] * 2 + [(-COEFFICIENT_BOUND, COEFFICIENT_BOUND)] * q
     start[:2] = np.clip(start[:2], LOG_PARAMETER_BOUND[0] + 1, LOG_PARAMETER_BOUND[1] - 1)
