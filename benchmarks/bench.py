@@ -364,6 +364,10 @@ compare runs made on one machine at low load. The unit tests assert no timings.
   call in a fresh process, imports excluded as for the peer; "whole command" times
   `python -m simulator calibrate FILE` from interpreter start to exit, which the time limits
   (5 s, 15 s) apply to. The tables are generated with a fixed seed in a temporary folder.
+  Issue 20 adds `calibrate-price` (`benchmarks/price_history.py`): 100,000 customers in two
+  segments and their price history, two CSV files read, checked, grouped in DuckDB and fitted
+  (PH-sBG per segment), against pyarrow only reading both files; the 30 s limit is on the
+  whole command.
 
 ## Machine
 

@@ -164,6 +164,7 @@ def count_price_history(history: PriceHistory) -> tuple[SegmentCounts, ...]:
     )
     con = duckdb.connect(":memory:")
     try:
+        con.execute("SET enable_progress_bar=false")  # it would print to the terminal
         con.register("customers", customers)
         con.register("rows", rows)
         groups = con.execute(_GROUPS_SQL).df()
