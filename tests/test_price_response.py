@@ -126,13 +126,14 @@ def test_a_fit_without_heterogeneity_is_biased_by_selection_where_ph_sbg_is_not(
     assert within(ours.hazard_ratio_per_10pct_interval, truth)
 
 
-def brute_force_log_likelihood(customers, prices, as_of, params) -> float:
+def brute_force_log_likelihood(customers, prices, as_of, params, observed_from=None) -> float:
     """The PH-sBG log-likelihood written customer by customer from the raw dates, with none of
     the grouping: renewal k on start + k months (pandas' month offset clips to month ends); a
     churner fails the first renewal on or after its end date, an active customer makes every
     renewal up to the as-of date; the price in force at a renewal is the last one dated on or
     before it (rows after the end or the as-of date ignored), the first price the last one
-    dated on or before the start (else the earliest)."""
+    dated on or before the start (else the earliest); renewals before ``observed_from`` are
+    left-truncated (divided out)."""
     ln_alpha, ln_beta, eta, kappa = params
     alpha, beta = math.exp(ln_alpha), math.exp(ln_beta)
 
@@ -173,6 +174,11 @@ def brute_force_log_likelihood(customers, prices, as_of, params) -> float:
             total += math.log(math.exp(log_s(exposure[-2])) - math.exp(log_s(exposure[-1])))
         else:
             total += log_s(exposure[-1])
+        if observed_from is not None:
+            entry = 0
+            while anniversary(entry + 1) < pd.Timestamp(observed_from):
+                entry += 1
+            total -= log_s(exposure[entry])
     return total
 
 
@@ -198,6 +204,32 @@ def test_the_grouped_likelihood_equals_the_customer_by_customer_one():
         ours = log_likelihood(np.array(params), d)
         theirs = brute_force_log_likelihood(customers, prices, history.as_of, params)
         assert ours == pytest.approx(theirs, rel=1e-10)
+
+
+def test_left_truncation_divides_by_the_survival_to_entry_and_recovers_the_truth():
+    """A table holding only the customers active since a date (those who left earlier
+    dropped): with ``observed_from`` the renewals before it are left-truncated."""
+    customers, prices = generate_price_history(
+        20_000, design="staggered", rng=np.random.default_rng(SEED), eta=ETA, kappa=KAPPA
+    )
+    since = datetime.date(2024, 1, 1)
+    kept = customers["end_date"].isna() | (customers["end_date"] >= pd.Timestamp(since))
+    customers = customers[kept].reset_index(drop=True)
+    prices = prices[prices["customer_id"].isin(customers["customer_id"])]
+    got = calibrate_price_response(customers, prices, observed_from=since).segments[0]
+    assert within(got.hazard_ratio_per_10pct_interval, TRUE_HR10)
+    assert got.sbg_alpha == pytest.approx(1.0, rel=0.15)
+    assert got.sbg_beta == pytest.approx(10.0, rel=0.15)
+    small = customers.iloc[:150]
+    small_prices = prices[prices["customer_id"].isin(small["customer_id"])]
+    history = price_history(small, small_prices, PriceColumns(), observed_from=since)
+    assert history.entry.max() > 0
+    (counts,) = count_price_history(history)
+    d = design(counts, cut=False, first_month=True, calendar_block=None)
+    params = [0.1, 2.0, 1.5, 0.4]
+    assert log_likelihood(np.array(params), d) == pytest.approx(
+        brute_force_log_likelihood(small, small_prices, history.as_of, params, since), rel=1e-10
+    )
 
 
 def test_the_gradient_is_the_derivative_of_the_likelihood():
