@@ -330,6 +330,10 @@ compare runs made on one machine at low load. The unit tests assert no timings.
   command started in fresh processes from a temporary directory, as an installed checkout runs:
   the imports (the top-level lines of `python -X importtime`) and the whole process, medians of
   five runs, with the libraries each loaded.
+  Issue 20 adds `calibrate-price` (`benchmarks/price_history.py`): 100,000 customers in two
+  segments and their price history, two CSV files read, checked, grouped in DuckDB and fitted
+  (PH-sBG per segment), against pyarrow only reading both files; the 30 s limit is on the
+  whole command.
 
 ## Machine
 

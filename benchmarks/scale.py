@@ -253,10 +253,18 @@ def bench_parquet(n: int = 10_000_000, runs: int = 2) -> ScaleResult:
     )
 
 
+def bench_price_history() -> ScaleResult:
+    """``calibrate-price`` on 100,000 customers (:mod:`benchmarks.price_history`, issue 20)."""
+    from benchmarks.price_history import bench_price_history as bench
+
+    return bench()
+
+
 BENCHMARKS: dict[str, Callable[[], ScaleResult]] = {
     "kaplan-meier": bench_kaplan_meier,
     "csv": bench_csv,
     "parquet": bench_parquet,
+    "price-history": bench_price_history,
 }
 """The scale benchmarks by name, in the order they run."""
 

@@ -18,6 +18,11 @@ Commands
     ``--no-change``, its no-change baseline) (:mod:`.example`).
 ``calibrate DATA | --db-url URL (--table NAME | --query SQL) [--<role> COL ...] [--out FILE.json]``
     Calibrate retention per segment from a customer table or a database (:mod:`.calibrate`).
+``calibrate-price CUSTOMERS PRICES [--id ID --start COL --end COL --segment COL --price-date COL
+--price COL] [--as-of DATE] [--out FILE.json]``
+    Learn the churn response to price from a customer table and its price history: per segment
+    the lasting hazard ratio per +10 % with a 90 % interval, the first-month hazard ratio,
+    exposed and control customers, method and warnings (:mod:`.calibrate_price`).
 
 Each command is a module with ``DESCRIPTION``, ``add_arguments(parser)`` and ``run(args)``,
 imported only when its command runs or its help is asked for: this package imports nothing but
@@ -56,6 +61,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calibrate": (
         "calibrate",
         "calibrate retention per segment from a customer table (CSV, Excel, Parquet)",
+    ),
+    "calibrate-price": (
+        "calibrate_price",
+        "learn the churn response to price from a customer table and its price history",
     ),
 }
 """Command -> (its module in :mod:`simulator.cli`, the line the list of commands shows)."""
