@@ -43,7 +43,7 @@ from scipy.optimize import minimize
 from scipy.special import digamma
 
 from simulator.data.price_counts import SegmentCounts
-from simulator.data.survival import fit_sbg_counts
+from simulator.data.sbg_fit import fit_sbg_counts
 from simulator.model.sbg import LOG_PARAMETER_BOUND, log_survival_ratio
 
 COEFFICIENT_BOUND = 30.0
