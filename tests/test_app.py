@@ -86,9 +86,9 @@ def test_scenario_page_opens_with_the_example_scenario():
 def test_moving_the_price_slider_changes_npv_to_what_the_core_computes():
     at = _on(SCENARIO)
     before = _metric(at, _npv_label(simulator.example_scenario())).value
-    at.slider(key=PRICE_SLIDER).set_value(12.5).run()
+    at.slider(key=PRICE_SLIDER).set_value(30.0).run()
     assert not at.exception
-    scenario = replace(simulator.example_scenario(), price_change=0.125)
+    scenario = replace(simulator.example_scenario(), price_change=0.30)
     _assert_npv_card(at, APP_BUSINESS, scenario)
     assert _metric(at, _npv_label(scenario)).value != before
 

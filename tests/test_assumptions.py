@@ -9,6 +9,7 @@ import pytest
 from simulator import Business, LeverResponse, Scenario, Segment, ServiceOperations
 from simulator.model.assumptions import TABLE_COLUMNS, parameter_table, with_parameter
 from simulator.model.params import LEVERS
+from simulator.model.sample import sample_business
 
 from .conftest import APP_BUSINESS, two_segment_business
 
@@ -36,15 +37,22 @@ def test_every_segment_field_appears_for_every_segment_with_unit_and_source(tiny
     for seg in tiny_business.segments:
         listed = rows(table, "segment", seg.name)
         expected = field_names(Segment) - NOT_PARAMETERS
-        if seg.constant_monthly_churn is None:
-            # "one row per parameter in use": a geometric churn rate only when it is set
-            expected -= {"constant_monthly_churn"}
+        # "one row per parameter in use": an optional mechanism (a geometric churn rate,
+        # reservation prices, a bound on the notice shock) only when it is set
+        expected -= {name for name in expected if getattr(seg, name) is None}
         assert set(listed) == expected, seg.name
         for name, row in listed.items():
             assert row.unit, name
             assert row.source in SOURCES
             assert row.reference, name
             assert row.path == f"segments.{seg.name}.{name}"
+
+
+def test_reservation_prices_and_the_shock_bound_are_listed_when_set():
+    table = parameter_table(sample_business(), Scenario())
+    listed = rows(table, "segment", "core")
+    assert listed["wtp_median"].value == 2.0
+    assert listed["notice_multiplier_cap"].value == 3.0
 
 
 def test_constant_monthly_churn_is_listed_when_a_segment_uses_it(tiny_business):

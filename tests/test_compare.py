@@ -22,7 +22,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 COMPARE = "pages/6_Compare.py"
 DATA = "pages/3_Data.py"
 SCENARIO = simulator.example_scenario()
-RISE = dataclasses.replace(SCENARIO, price_change=0.15)
+RISE = dataclasses.replace(SCENARIO, price_change=0.10)
 
 
 def _item(label: str, business: simulator.Business, scenario: simulator.Scenario):
@@ -84,7 +84,7 @@ def test_kpi_table_shows_differences_from_the_first_only_where_there_are_some():
     assert list(table.columns) == ["A", "B"]
     price, csat = text.t("compare.kpi.price_change"), text.t("compare.kpi.csat")
     assert table.loc[price, "A"] == "+5.0%"
-    assert table.loc[price, "B"] == "+15.0% (+10.0 pts)"
+    assert table.loc[price, "B"] == "+10.0% (+5.0 pts)"
     assert table.loc[csat, "B"] == table.loc[csat, "A"]  # same service: no "(0.0 pts)"
     payback = [item.evaluation.payback_month for item in items]
     assert table.loc[text.t("compare.kpi.payback"), "B"] == (
@@ -187,7 +187,7 @@ def test_opening_a_saved_scenario_moves_the_sliders_to_it(store):
     at.button(key="saved_open_scenario").click().run()
     assert not at.exception
     assert at.session_state["scenario"] == RISE
-    assert at.slider(key="scenario_price_change_pct").value == pytest.approx(15.0)
+    assert at.slider(key="scenario_price_change_pct").value == pytest.approx(10.0)
 
 
 def test_a_scenario_saved_on_a_calibrated_business_saves_that_business_too(store):

@@ -160,6 +160,13 @@ def test_payback_of_a_service_programme_matches_its_cumulative_cash_flow(sample)
     ids=["price", "fee", "grandfathered"],
 )
 def test_breakeven_elasticity_fed_back_into_the_engine_gives_zero_delta_npv(sample, scenario):
+    if scenario.grandfather_existing:
+        # Under grandfathering only new customers pay more, and prospects are the price-elastic
+        # ones: with acquisitions that respond to price the rise never pays (its own test below).
+        sample = replace(
+            sample,
+            segments=tuple(replace(s, acquisition_price_elasticity=0.0) for s in sample.segments),
+        )
     result = evaluate(sample, scenario).breakeven_elasticity
     assert result.status == "found"
     k = result.scale
@@ -185,6 +192,15 @@ def test_breakeven_elasticity_is_never_pays_when_the_scenario_loses_even_without
     scenario = Scenario(price_change=0.01, people_spend_per_month=500_000.0)
     result = breakeven_elasticity(sample, scenario)
     assert result.status == "never_pays" and result.scale is None
+    assert horizon_delta(sample, scenario, 0.0) <= 0
+
+
+def test_a_grandfathered_rise_that_prospects_turn_away_from_never_pays(sample):
+    scenario = Scenario(
+        price_change=0.08, grandfather_existing=True, price_change_month=4, notice_months=2
+    )
+    result = breakeven_elasticity(sample, scenario)
+    assert result.status == "never_pays"
     assert horizon_delta(sample, scenario, 0.0) <= 0
 
 

@@ -146,8 +146,9 @@ def test_heatmap_has_cells_frontier_plan_and_answers():
     assert heat.z[0][list(heat.x).index(0.0)] == pytest.approx(0.0, abs=1e-3)
     assert "€" in heat.text[0][0] and "%" in heat.text[0][0]
     names = [trace.name for trace in fig.data[1:]]
-    # On the sample the NPV turns positive just above a 0 % price change at every budget.
-    assert names.count(text.t("chart.explore.frontier")) == 1
+    # On the sample the plan pays in a band of price changes: below it the service budget
+    # costs more than the rise brings, above it the rise turns too many customers away.
+    assert names.count(text.t("chart.explore.frontier")) == 2
     assert text.t("chart.explore.plan") in names
     for key in ("price", "budget", "core"):
         assert text.t(explore.MARKS[key][0]) in names

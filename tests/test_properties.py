@@ -25,7 +25,13 @@ from simulator import (
     evaluate,
     simulate,
 )
-from simulator.model.params import LEVERS, MAX_MONTHLY_AMOUNT, MIN_ANNUAL_DISCOUNT_RATE
+from simulator.model.params import (
+    LEVERS,
+    MAX_MONTHLY_AMOUNT,
+    MAX_PRICE_CHANGE,
+    MIN_ANNUAL_DISCOUNT_RATE,
+    MIN_PRICE_CHANGE,
+)
 
 from .conftest import service_operations, two_segment_business
 
@@ -358,7 +364,7 @@ SEGMENT_BAD: dict[str, st.SearchStrategy] = {
 }
 
 SCENARIO_BAD: dict[str, st.SearchStrategy] = {
-    "price_change": st.one_of(st.floats(-10.0, -0.9), above(2.0)),
+    "price_change": st.one_of(st.floats(-10.0, MIN_PRICE_CHANGE), above(MAX_PRICE_CHANGE)),
     "monthly_fee": st.one_of(below(0.0), beyond(MAX_MONTHLY_AMOUNT)),
     "horizon_months": st.one_of(st.integers(-5, 11), st.integers(121, 1000)),
     "price_change_month": st.one_of(st.integers(-5, 0), st.integers(61, 1000)),

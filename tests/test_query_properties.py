@@ -44,6 +44,7 @@ ENGINE = settings(FAST, max_examples=10)  # each example runs the engine (~0.2 s
 FIELD_OF = {key: name for name, key in QUERY_KEYS.items()}
 INT_FIELDS = ("price_change_month", "notice_months", "phase_in_months", "horizon_months")
 MAX_AMOUNT = 1e9
+MAX_PRICE = simulator.model.params.MAX_PRICE_CHANGE  # ten times the price
 """The largest fee (currency per customer-month) and monthly lever budget Scenario accepts."""
 MIN_RATE = 1e-6
 """The smallest annual discount rate Scenario accepts (a fraction a year)."""
@@ -200,7 +201,7 @@ def test_the_scenario_a_link_opens_runs_without_nan_or_negative_counts(params):
 @given(
     scenario=st.builds(
         Scenario,
-        price_change=st.floats(-0.89, 2.0),
+        price_change=st.floats(-0.89, MAX_PRICE),
         monthly_fee=st.floats(0.0, MAX_AMOUNT),
         horizon_months=st.integers(12, 120),
         phase_in_months=st.integers(1, 24),
@@ -257,7 +258,7 @@ def _breaks_a_rule(s: dict) -> bool:
             return True
     spends = [s[f"{lever}_spend_per_month"] for lever in simulator.model.params.LEVERS]
     return not (
-        -0.9 < s["price_change"] <= 2
+        -0.9 < s["price_change"] <= MAX_PRICE
         and 0 <= s["monthly_fee"] <= MAX_AMOUNT
         and 12 <= s["horizon_months"] <= 120
         and 1 <= s["price_change_month"] <= s["horizon_months"]
@@ -300,7 +301,7 @@ def valid_scenarios(draw) -> Scenario:
         st.just(0.0), st.floats(0.0, 1e5), st.floats(0.0, MAX_AMOUNT), st.just(MAX_AMOUNT)
     )
     return Scenario(
-        price_change=draw(st.floats(-0.9, 2.0, exclude_min=True)),
+        price_change=draw(st.floats(-0.9, MAX_PRICE, exclude_min=True)),
         monthly_fee=draw(
             st.one_of(
                 st.just(0.0),
@@ -324,11 +325,11 @@ def valid_scenarios(draw) -> Scenario:
 
 @ENGINE
 @given(scenario=valid_scenarios())
-@example(scenario=Scenario(price_change=2.0, monthly_fee=MAX_AMOUNT, horizon_months=120))
+@example(scenario=Scenario(price_change=MAX_PRICE, monthly_fee=MAX_AMOUNT, horizon_months=120))
 @example(scenario=Scenario(price_change=-0.899999, annual_discount_rate=MIN_RATE))
 @example(
     scenario=Scenario(
-        price_change=2.0,
+        price_change=MAX_PRICE,
         monthly_fee=MAX_AMOUNT,
         price_change_month=7,
         notice_months=6,

@@ -47,7 +47,6 @@ def _metric(at: AppTest, label: str):
 def test_the_page_answers_on_the_sample_data():
     at = _on_page()
     assert at.title[0].value == text.t("unc.title")
-    assert not at.error
     expected = monte_carlo(APP_BUSINESS, SHORT, draws=2000, seed=0)
     beat = _metric(at, text.t("unc.kpi.beat"))
     assert beat.value == text.percent(expected.probability_beats_baseline, 0)
@@ -56,8 +55,10 @@ def test_the_page_answers_on_the_sample_data():
     loss = at.select_slider(key="unc_loss").value
     assert loss == view.default_loss(expected)
     sentence = view.sentence(expected, loss=loss, currency="EUR")
+    # the verdict is the page's only message (red when the plan loses in most futures)
     assert [s.value for s in [*at.success, *at.warning, *at.error]] == [sentence]
-    assert sentence.startswith("In about 8 of 10 plausible futures")  # read aloud
+    chance = round(10 * expected.probability_beats_baseline)
+    assert sentence.startswith(f"In about {chance} of 10 plausible futures")  # read aloud
     # the price-increase panel: break-even elasticity and the chance it is exceeded
     frame = elasticity_exceedance(APP_BUSINESS, SHORT)
     assert len(at.dataframe) == 1

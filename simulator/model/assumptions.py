@@ -37,6 +37,27 @@ SEGMENT_FIELDS: dict[str, tuple[str, str]] = {
     "uncontrollable_churn_share": ("fraction of churn", "Braun & Schweidel 2011"),
     "satisfaction_moderation": ("per unit of quality", "Homburg et al. 2005; Anderson 1996"),
     "max_service_churn_reduction": ("fraction of controllable churn", "Bolton 1998; Simester 2000"),
+    "acquisition_price_elasticity": (
+        "conversion elasticity",
+        "Bijmolt et al. 2005; Tellis 1988 (brand-choice meta-analyses)",
+    ),
+    "acquisition_share": ("share of prospects", "assumption (logit saturation)"),
+    "market_price_ratio": ("ratio to competitors' price", "market data"),
+    "wtp_median": (
+        "ratio to competitors' price",
+        "fit to Netflix 2011 and UK broadband 2023 (price evidence)",
+    ),
+    "wtp_log_sd": ("log-price", "fit to Netflix 2011 and UK broadband 2023 (price evidence)"),
+    "wtp_exit_half_life_months": ("months", "DellaVigna & Malmendier 2006"),
+    "negative_wom_per_defector": (
+        "customers lost per defector",
+        "Wharton/Verde 2006; East et al. 2008; Goldenberg et al. 2007",
+    ),
+    "negative_wom_half_life_months": ("months", "assumption; Trusov et al. 2009"),
+    "notice_multiplier_cap": (
+        "hazard multiplier",
+        "Ascarza et al. 2016 (x1.56); Einav et al. 2023 (about x2)",
+    ),
 }
 SERVICE_FIELDS: dict[str, tuple[str, str]] = {
     "issues_per_customer_month": ("issues per customer-month", "contact-centre data"),
@@ -49,6 +70,10 @@ SERVICE_FIELDS: dict[str, tuple[str, str]] = {
     "max_handling_time_reduction": ("fraction at full effect", "benchmarks, pilots"),
     "max_arpu_uplift": ("fraction at full effect", "Heskett et al. 1994; Reinartz & Kumar 2002"),
     "max_referral_uplift": ("fraction at full effect", "Trusov et al. 2009"),
+    "rise_contacts_per_100": ("contacts per 100 customers", "assumption (no published source)"),
+    "cancellation_contacts_per_defector": ("contacts per defector", "assumption"),
+    "wave_handling_time_factor": ("multiple of handling time", "assumption"),
+    "overload_churn_increase": ("fraction per 100 % overload", "assumption"),
 }
 LEVER_FIELDS: dict[str, tuple[str, str]] = {
     "ramp_half_life_months": ("months", "Jin et al. 2017 (adstock)"),
@@ -60,7 +85,12 @@ LEVER_FIELDS: dict[str, tuple[str, str]] = {
     "weight": ("share of quality index", "docs/model.md: service investment"),
 }
 BUSINESS_FIELDS: dict[str, tuple[str, str]] = {
-    "fee_salience": ("multiple of price", "Iyengar et al. 2011; Danaher 2002"),
+    "fee_salience": (
+        "multiple of price",
+        "Kahneman, Knetsch & Thaler 1986; Iyengar et al. 2011; Bank Transfer Day 2011",
+    ),
+    "market_price_change": ("fraction of competitors' price", "your market view"),
+    "market_price_change_month": ("month", "your market view"),
 }
 SCENARIO_FIELDS: dict[str, str] = {
     "price_change": "fraction of list price",
@@ -93,7 +123,7 @@ def parameter_table(business: Business, scenario: Scenario) -> pd.DataFrame:
     for seg in business.segments:
         for name, (unit, ref) in SEGMENT_FIELDS.items():
             value = getattr(seg, name)
-            if name == "constant_monthly_churn" and value is None:
+            if value is None:  # an optional mechanism that is off (constant churn, ...)
                 continue
             if name == "base_customers_by_tenure":
                 value = seg.base_customers
