@@ -270,7 +270,7 @@ class ExactCohorts:
                     before,
                     tenure[None, :, None] + exposure_before[:, None, :],
                     c0[:, None, :],
-                    hazard_part,
+                    c_base[:, None, :],
                     kept_before[:, None, :],
                     kept[:, None, :],
                 ),
@@ -312,7 +312,7 @@ class ExactCohorts:
                     before,
                     exposure_before,
                     c0,
-                    hazard_rows,
+                    c_rows,
                     kept_before[:, None, :],
                     kept[:, None, :],
                 )
@@ -387,16 +387,19 @@ class ExactCohorts:
         alive_before: np.ndarray,
         exposure_before: np.ndarray,
         price_free: np.ndarray,
-        alive: np.ndarray,
+        multiplier: np.ndarray,
         kept_before: np.ndarray,
         kept: np.ndarray,
     ) -> np.ndarray:
-        """Price-driven defectors per customer of a row: G_t-1 A_t-1 s0_t - G_t A_t, where A is
-        the hazard part of survival and s0_t the one-month survival without the price terms
-        (from the survivors' own exposure); 0 where nobody was left."""
+        """Price-driven defectors per customer of a row: A_t-1 (G_t-1 s0_t - G_t s_t), where A
+        is the hazard part of survival and s_t, s0_t the one-month survival at the month's
+        multiplier and without the price terms, both from the survivors' own exposure (so they
+        are equal, and the defectors exactly 0, when the price changes nothing); 0 where nobody
+        was left."""
         with np.errstate(invalid="ignore", over="ignore"):
             s0 = self.survival(rows, exposure_before, price_free)
-            out = kept_before * alive_before * s0 - kept * alive
+            s = self.survival(rows, exposure_before, multiplier)
+            out = alive_before * (kept_before * s0 - kept * s)
         return np.where(alive_before > 0, np.nan_to_num(out), 0.0)
 
     def _survival_flat(self, which: np.ndarray, exposure: np.ndarray) -> np.ndarray:
