@@ -98,6 +98,7 @@ def test_every_business_parameter_appears_with_unit_and_source(tiny_business):
         "core_segment",
         "data_fields",
         "user_fields",
+        "evidence",
     }
     assert set(listed) == field_names(Business) - non_parameters
     assert listed["fee_salience"].unit and listed["fee_salience"].source in SOURCES
@@ -182,3 +183,26 @@ def test_with_parameter_rebuilds_every_kind_of_path():
 def test_with_parameter_rejects_empty_and_invalid_values(value):
     with pytest.raises(ValueError, match="arpu_per_month"):
         with_parameter(APP_BUSINESS, "segments.core.arpu_per_month", value)
+
+
+def test_every_row_has_a_grade_from_its_source_and_evidence():
+    from simulator.model.assumptions import GRADES, PUBLISHED
+    from simulator.model.params import Evidence
+
+    path = "segments.core.lasting_price_elasticity"
+    measured = dataclasses.replace(
+        sample_business(),
+        data_fields=("segments.core.arpu_per_month", path),
+        user_fields=("segments.core.wtp_log_sd",),
+        evidence=(Evidence(path=path, grade="history_with_control", low=0.3, high=0.8, note="n"),),
+    )
+    table = parameter_table(measured, Scenario()).set_index("path")
+    assert set(table["grade"]) <= set(GRADES)
+    assert table.loc[path, "grade"] == "history_with_control"
+    assert table.loc[path, "reference"] == "n"  # how it was measured
+    assert table.loc["segments.core.arpu_per_month", "grade"] == "customer_data"
+    assert table.loc["segments.core.wtp_log_sd", "grade"] == "setting"
+    assert table.loc["segments.core.wtp_median", "grade"] == "published"
+    assert table.loc["segments.core.acquisition_share", "grade"] == "assumption"
+    assert table.loc["scenario.price_change", "grade"] == "setting"
+    assert {"lasting_price_elasticity", "acquisition_price_elasticity"} <= PUBLISHED

@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import betaincinv, gammaincinv, ndtr, ndtri
 
-from simulator.model.params import LEVERS, Business, Segment
+from simulator.model.params import GRADE_WIDENING, LEVERS, Business, Segment
 
 FAILURE_PROBABILITY = 0.2
 """p_fail: probability that the service programme has no effect at all (model.md 3.4;
@@ -54,7 +54,7 @@ shock (Gaussian copula, model.md 5.1) [assumption]."""
 FAILURE_PATH = "service.implementation_failure"
 """Path of the implementation-failure prior (not a Business field: it sets the lever weights)."""
 
-FAMILIES = ("lognormal", "beta", "gamma", "uniform", "bernoulli", "sbg")
+FAMILIES = ("lognormal", "normal", "beta", "gamma", "uniform", "bernoulli", "sbg")
 
 _EDGE = 1e-12
 """Latin-hypercube uniforms are kept in [_EDGE, 1 - _EDGE] so every inverse CDF is finite."""
@@ -95,7 +95,8 @@ class Prior:
         ``"data"``, ``"user"`` or ``"assumption"`` (``Business.source``; ``"data"`` for ``"sbg"``,
         ``"assumption"`` for implementation failure).
     parameters
-        Family parameters: lognormal ``(log_sd,)``; beta ``(a, b)``; gamma ``(shape,)`` with the
+        Family parameters: lognormal ``(log_sd,)``; normal ``(sd, floor)`` (draws below the
+        floor are set to it); beta ``(a, b)``; gamma ``(shape,)`` with the
         scale implied by the median; uniform ``(lower, upper)``; bernoulli ``(p_fail,)``; sbg
         ``(beta, d ln alpha, d ln beta, e ln alpha, e ln beta)``: the current beta, then the
         principal axis d and the second axis e of the square root of the log covariance (change
@@ -147,6 +148,8 @@ class Prior:
             return s * ndtri(q)
         if self.family == "lognormal":
             x = self.offset + (v - self.offset) * np.exp(s * p[0] * ndtri(q))
+        elif self.family == "normal":
+            x = np.maximum(v + s * p[0] * ndtri(q), p[1])
         elif self.family == "gamma":
             x = v * (gammaincinv(p[0], q) / gammaincinv(p[0], 0.5)) ** s
         elif self.family == "beta":
@@ -231,7 +234,29 @@ def _prior(
     cap: float = math.inf,
     offset: float = 0.0,
 ) -> Prior:
-    """A one-dimensional prior centred on ``value`` with its 5th/95th percentiles filled in."""
+    """A one-dimensional prior centred on ``value`` with its 5th/95th percentiles filled in.
+
+    A parameter measured with known :class:`~simulator.model.params.Evidence` is drawn from its
+    estimate's own 90 % interval instead, widened by its grade
+    (:data:`~simulator.model.params.GRADE_WIDENING`): log-normal when the interval is above 0,
+    else normal and never below 0."""
+    evidence = business.evidence_for(path)
+    if evidence is not None:
+        widen = GRADE_WIDENING[evidence.grade]
+        if evidence.low > 0 and value > 0:
+            family, parameters = (
+                "lognormal",
+                (widen * math.log(evidence.high / evidence.low) / (2 * _TAIL),),
+            )
+        else:
+            family, parameters = (
+                "normal",
+                (
+                    widen * (evidence.high - evidence.low) / (2 * _TAIL),
+                    0.0,
+                ),
+            )
+        offset = 0.0
     prior = Prior(
         path=path,
         family=family,

@@ -21,6 +21,7 @@ from typing import Any
 
 from simulator.model.params import (
     Business,
+    Evidence,
     LeverResponse,
     Scenario,
     Segment,
@@ -101,8 +102,20 @@ def _business(data: Any, path: str) -> Business:
     }
     ops_fields = {k: v for k, v in service.items() if k not in levers}
     ops = _build(ServiceOperations, ops_fields, f"{path}.service", required=True, extra=levers)
-    rest = {k: v for k, v in data.items() if k not in ("segments", "service")}
-    return _build(Business, rest, path, required=True, extra={"segments": built, "service": ops})
+    evidence = data.get("evidence", [])
+    _expect(isinstance(evidence, list), f"{path}.evidence", "a list")
+    measured = tuple(
+        _build(Evidence, item, f"{path}.evidence[{i}]", required=True)
+        for i, item in enumerate(evidence)
+    )
+    rest = {k: v for k, v in data.items() if k not in ("segments", "service", "evidence")}
+    return _build(
+        Business,
+        rest,
+        path,
+        required=True,
+        extra={"segments": built, "service": ops, "evidence": measured},
+    )
 
 
 def _build(cls, data: Any, path: str, *, required: bool, extra: dict | None = None):

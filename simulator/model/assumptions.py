@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from simulator.model.params import LEVERS, Business, Scenario, Segment
+from simulator.model.params import EVIDENCE_GRADES, LEVERS, Business, Scenario, Segment
 from simulator.model.validators import ParameterError
 
 # field -> (unit, reference). Units: "currency" is the business's currency.
@@ -104,7 +104,44 @@ SCENARIO_FIELDS: dict[str, str] = {
     "annual_discount_rate": "fraction per year",
 }
 
-TABLE_COLUMNS = ("group", "segment", "parameter", "path", "value", "unit", "source", "reference")
+PUBLISHED: frozenset[str] = frozenset(
+    {
+        "lasting_price_elasticity",
+        "notice_shock_churn_per_10pct",
+        "shock_half_life_months",
+        "decrease_response_ratio",
+        "price_threshold",
+        "satisfaction_moderation",
+        "referred_churn_multiplier",
+        "acquisition_price_elasticity",
+        "wtp_median",
+        "wtp_log_sd",
+        "wtp_exit_half_life_months",
+        "negative_wom_per_defector",
+        "notice_multiplier_cap",
+        "fee_salience",
+    }
+)
+"""Judgement priors whose default and range rest on published figures from other firms (graded
+``published``; docs/model.md gives each source and how strong it is); every other default is an
+``assumption``."""
+
+GRADES: tuple[str, ...] = (*EVIDENCE_GRADES[:4], "customer_data", *EVIDENCE_GRADES[4:], "setting")
+"""Every value of the table's ``grade`` column, strongest first: the data grades of
+:data:`~simulator.model.params.EVIDENCE_GRADES`, then ``customer_data`` (measured from the
+planner's customer table), ``published``, ``assumption`` and ``setting`` (a user's choice)."""
+
+TABLE_COLUMNS = (
+    "group",
+    "segment",
+    "parameter",
+    "path",
+    "value",
+    "unit",
+    "source",
+    "grade",
+    "reference",
+)
 
 
 def parameter_table(business: Business, scenario: Scenario) -> pd.DataFrame:
@@ -117,9 +154,24 @@ def parameter_table(business: Business, scenario: Scenario) -> pd.DataFrame:
         "scenario"), ``segment`` (or the lever name, else ""), ``parameter`` (field name),
         ``path`` (dotted path used by ``Business.source``), ``value`` (the base tenure table is
         summarised as its total), ``unit``, ``source`` ("data", "assumption", "user" or
-        "setting") and ``reference``.
+        "setting"), ``grade`` (how well the value is known, :data:`GRADES`) and ``reference``
+        (for measured evidence, how it was measured).
     """
     rows = []
+
+    def row(group: str, owner: str, name: str, path: str, value: object, unit: str, ref: str):
+        source = business.source(path)
+        evidence = business.evidence_for(path)
+        if evidence is not None:
+            grade, ref = evidence.grade, evidence.note or ref
+        elif source == "user":
+            grade = "setting"
+        elif source == "data":
+            grade = "customer_data"
+        else:
+            grade = "published" if name in PUBLISHED else "assumption"
+        rows.append((group, owner, name, path, value, unit, source, grade, ref))
+
     for seg in business.segments:
         for name, (unit, ref) in SEGMENT_FIELDS.items():
             value = getattr(seg, name)
@@ -127,22 +179,16 @@ def parameter_table(business: Business, scenario: Scenario) -> pd.DataFrame:
                 continue
             if name == "base_customers_by_tenure":
                 value = seg.base_customers
-            path = f"segments.{seg.name}.{name}"
-            rows.append(("segment", seg.name, name, path, value, unit, business.source(path), ref))
+            row("segment", seg.name, name, f"segments.{seg.name}.{name}", value, unit, ref)
     for name, (unit, ref) in SERVICE_FIELDS.items():
-        path = f"service.{name}"
-        value = getattr(business.service, name)
-        rows.append(("service", "", name, path, value, unit, business.source(path), ref))
+        row("service", "", name, f"service.{name}", getattr(business.service, name), unit, ref)
     for lever in LEVERS:
         response = business.service.lever(lever)
         for name, (unit, ref) in LEVER_FIELDS.items():
             path = f"service.{lever}.{name}"
-            value = getattr(response, name)
-            rows.append(("lever", lever, name, path, value, unit, business.source(path), ref))
+            row("lever", lever, name, path, getattr(response, name), unit, ref)
     for name, (unit, ref) in BUSINESS_FIELDS.items():
-        rows.append(
-            ("business", "", name, name, getattr(business, name), unit, business.source(name), ref)
-        )
+        row("business", "", name, name, getattr(business, name), unit, ref)
     for f in dataclasses.fields(scenario):
         unit = SCENARIO_FIELDS[f.name]
         rows.append(
@@ -153,6 +199,7 @@ def parameter_table(business: Business, scenario: Scenario) -> pd.DataFrame:
                 f"scenario.{f.name}",
                 getattr(scenario, f.name),
                 unit,
+                "setting",
                 "setting",
                 "",
             )

@@ -299,6 +299,67 @@ class ServiceOperations:
         return getattr(self, name)
 
 
+EVIDENCE_GRADES: tuple[str, ...] = (
+    "randomised_test",
+    "history_with_control",
+    "history_without_control",
+    "survey",
+    "published",
+    "assumption",
+)
+"""How well a parameter's value is known, strongest first: a randomised price test on the firm's
+own customers; the firm's dated price history with customers who kept the old price as control;
+the same without control; a price-sensitivity survey; published figures from other firms; a
+judgement assumption. Data-based grades set the Monte Carlo range from the estimate's own
+interval (:data:`GRADE_WIDENING`)."""
+
+GRADE_WIDENING: dict[str, float] = {
+    "randomised_test": 1.0,
+    "history_with_control": 1.0,
+    "history_without_control": 1.5,
+    "survey": 2.0,
+}
+"""How much wider than its own 90 % interval the Monte Carlo draws an estimate of each data
+grade: an estimate without a control group, or from stated intentions, can be wrong in ways
+its interval does not show (selection, concurrent events; intentions overstate action)
+[assumption]."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evidence:
+    """Where a parameter's value was measured and how well: its grade and 90 % interval.
+
+    Parameters
+    ----------
+    path
+        Dotted parameter path, e.g. ``"segments.core.lasting_price_elasticity"``.
+    grade
+        One of :data:`EVIDENCE_GRADES` (a data grade: not ``"published"`` or ``"assumption"``,
+        which are the catalogue's grades of judgement priors).
+    low, high
+        The estimate's 90 % interval, in the parameter's unit (low <= high).
+    note
+        How it was measured, in words (shown on the Assumptions page).
+    """
+
+    path: str
+    grade: str
+    low: float
+    high: float
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        check_fields("Evidence", self)
+        check(
+            self.grade in GRADE_WIDENING,
+            "Evidence",
+            "grade",
+            self.grade,
+            f"one of {', '.join(GRADE_WIDENING)}",
+        )
+        check(self.low <= self.high, "Evidence", "high", self.high, "at least low")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Business:
     """Everything the simulator knows about the firm: segments, service operations, fee salience.
@@ -326,6 +387,9 @@ class Business:
         Dotted paths of parameters that came from customer data or were set by a user, e.g.
         ``"segments.core.arpu_per_month"`` or ``"service.csat"``; every other parameter is an
         assumption (a default prior). See :mod:`simulator.model.assumptions`.
+    evidence
+        :class:`Evidence` of the data-based parameters whose grade and interval are known (a
+        price response learnt from the firm's price history or a price test).
     """
 
     name: str
@@ -340,11 +404,13 @@ class Business:
     core_segment: str | None = None
     data_fields: tuple[str, ...] = ()
     user_fields: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(self.segments))
         object.__setattr__(self, "data_fields", tuple(self.data_fields))
         object.__setattr__(self, "user_fields", tuple(self.user_fields))
+        object.__setattr__(self, "evidence", tuple(self.evidence))
         check_fields("Business", self)
         check(
             isinstance(self.market_price_change_month, int)
@@ -385,6 +451,13 @@ class Business:
         if path in self.user_fields:
             return "user"
         return "data" if path in self.data_fields else "assumption"
+
+    def evidence_for(self, path: str) -> Evidence | None:
+        """The measured :class:`Evidence` of the parameter at ``path`` (None: none, or a user
+        has set the value since)."""
+        if path in self.user_fields:
+            return None
+        return next((e for e in self.evidence if e.path == path), None)
 
     def segment(self, name: str) -> Segment:
         """The segment called ``name``."""
