@@ -290,20 +290,22 @@ class ExactCohorts:
             hazard_rows = np.zeros_like(exposure)
             which = np.broadcast_to(rows[:, None, None], exposure.shape)[active]
             hazard_rows[active] = self._survival_flat(which, exposure[active])
-            counted = np.array([k in defection.counted for k in keys])
-            thin = np.where(counted[None, :, None], kept[:, None, :], 1.0)
-            surv[referred] = hazard_rows * thin
+            counted = np.flatnonzero([k in defection.counted for k in keys])
+            surv[referred] = hazard_rows.copy()
+            surv[referred][:, counted] *= kept[:, None, :]
             defect[referred] = None
-            if counted.any():
-                # A cohort is whole (survival 1) in the month it joins; G is 1 until the notice.
-                before = np.concatenate((np.zeros((draws, horizon, 1)), hazard_rows[:, :, :-1]), 2)
+            if counted.size:
+                # Only cohorts that knew today's price (acquired before the notice) defect. A
+                # cohort is whole (survival 1) in the month it joins; G is 1 until the notice.
+                alive = hazard_rows[:, counted]
+                before = np.concatenate((np.zeros(alive.shape[:2] + (1,)), alive[:, :, :-1]), 2)
                 exposure_before = np.concatenate(
-                    (np.zeros((draws, horizon, 1)), exposure[:, :, :-1]), axis=2
+                    (np.zeros(alive.shape[:2] + (1,)), exposure[:, counted, :-1]), axis=2
                 )
                 c0 = np.stack(
                     [
-                        np.broadcast_to(defection.price_free.get(k, paths[k]), (draws, horizon))
-                        for k in keys
+                        np.broadcast_to(defection.price_free[keys[a]], (draws, horizon))
+                        for a in counted
                     ],
                     axis=1,
                 )
@@ -312,11 +314,12 @@ class ExactCohorts:
                     before,
                     exposure_before,
                     c0,
-                    c_rows,
+                    c_rows[:, counted],
                     kept_before[:, None, :],
                     kept[:, None, :],
                 )
-                defect[referred] = np.where(later & counted[None, :, None], unit, 0.0)
+                defect[referred] = np.zeros_like(exposure)
+                defect[referred][:, counted] = np.where(later[:, counted], unit, 0.0)
             exposure_end[referred] = exposure[:, :, -1]
 
         customers = base_customers.copy()
