@@ -17,6 +17,7 @@ from ui import cached, compare, kpis, text
 from ui.store import STORE_PATH_VARIABLE, STORE_URL_VARIABLE, Store
 
 from .conftest import APP_BUSINESS, two_segment_business, uploaded_firm
+from .user_text import shown
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 COMPARE = "pages/6_Compare.py"
@@ -288,7 +289,8 @@ def test_a_calibration_is_saved_with_its_fit_summary_and_used_by_a_fresh_session
 
 
 def _link_notices(at: AppTest) -> list[str]:
-    return [w.value for w in at.warning if w.icon == ":material/link_off:"]
+    """The link notices as the reader sees them (the link's values are escaped Markdown)."""
+    return [shown(w.value) for w in at.warning if w.icon == ":material/link_off:"]
 
 
 def test_a_link_names_the_saved_calibration_and_opens_on_it(store):

@@ -19,6 +19,9 @@ from simulator.assumptions import with_parameter
 from simulator.calibrate import holdout_check
 from simulator.synthetic import customers_to_csv, generate_customers
 from ui import cached, charts, data, state, text
+from ui.literal import PLAIN, PLOTLY
+
+from .user_text import shown
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 DATA = "pages/3_Data.py"
@@ -154,8 +157,8 @@ def test_upload_calibrate_and_use_the_calibration_on_every_page():
     at.switch_page(SCENARIO).run()
     assert not at.exception
     business = at.session_state["business"]
-    assert business.name == text.t("data.business_name", name="customers.csv")
-    assert any(business.name in c.value for c in at.caption)  # the page says whose numbers
+    assert business.name == text.t("data.business_name", markup=PLAIN, name="customers.csv")
+    assert any(business.name in shown(c.value) for c in at.caption)  # it says whose numbers
     assert "segments.core.sbg_alpha" in business.data_fields
     assert "segments.price-sensitive.sbg_beta" in business.data_fields
     at.switch_page(ASSUMPTIONS).run()
@@ -198,10 +201,10 @@ def test_km_fit_figure_has_observed_steps_and_fitted_curve_per_segment():
     fig = charts.km_fit_figure(calibration, core="core")
     names = [trace.name for trace in fig.data]
     assert names == [
-        text.t("chart.km.observed", segment="core"),
-        text.t("chart.km.fitted", segment="core"),
-        text.t("chart.km.observed", segment="price-sensitive"),
-        text.t("chart.km.fitted", segment="price-sensitive"),
+        text.t("chart.km.observed", markup=PLOTLY, segment="core"),
+        text.t("chart.km.fitted", markup=PLOTLY, segment="core"),
+        text.t("chart.km.observed", markup=PLOTLY, segment="price-sensitive"),
+        text.t("chart.km.fitted", markup=PLOTLY, segment="price-sensitive"),
     ]
     observed, fitted = fig.data[0], fig.data[1]
     assert observed.line.shape == "hv" and fitted.line.dash == "dash"
@@ -354,9 +357,10 @@ def _geometric_records(entry_months: float, cap: int = 48) -> pd.DataFrame:
 
 def _notes(records: pd.DataFrame) -> list[str]:
     calibration = simulator.calibrate(records)
-    return data.fit_notes(
+    notes = data.fit_notes(
         cached.Calibrated(calibration=calibration, holdout=holdout_check(records))
     )
+    return [shown(note) for note in notes]  # as the reader sees them
 
 
 def test_every_blank_in_the_fit_table_is_explained_under_it():
@@ -417,7 +421,7 @@ def test_a_large_upload_is_counted_in_sql_with_the_same_fit(monkeypatch):
     at = _upload(_data_page(), "customers.csv", customers_csv())
     assert at.selectbox(key=data.role_key("start")).value == "start_date"
     # The caption says the rows shown are a sample and the whole file is counted.
-    said = [c.value for c in at.caption if "customers.csv" in c.value]
+    said = [shown(c.value) for c in at.caption if "customers.csv" in shown(c.value)]
     assert said and "the whole file is checked and counted" in said[0], said
     at.button(key="data_calibrate").click().run()
     assert not at.exception

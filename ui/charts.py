@@ -1,9 +1,10 @@
 """Plotly figure builders: DataFrames from :mod:`simulator` in, ``go.Figure`` out.
 
 No Streamlit here, so every figure is tested as an object (``tests/test_charts.py``). All words
-come from :mod:`ui.text`. Conventions shared by every chart: this scenario is a solid line, no
-change (the baseline) is dashed; the core segment is the same deep blue everywhere and drawn
-thicker; money axes name the currency.
+come from :mod:`ui.text`; segment names, which come from uploaded data, go into trace names and
+tick labels escaped for Plotly's HTML subset (``markup=PLOTLY``). Conventions shared by every
+chart: this scenario is a solid line, no change (the baseline) is dashed; the core segment is
+the same deep blue everywhere and drawn thicker; money axes name the currency.
 
 Each figure is built from plain dicts in one ``go.Figure(data=..., layout=...)`` call, with
 side-by-side panels laid out by axis domains: about five times faster than ``add_trace``,
@@ -20,6 +21,7 @@ import plotly.graph_objects as go
 
 from simulator import Business, Calibration, Evaluation, Scenario, sbg_survival
 from ui import text
+from ui.literal import PLAIN, PLOTLY, literal
 
 CORE_COLOR = "#1f4e8c"
 SEGMENT_COLORS = ("#e07b1f", "#2a9d8f", "#8e5ea2", "#c44e52", "#6b8e23")
@@ -140,7 +142,7 @@ def _month_marks(price_change_month: int | None, notice_month: int | None) -> di
 
 def _series_name(what: str, case: str) -> str:
     """Legend entry of one line: ``"core (scenario)"``, ``"Revenue (no change)"``."""
-    return text.t("chart.series", what=what, case=text.t(f"case.{case}.short"))
+    return text.t("chart.series", markup=PLOTLY, what=what, case=text.t(f"case.{case}.short"))
 
 
 def _line(case: str, color: str, width: float) -> dict:
@@ -344,13 +346,16 @@ def _axis_names(i: int) -> tuple[str, str, str, str]:
 
 
 def _tick(name: str, *, core: bool) -> str:
-    """Category label: long names wrap at a hyphen or space; the core is bold."""
-    wrapped = name
+    """Category label (Plotly's HTML): the name as literal text; a long name wraps at a hyphen or
+    space; the core is bold."""
+    name = literal(name, PLAIN)  # one line, cut to a readable length
+    wrapped = literal(name, PLOTLY)
     if len(name) > 10:
         for sep in ("-", " "):
             if sep in name:
                 head, tail = name.split(sep, 1)
-                wrapped = f"{head}{sep if sep == '-' else ''}<br>{tail}"
+                head = f"{head}{sep if sep == '-' else ''}"
+                wrapped = f"{literal(head, PLOTLY)}<br>{literal(tail, PLOTLY)}"
                 break
     return f"<b>{wrapped}</b>" if core else wrapped
 
@@ -536,7 +541,7 @@ def km_fit_figure(
                 "y": survival,
                 "mode": "lines",
                 "line": {"color": color, "width": width, "shape": "hv"},
-                "name": text.t("chart.km.observed", segment=segment.name),
+                "name": text.t("chart.km.observed", markup=PLOTLY, segment=segment.name),
                 "hovertemplate": "%{y:.1%}",
             }
         )
@@ -559,7 +564,9 @@ def km_fit_figure(
                 "mode": "lines",
                 "line": {"color": color, "width": width, "dash": "dash"},
                 "name": text.t(
-                    "chart.km.constant" if constant else "chart.km.fitted", segment=segment.name
+                    "chart.km.constant" if constant else "chart.km.fitted",
+                    markup=PLOTLY,
+                    segment=segment.name,
                 ),
                 "hovertemplate": "%{y:.1%}",
             }

@@ -69,7 +69,7 @@ def data_in_use(business: Business) -> str:
         "home.data_in_use",
         name=business.name,
         customers=text.number(sum(s.base_customers for s in business.segments)),
-        segments=len(business.segments),
+        segment_count=len(business.segments),
         segment_names=", ".join(s.name for s in business.segments),
         currency=business.currency,
     )

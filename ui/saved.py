@@ -14,6 +14,7 @@ import streamlit as st
 import simulator
 from ui import cached, inputs, render, state, text
 from ui.compare import MAX_COMPARED, Compared, unique_labels
+from ui.literal import PLAIN, literal
 from ui.store import SavedCalibration, SavedScenario, Store, StoreError
 
 _PENDING_DELETE = "saved_pending_delete"  # ("scenario" | "calibration", id) awaiting a yes
@@ -136,12 +137,14 @@ def when(value) -> str:
 
 
 def item_label(saved: SavedScenario | SavedCalibration) -> str:
-    """How a saved item is named in lists: name, author and when it was last changed."""
+    """How a saved item is named in select boxes (which show text as it is): name, author and
+    when it was last changed."""
+    changed = when(saved.updated_at)
     if saved.author:
         return text.t(
-            "saved.label_by", name=saved.name, author=saved.author, when=when(saved.updated_at)
+            "saved.label_by", markup=PLAIN, name=saved.name, author=saved.author, when=changed
         )
-    return text.t("saved.label", name=saved.name, when=when(saved.updated_at))
+    return text.t("saved.label", markup=PLAIN, name=saved.name, when=changed)
 
 
 def scenario_frame(
@@ -378,7 +381,7 @@ def compared(
                 st.warning(text.t("saved.open_gone", name=saved.name), icon=":material/warning:")
                 continue
             business = businesses.get(saved.calibration_id) or cached.business()
-            scenario, label = saved.scenario, saved.name
+            scenario, label = saved.scenario, literal(saved.name, PLAIN)  # one line, cut
         items.append((business, scenario))
         labels.append(label)
     return [
