@@ -26,19 +26,13 @@ AUTHOR_MAX = 120
 
 
 def open_store() -> Store | None:
-    """The store, or None after saying on the page why it cannot be opened."""
+    """The store, or None after saying on the page why it cannot be opened (without the
+    database's file, URL or host: :attr:`StoreError.reason`; the server log has them)."""
     try:
         return cached.store()
     except StoreError as error:
-        st.error(text.t("saved.unavailable", message=error), icon=":material/database:")
+        st.error(text.t("saved.unavailable", message=error.reason), icon=":material/database:")
         return None
-
-
-def location(store: Store) -> str:
-    """Where the store keeps things, for a caption: a SQLite file's path, else the database URL
-    (password hidden)."""
-    shown = store.url_for_display
-    return shown.split(":///", 1)[1] if shown.startswith("sqlite") else shown
 
 
 def flash() -> None:
@@ -114,9 +108,15 @@ def save_scenario_form(store: Store, scenario: simulator.Scenario) -> None:
             calibration_id=calibration_id,
         )
     except (StoreError, ValueError) as error:
-        st.error(text.t("saved.save_error", message=error), icon=":material/error:")
+        st.error(text.t("saved.save_error", message=_reason(error)), icon=":material/error:")
         return
     done(text.t("saved.saved", name=saved.name))
+
+
+def _reason(error: Exception) -> str:
+    """Why a save failed, as a page may say it: a refused entry's reason (a name too long), a
+    store failure's without the database's file, URL or host."""
+    return error.reason if isinstance(error, StoreError) else str(error)
 
 
 def calibration_names(calibrations: list[SavedCalibration]) -> dict[str, str]:
@@ -210,7 +210,8 @@ def confirm_delete(kind: str, item_id: str, name: str, delete) -> None:
             try:
                 delete(item_id)
             except StoreError as error:
-                st.error(text.t("saved.delete_error", message=error), icon=":material/error:")
+                said = text.t("saved.delete_error", message=error.reason)
+                st.error(said, icon=":material/error:")
                 return
             done(text.t("saved.deleted", name=name))
         if no.button(text.t("saved.delete_no"), key=f"saved_delete_no_{kind}"):
@@ -282,7 +283,7 @@ def save_calibration_form(store: Store) -> None:
             fit_summary=origin.fit_summary,
         )
     except (StoreError, ValueError) as error:
-        st.error(text.t("saved.save_error", message=error), icon=":material/error:")
+        st.error(text.t("saved.save_error", message=_reason(error)), icon=":material/error:")
         return
     use_calibration(saved)
     done(text.t("saved.calibration_saved", name=saved.name))
@@ -335,7 +336,7 @@ def calibrations_section() -> None:
     store = open_store()
     if store is None:
         return
-    st.caption(text.t("data.saved_caption", store=location(store)))
+    st.caption(text.t("data.saved_caption", kind=store.kind))
     save_calibration_form(store)
     calibration_library(store, store.calibrations())
 

@@ -71,7 +71,7 @@ def calibration_from_url() -> SavedCalibration | None:
     try:
         found = cached.store().calibration(named[-1])
     except StoreError as error:
-        _notice(text.t("share.calibration_unreadable", message=error))
+        _notice(text.t("share.calibration_unreadable", markup=PLAIN, message=error.reason))
         return None
     if found is None:
         _notice(text.t("share.calibration_missing"))

@@ -1108,10 +1108,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "compare.chart.cash_flow.subtitle": "Above zero: the scenario has paid back",
         "compare.save_header": "Save the current scenario",
         "compare.library_header": "Saved scenarios",
-        "compare.library_caption": "Shared by everyone using this app; kept in {store}.",
+        "compare.library_caption": (
+            "Shared by everyone using this app; kept in the shared database ({kind})."
+        ),
         "saved.unavailable": (
             "Saved scenarios are unavailable: {message}. Everything else works; ask whoever runs "
-            "the app to check the database setting."
+            "the app to check the server log and the database setting."
         ),
         "saved.name": "Name",
         "saved.notes": "Notes",
@@ -1192,7 +1194,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "data.saved_header": "Saved calibrations",
         "data.saved_caption": (
             "Shared by everyone using this app, so a calibration is made once and used by all; "
-            "kept in {store}."
+            "kept in the shared database ({kind})."
         ),
         # misc
         "unit.minutes": "{value} min",
