@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import gzip
 import hashlib
+import io
+import zipfile
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -454,3 +457,21 @@ def test_a_file_that_cannot_be_read_says_why_in_the_error_box():
     assert "This is not a text table (it looks like binary data)" in said
     assert "**Fix:** Upload the customer table as CSV, Parquet or Excel" in said
     assert len(at.dataframe[0].value) == 1  # the problems table is still there
+
+
+@pytest.mark.slow
+def test_a_compressed_upload_is_read_or_refused_with_what_to_do():
+    at = _upload(_data_page(), "customers.csv.gz", gzip.compress(customers_csv()))
+    assert not at.error
+    assert any("customers.csv" in shown(c.value) for c in at.caption)  # the table inside
+    at.button(key="data_calibrate").click().run()
+    assert not at.exception and _fit_table(at) is not None
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("customers.csv", customers_csv())
+        zipped.writestr("notes.txt", b"not a table")
+    at = _upload(_data_page(), "export.zip", archive.getvalue())
+    said = shown(at.error[0].value)
+    assert "export.zip" in said and "holds 2 files (customers.csv, notes.txt)" in said
+    assert "Upload the table itself" in said
+    assert "data_calibrate" not in [b.key for b in at.button]  # nothing to calibrate

@@ -25,11 +25,12 @@ TENURE_UNIT_KEY = "data_tenure_unit"
 HOLDOUT_LIMIT = 0.05
 """Mean absolute holdout error (share) above which a segment's fit gets a warning."""
 UNITS = ("months", "years")
-FILE_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet")
+FILE_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet", "gz", "zip")
+"""File types the uploader accepts (what :func:`simulator.read_table` reads; a ``.gz`` or
+``.zip`` file is unpacked first, and refused with a message unless it holds one table)."""
 LARGE_MB = simulator.tables.LARGE_FILE_BYTES // 2**20
 """Files above this size (MB) are counted in SQL (simulator.aggregate), which reads CSV only
 as UTF-8 split by a comma, semicolon, tab or pipe."""
-"""File types the uploader accepts (what :func:`simulator.read_table` reads)."""
 
 
 def role_key(role: str) -> str:

@@ -570,10 +570,11 @@ STRINGS: dict[str, dict[str, str]] = {
             "per segment from it. Check which column plays which role, fix the problems listed, "
             "then calibrate and compare the fitted retention curve with what the data show."
         ),
-        "data.upload": "Customer table (CSV, TSV, text, Excel or Parquet)",
+        "data.upload": "Customer table (CSV, TSV, text, Excel or Parquet; also gzipped or zipped)",
         "data.upload.help": (
             "One row per customer. Files up to {limit} MB. Above {large} MB a CSV must be "
-            "UTF-8, with commas, semicolons, tabs or pipes between the columns."
+            "UTF-8, with commas, semicolons, tabs or pipes between the columns. A .gz file or a "
+            ".zip archive must hold just the table."
         ),
         "data.limit": "Files up to {limit} MB; the file stays in this session only.",
         "data.no_file": (
