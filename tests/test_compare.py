@@ -141,10 +141,16 @@ def test_charts_draw_one_line_per_scenario_and_each_distinct_no_change_once():
     assert list(cash.data[0].y) == pytest.approx(list(expected))
 
 
-def test_the_comparison_csv_neutralises_formula_looking_names():
-    items = [_item("=HYPERLINK(1)", APP_BUSINESS, SCENARIO), _item("B", APP_BUSINESS, RISE)]
+def test_the_comparison_csv_neutralises_formula_looking_names_and_keeps_its_own_units():
+    firm = dataclasses.replace(APP_BUSINESS, name="+cmd|' /C calc'!A0")
+    items = [_item("=HYPERLINK(1)", APP_BUSINESS, SCENARIO), _item("B", firm, RISE)]
     read = pd.read_csv(io.BytesIO(export.comparison_csv(compare.kpi_frame(items))))
     assert set(read["scenario"]) == {"'=HYPERLINK(1)", "B"}
+    business = read[read["kpi"] == "business"].set_index("scenario")["value"]
+    assert business["B"] == "'+cmd|' /C calc'!A0"
+    assert business["'=HYPERLINK(1)"] == APP_BUSINESS.name
+    units = set(read["unit"])
+    assert {"+fraction", "+money", "+count"} <= units and not any(u.startswith("'") for u in units)
     assert len(read) == 2 * len(compare.ROWS)
 
 
