@@ -32,7 +32,7 @@ HOSTILE: dict[str, str] = {
     "formula_at": "@SUM(1+1)",
     "streamlit_markup": ":red[alert] :material/warning: :streamlit: $x^2$ **b** -- -> <= # h",
     "bidi": "Plan \u202eexe.nalp\u202c ok",
-    "zero_width": "Pl\u200ban\u200d \ufeffA\u2060",
+    "zero_width": "Pl\u200ban\u200d \ufeffA",
     "long": "L" * 3000 + f"[x](https://{EVIL}/long)",
 }
 """Names and values an attacker would try; each is safe to show only as literal text."""
@@ -119,7 +119,7 @@ def page_problems(at) -> list[str]:
     """Every place on an AppTest page where user text would show as markup: Markdown fields,
     ``st.table`` cells and headers (Markdown too), Plotly figures; plus any exception."""
     problems = [f"exception: {e.value}" for e in at.exception]
-    for node in _nodes(at._tree):
+    for node in nodes(at._tree):
         kind = getattr(node, "type", "")
         if kind == "table":
             frame = node.value
@@ -140,7 +140,8 @@ def page_problems(at) -> list[str]:
     return problems
 
 
-def _nodes(node) -> Iterator:
+def nodes(node) -> Iterator:
+    """``node`` of an AppTest element tree and every node under it."""
     yield node
     for child in getattr(node, "children", {}).values():
-        yield from _nodes(child)
+        yield from nodes(child)

@@ -175,7 +175,7 @@ def customers_figure(
                     "x": rows["month"].to_numpy(),
                     "y": rows["customers"].to_numpy(),
                     "name": _series_name(segment, case),
-                    "legendgroup": segment,
+                    "legendgroup": f"segment {segments.index(segment)}",  # an id, not the name
                     "mode": "lines",
                     "line": _line(case, colors[segment], width),
                     "hovertemplate": "%{y:,.0f}",
