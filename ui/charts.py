@@ -13,6 +13,7 @@ side-by-side panels laid out by axis domains: about five times faster than ``add
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,7 +22,7 @@ import plotly.graph_objects as go
 
 from simulator import Business, Calibration, Evaluation, Scenario, sbg_survival
 from ui import text
-from ui.literal import PLAIN, PLOTLY, literal
+from ui.literal import ELLIPSIS, PLAIN, PLOTLY, literal
 
 CORE_COLOR = "#1f4e8c"
 SEGMENT_COLORS = ("#e07b1f", "#2a9d8f", "#8e5ea2", "#c44e52", "#6b8e23")
@@ -345,18 +346,38 @@ def _axis_names(i: int) -> tuple[str, str, str, str]:
     return f"xaxis{suffix}", f"yaxis{suffix}", f"x{suffix}", f"y{suffix}"
 
 
+TICK_LINE_CHARS = 12
+"""Longest line of a segment's name under a bar; names take at most two lines, cut with an
+ellipsis after that: a longer label overlaps its neighbour's (the customers chart's legend,
+just above, names every segment in full)."""
+
+
+def _wrap(name: str, width: int) -> list[str]:
+    """``name`` in lines of at most ``width`` characters, broken at spaces and after hyphens
+    (a longer word where it must be)."""
+    lines: list[str] = []
+    line = ""
+    for word in re.findall(r"[^\s-]*-|[^\s-]+", name):
+        joined = line + word if not line or line.endswith("-") else f"{line} {word}"
+        if len(joined) <= width:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        while len(word) > width:
+            lines.append(word[:width])
+            word = word[width:]
+        line = word
+    return [*lines, line] if line else lines
+
+
 def _tick(name: str, *, core: bool) -> str:
-    """Category label (Plotly's HTML): the name as literal text; a long name wraps at a hyphen or
-    space; the core is bold."""
-    name = literal(name, PLAIN)  # one line, cut to a readable length
-    wrapped = literal(name, PLOTLY)
-    if len(name) > 10:
-        for sep in ("-", " "):
-            if sep in name:
-                head, tail = name.split(sep, 1)
-                head = f"{head}{sep if sep == '-' else ''}"
-                wrapped = f"{literal(head, PLOTLY)}<br>{literal(tail, PLOTLY)}"
-                break
+    """Category label (Plotly's HTML): the name as literal text in at most two lines of
+    :data:`TICK_LINE_CHARS` (the second cut with an ellipsis if need be); the core is bold."""
+    lines = _wrap(literal(name, PLAIN, limit=None), TICK_LINE_CHARS)
+    if len(lines) > 2:
+        lines = [lines[0], lines[1][: TICK_LINE_CHARS - 1] + ELLIPSIS]
+    wrapped = "<br>".join(literal(line, PLOTLY, limit=None) for line in lines)
     return f"<b>{wrapped}</b>" if core else wrapped
 
 
