@@ -14,15 +14,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import html
-import io
 import os
 import re
 import string
 import tempfile
-from functools import cache
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -33,11 +30,12 @@ from ui import cached, memo, text
 from ui.literal import ECHO_CHARS, ELLIPSIS, PLAIN, PLOTLY, literal
 from ui.store import NAME_CHARS, STORE_PATH_VARIABLE, STORE_URL_VARIABLE, EntryError, Store
 
-from .conftest import ROOT, uploaded_firm
+from .conftest import ROOT
 from .user_text import (
-    EVIL,
     HOSTILE,
     SAVEABLE,
+    UPLOAD_FILE_NAME,
+    hostile_upload,
     markdown_problems,
     nodes,
     page_problems,
@@ -54,8 +52,6 @@ PAGES = (
     "pages/5_Explore.py",
     "pages/6_Compare.py",
 )
-UPLOAD_NAME = f'[Sign in again](http:{EVIL}) <img src="http:{EVIL}/i.png"> =1+1.csv'
-"""A file name an attacker can give (no "/": browsers refuse it in file names)."""
 
 
 def _as_read(value: str) -> str:
@@ -232,40 +228,22 @@ def test_names_have_a_maximum_length_and_no_text_direction_character_checked_on_
         store.save_scenario(name="n" * 121, scenario=simulator.example_scenario())
 
 
-@cache
-def hostile_upload() -> bytes:
-    """The firm of tests.conftest.uploaded_firm with every corpus value as a segment (the two
-    real segments become the Markdown link and the HTML image) and as a column header."""
-    raw, _ = uploaded_firm()
-    table = pd.read_csv(io.BytesIO(raw), dtype=str)
-    values = list(HOSTILE.values())
-    segment = table["segment"].map(
-        {"core": HOSTILE["markdown_link"], "price-sensitive": HOSTILE["html_image"]}
-    )
-    spread = table.index % 40 < len(values)  # a share of the rows for every other value
-    segment[spread] = [values[i % 40] for i in table.index[spread]]
-    table["segment"] = segment
-    for i, value in enumerate(values):
-        table[f"{value} {i}"] = "x"
-    return table.to_csv(index=False).encode()
-
-
 @pytest.mark.slow
 def test_an_upload_with_a_hostile_name_headers_and_segments_shows_them_as_text(store):
     at = AppTest.from_file(APP, default_timeout=300).run()
     at.switch_page("pages/3_Data.py").run()
-    at.file_uploader(key="data_upload").upload(UPLOAD_NAME, hostile_upload(), "text/csv").run()
+    at.file_uploader(key="data_upload").upload(UPLOAD_FILE_NAME, hostile_upload(), "text/csv").run()
     assert not at.exception
     assert page_problems(at) == []
-    assert _as_read(UPLOAD_NAME) in _page_text(at)
+    assert _as_read(UPLOAD_FILE_NAME) in _page_text(at)
     at.button(key="data_calibrate").click().run()
     assert page_problems(at) == []
     at.button(key="data_use").click().run()
     assert page_problems(at) == []
-    said = f"Every page now uses the calibration from **{_as_read(UPLOAD_NAME)}**."
+    said = f"Every page now uses the calibration from **{_as_read(UPLOAD_FILE_NAME)}**."
     assert said in _page_text(at)
     business = at.session_state["business"]
-    assert business.name == text.t("data.business_name", markup=PLAIN, name=UPLOAD_NAME)
+    assert business.name == text.t("data.business_name", markup=PLAIN, name=UPLOAD_FILE_NAME)
     assert _every_page(at) == {}
     # The verdict names the core segment, the captions the business, as typed.
     at.switch_page("pages/1_Scenario.py").run()

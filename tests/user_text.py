@@ -1,8 +1,8 @@
 """Hostile text from users, links and files, and checks that a page shows it as text only.
 
 :data:`HOSTILE` is the corpus the AppTest and browser tests push through every entry point
-(share link values, the save form's name, notes and author, an uploaded file's name, its column
-headers and segment values). :func:`markdown_problems` and :func:`plotly_problems` name every
+(share link values, the save form's name, notes and author, an uploaded file's name
+(:data:`UPLOAD_FILE_NAME`), its column headers and segment values (:func:`hostile_upload`)). :func:`markdown_problems` and :func:`plotly_problems` name every
 place where a string the app hands to Streamlit's Markdown or to Plotly would still be read as
 markup; :func:`page_problems` applies them to a whole AppTest page. :func:`shown` is what a
 reader sees of a Markdown string the app built (escapes resolved, word joiners dropped).
@@ -10,11 +10,17 @@ reader sees of a Markdown string the app built (escapes resolved, word joiners d
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
+from functools import cache
+
+import pandas as pd
 
 from ui.literal import WORD_JOINER
+
+from .conftest import uploaded_firm
 
 EVIL = "evil.example"
 """The one outside host in the corpus: no link, image or request may point at it."""
@@ -40,6 +46,33 @@ HOSTILE: dict[str, str] = {
 SAVEABLE = {key: value for key, value in HOSTILE.items() if key not in ("bidi", "long")}
 """The corpus a save form accepts: a name holds no text-direction character and at most 120
 characters (the others are refused with a message, tested apart)."""
+
+UPLOAD_FILE_NAME = (
+    f'=HYPERLINK("http:{EVIL}") [Sign in again](http:{EVIL}) <img src=http:{EVIL} '
+    "onerror=alert(1)> <svg onload=alert(1)> \u202eexe.txt\u202c @SUM(1) -2+3 :red[x] $x$.csv"
+)
+"""A file name an attacker can give: no "/" (no browser sends one), under 255 bytes, longer
+than a page echoes."""
+
+
+@cache
+def hostile_upload() -> bytes:
+    """The firm of :func:`tests.conftest.uploaded_firm` as CSV with every corpus value as a
+    segment (its two segments become the Markdown link and the HTML image, a share of the rows
+    each other value) and as a column header."""
+    raw, _ = uploaded_firm()
+    table = pd.read_csv(io.BytesIO(raw), dtype=str)
+    values = list(HOSTILE.values())
+    segment = table["segment"].map(
+        {"core": HOSTILE["markdown_link"], "price-sensitive": HOSTILE["html_image"]}
+    )
+    spread = table.index % 40 < len(values)
+    segment[spread] = [values[i % 40] for i in table.index[spread]]
+    table["segment"] = segment
+    for i, value in enumerate(values):
+        table[f"{value} {i}"] = "x"
+    return table.to_csv(index=False).encode()
+
 
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _REFERENCE = {"&lt;": "<", "&gt;": ">", "&amp;": "&"}

@@ -35,6 +35,10 @@ GAIN_FILL = "rgba(42, 157, 143, 0.25)"
 LOSS_FILL = "rgba(196, 78, 82, 0.25)"
 MARKER_COLOR = "#555b66"
 HEIGHT = 400
+LEGEND_ROOM = 8
+"""Legend entries a figure of the given height holds below its plot."""
+LEGEND_ENTRY_HEIGHT = 20
+"""Pixels a figure grows by for each legend entry beyond :data:`LEGEND_ROOM`."""
 NOTHING_TO_PAY_BACK = 0.5
 """Cumulative differences below this (currency) mean the plan changes no cash flow."""
 
@@ -55,7 +59,11 @@ def figure(
     **layout: object,
 ) -> go.Figure:
     """A Plotly figure in the app's style: title and subtitle at the top left, legend at the
-    bottom, the locale's number separators; ``layout`` entries replace the defaults."""
+    bottom, the locale's number separators; ``layout`` entries replace the defaults. A figure
+    with more than :data:`LEGEND_ROOM` legend entries (an upload with many segments) grows by
+    :data:`LEGEND_ENTRY_HEIGHT` for each further one, so the legend does not squeeze the plot."""
+    entries = sum(1 for trace in data if trace.get("name") and trace.get("showlegend", True))
+    height += LEGEND_ENTRY_HEIGHT * max(0, entries - LEGEND_ROOM)
     base = {
         "title": {
             "text": title,
@@ -347,9 +355,9 @@ def _axis_names(i: int) -> tuple[str, str, str, str]:
 
 
 TICK_LINE_CHARS = 12
-"""Longest line of a segment's name under a bar; names take at most two lines, cut with an
-ellipsis after that: a longer label overlaps its neighbour's (the customers chart's legend,
-just above, names every segment in full)."""
+"""Longest line of a segment's name under a bar, cut with an ellipsis after its last line: a
+longer label overlaps its neighbour's (the customers chart's legend, just above, names every
+segment in full)."""
 
 
 def _wrap(name: str, width: int) -> list[str]:
@@ -371,14 +379,19 @@ def _wrap(name: str, width: int) -> list[str]:
     return [*lines, line] if line else lines
 
 
-def _tick(name: str, *, core: bool) -> str:
-    """Category label (Plotly's HTML): the name as literal text in at most two lines of
-    :data:`TICK_LINE_CHARS` (the second cut with an ellipsis if need be); the core is bold."""
-    lines = _wrap(literal(name, PLAIN, limit=None), TICK_LINE_CHARS)
-    if len(lines) > 2:
-        lines = [lines[0], lines[1][: TICK_LINE_CHARS - 1] + ELLIPSIS]
-    wrapped = "<br>".join(literal(line, PLOTLY, limit=None) for line in lines)
-    return f"<b>{wrapped}</b>" if core else wrapped
+def _tick(name: str, *, core: bool, lines: int = 2) -> str:
+    """Category label (Plotly's HTML): the name as literal text in at most ``lines`` lines of
+    :data:`TICK_LINE_CHARS` (the last cut with an ellipsis if need be); the core is bold."""
+    wrapped = _wrap(literal(name, PLAIN, limit=None), TICK_LINE_CHARS)
+    if len(wrapped) > lines:
+        wrapped = [*wrapped[: lines - 1], wrapped[lines - 1][: TICK_LINE_CHARS - 1] + ELLIPSIS]
+    shown = "<br>".join(literal(line, PLOTLY, limit=None) for line in wrapped)
+    return f"<b>{shown}</b>" if core else shown
+
+
+MAX_WRAPPED_TICKS = 4
+"""Up to this many segments their names wrap under the bars; more stand upright, one line each,
+or they would overlap."""
 
 
 def who_leaves_figure(segments: pd.DataFrame, *, core: str, currency: str) -> go.Figure:
@@ -390,7 +403,8 @@ def who_leaves_figure(segments: pd.DataFrame, *, core: str, currency: str) -> go
     symbol = text.currency_symbol(currency).strip()
     names = list(segments["segment"])
     colors = segment_colors(names, core)
-    ticks = [_tick(n, core=n == core) for n in names]
+    upright = len(names) > MAX_WRAPPED_TICKS
+    ticks = [_tick(n, core=n == core, lines=1 if upright else 2) for n in names]
     hover = [
         text.t(
             "chart.who.hover",
@@ -448,7 +462,7 @@ def who_leaves_figure(segments: pd.DataFrame, *, core: str, currency: str) -> go
                 "showlegend": False,
             }
         )
-        layout[xaxis] = {"domain": domain, "anchor": y, "tickangle": 0}
+        layout[xaxis] = {"domain": domain, "anchor": y, "tickangle": -90 if upright else 0}
         layout[yaxis] = {
             "anchor": x,
             "title": {"text": axis_title},

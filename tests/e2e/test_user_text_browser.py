@@ -26,10 +26,13 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from simulator.scenario_file import QUERY_KEYS
 from ui import text
+from ui.literal import PLAIN, literal
 from ui.store import STORE_PATH_VARIABLE
 
 from ..conftest import uploaded_firm
+from ..user_text import HOSTILE, SAVEABLE, UPLOAD_FILE_NAME, hostile_upload
 from .conftest import ARTIFACTS, streamlit_server, wait_for_app_idle
 
 pytestmark = pytest.mark.e2e
@@ -83,14 +86,16 @@ WIDER_THAN_PAGE = """() => {
 }"""
 # Chart tick labels on one axis that overlap each other (a long segment name under a bar).
 OVERLAPPING_TICKS = """() => {
-    let found = 0;
+    const found = [];
     for (const axis of document.querySelectorAll(".xaxislayer-above, .yaxislayer-above")) {
-        const boxes = Array.from(axis.querySelectorAll("text"))
-            .map(t => t.getBoundingClientRect()).filter(b => b.width > 0 && b.height > 0);
+        const labels = Array.from(axis.querySelectorAll("text"))
+            .filter(t => t.getBoundingClientRect().width > 0);
+        const boxes = labels.map(t => t.getBoundingClientRect());
+        const texts = labels.map(t => t.textContent);
         for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
             const a = boxes[i], b = boxes[j];
             if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1
-                && b.top < a.bottom - 1) found++;
+                && b.top < a.bottom - 1) found.push(texts[i] + " / " + texts[j]);
         }
     }
     return found;
@@ -126,7 +131,16 @@ def _watch(browser: Browser, url: str, viewport=TALL) -> Watched:
 
 def _check(watched: Watched, where: str) -> None:
     """The page as it stands: nothing points outside the app, no request left it, nothing is
-    wider than the page, no exception and no error id."""
+    wider than the page, no chart labels overlap, no exception and no error id (on failure,
+    a screenshot: artifacts/user-text-failed.png)."""
+    try:
+        _check_page(watched, where)
+    except AssertionError:
+        watched.page.screenshot(path=str(ARTIFACTS / "user-text-failed.png"))
+        raise
+
+
+def _check_page(watched: Watched, where: str) -> None:
     page = watched.page
     wait_for_app_idle(page)
     pointers = page.evaluate(POINTERS)
@@ -140,7 +154,7 @@ def _check(watched: Watched, where: str) -> None:
     assert watched.outside == [], where
     assert watched.errors == [], where
     assert page.evaluate(WIDER_THAN_PAGE) <= 1, f"{where}: wider than the page"
-    assert page.evaluate(OVERLAPPING_TICKS) == 0, f"{where}: chart labels overlap"
+    assert page.evaluate(OVERLAPPING_TICKS) == [], f"{where}: chart labels overlap"
     assert page.get_by_test_id("stException").count() == 0, where
     assert "error id" not in page.locator("[data-testid='stMain']").inner_text(), where
 
@@ -327,3 +341,44 @@ def test_a_gzipped_table_is_read_and_a_zip_of_two_files_is_refused_with_why(
         assert "Upload the table itself" in said
         _check(watched, "Data, two-file zip")
         page.context.close()
+
+
+def test_the_whole_corpus_through_every_entry_point_breaks_nothing(browser: Browser, tmp_path):
+    """The AppTest corpus (tests/user_text.py), bidi, zero-width and very long strings
+    included, through the link, the save form (name, notes, author) and an upload (file name,
+    headers, segment values) of one session: every page it reaches passes :func:`_check`."""
+    path = tmp_path / UPLOAD_FILE_NAME
+    path.write_bytes(hostile_upload())
+    values = list(HOSTILE.values())
+    env = {STORE_PATH_VARIABLE: str(tmp_path / "store.sqlite")}
+    with streamlit_server(env, ARTIFACTS / "streamlit-server-user-text-corpus.log") as url:
+        watched = _watch(browser, url)
+        page = watched.page
+        link = {key: values[i % len(values)] for i, key in enumerate(QUERY_KEYS.values())}
+        page.goto(f"{url}/Data?{urllib.parse.urlencode(link)}")
+        expect(page.get_by_test_id("stFileUploaderDropzoneInput")).to_be_attached(timeout=LOAD_MS)
+        _check(watched, "Data, from the link")
+        _upload(watched, path)
+        calibrate = page.locator(".st-key-data_calibrate").get_by_role("button")
+        expect(calibrate).to_be_enabled(timeout=LOAD_MS)
+        _check(watched, "Data, mapped")
+        calibrate.click()
+        expect(page.locator(".st-key-data_use").get_by_role("button")).to_be_visible(
+            timeout=LOAD_MS
+        )
+        page.locator(".st-key-data_use").get_by_role("button").click()
+        expect(page.get_by_text("Every page now uses")).to_be_visible(timeout=LOAD_MS)
+        _check(watched, "Data, in use")
+        _visit(watched, "nav.compare")
+        for value in SAVEABLE.values():
+            wait_for_app_idle(page)
+            page.locator(".st-key-save_scenario_name input").fill(value)
+            page.locator(".st-key-save_scenario_notes textarea").fill(HOSTILE["long"][:3990])
+            page.locator(".st-key-save_scenario_author input").fill(value[:120])
+            page.get_by_role("button", name=text.t("saved.save")).click()
+            _shows(page, f"Saved “{literal(value, PLAIN)}”.")
+        _check(watched, "Compare, all saved")
+        page.screenshot(path=str(ARTIFACTS / "user-text-corpus-compare.png"))
+        for key in NAV:
+            _visit(watched, key)
+        watched.page.context.close()
