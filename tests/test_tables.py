@@ -719,7 +719,7 @@ def test_a_gzipped_or_zipped_table_is_read_as_the_table_inside():
 @pytest.mark.parametrize(
     ("raw", "name", "message", "fix"),
     [
-        (
+        (  # test ids name the file (bytes vary)
             _zip(("a.csv", GOOD_CSV.encode()), ("b.csv", GOOD_CSV.encode())),
             "two.zip",
             "the zip archive holds 2 files (a.csv, b.csv); the app reads one table",
@@ -740,8 +740,9 @@ def test_a_gzipped_or_zipped_table_is_read_as_the_table_inside():
         ),
         (b"not a zip at all", "broken.zip", "not a readable zip archive", "Compress the table"),
         (b"not gzip", "broken.csv.gz", "not a readable gzip file", "Compress the table"),
-        (gzip.compress(b"x" * 600), "backup.tar.gz", "holds an archive", "Upload the table"),
+        (gzip.compress(b"x" * 600, mtime=0), "old.tar.gz", "holds an archive", "Upload the table"),
     ],
+    ids=lambda value: value if isinstance(value, str) and value.endswith((".zip", ".gz")) else "",
 )
 def test_a_compressed_upload_without_one_readable_table_says_why_and_what_to_do(
     raw, name, message, fix

@@ -2,10 +2,11 @@
 
 :data:`HOSTILE` is the corpus the AppTest and browser tests push through every entry point
 (share link values, the save form's name, notes and author, an uploaded file's name
-(:data:`UPLOAD_FILE_NAME`), its column headers and segment values (:func:`hostile_upload`)). :func:`markdown_problems` and :func:`plotly_problems` name every
-place where a string the app hands to Streamlit's Markdown or to Plotly would still be read as
-markup; :func:`page_problems` applies them to a whole AppTest page. :func:`shown` is what a
-reader sees of a Markdown string the app built (escapes resolved, word joiners dropped).
+(:data:`UPLOAD_FILE_NAME`), its column headers and segment values (:func:`hostile_upload`)).
+:func:`markdown_problems` and :func:`plotly_problems` name every place where a string the app
+hands to Streamlit's Markdown or to Plotly would still be read as markup;
+:func:`page_problems` applies them to a whole AppTest page. :func:`shown` is what a reader sees
+of a Markdown string the app built (escapes resolved, word joiners dropped).
 """
 
 from __future__ import annotations

@@ -15,14 +15,19 @@ import simulator
 from ui import cached, inputs, render, state, text
 from ui.compare import MAX_COMPARED, Compared, unique_labels
 from ui.literal import PLAIN, literal
-from ui.store import SavedCalibration, SavedScenario, Store, StoreError
+from ui.store import (
+    AUTHOR_CHARS,
+    NAME_CHARS,
+    NOTES_CHARS,
+    SavedCalibration,
+    SavedScenario,
+    Store,
+    StoreError,
+)
 
 _PENDING_DELETE = "saved_pending_delete"  # ("scenario" | "calibration", id) awaiting a yes
 _FLASH = "saved_flash"  # (message, link) to show after the rerun that lists the change
 GO_SCENARIO = (render.SCENARIO_PAGE, "data.go_scenario")
-NAME_MAX = 120
-NOTES_MAX = 4000
-AUTHOR_MAX = 120
 
 
 def open_store() -> Store | None:
@@ -55,12 +60,12 @@ def done(message: str, link: tuple[str, str] | None = None) -> None:
 
 def _fields(prefix: str, default_name: str) -> tuple[str, str, str]:
     name = st.text_input(
-        text.t("saved.name"), value=default_name, max_chars=NAME_MAX, key=f"{prefix}_name"
+        text.t("saved.name"), value=default_name, max_chars=NAME_CHARS, key=f"{prefix}_name"
     )
-    notes = st.text_area(text.t("saved.notes"), max_chars=NOTES_MAX, key=f"{prefix}_notes")
+    notes = st.text_area(text.t("saved.notes"), max_chars=NOTES_CHARS, key=f"{prefix}_notes")
     author = st.text_input(
         text.t("saved.author"),
-        max_chars=AUTHOR_MAX,
+        max_chars=AUTHOR_CHARS,
         key=f"{prefix}_author",
         help=text.t("saved.author.help"),
     )
