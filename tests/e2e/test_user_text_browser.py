@@ -282,7 +282,7 @@ def test_an_uploaded_file_name_and_segment_values_show_as_text_on_every_page(
         expect(page.get_by_text("Every page now uses")).to_be_visible(timeout=LOAD_MS)
         _check(watched, "Data, in use")
         assert f"Every page now uses the calibration from {FILE_NAME}." in _main_text(watched)
-        business = text.t("data.business_name", markup="plain", name=FILE_NAME)
+        business = text.t("data.business_name", markup=PLAIN, name=FILE_NAME)
         for key in NAV:
             _visit(watched, key)
             said = _main_text(watched)
