@@ -31,6 +31,7 @@ import gc
 import importlib.metadata
 import os
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -56,6 +57,10 @@ from simulator.cli.example import sample_business_from_file  # noqa: E402
 
 DOC = ROOT / "docs" / "benchmarks.md"
 COMMAND = ".venv/bin/python benchmarks/bench.py --write"
+KEPT_SECTION = re.compile(r"<!-- (\w+):begin.*?<!-- \1:end -->\n", re.DOTALL)
+"""A section another benchmark writes into the page (``benchmarks/load.py --write``: between
+``<!-- load:begin ... -->`` and ``<!-- load:end -->``): kept as it is when this page is
+rewritten."""
 
 
 def bench_core(runs: int, eval_runs: int) -> list[Result]:
@@ -269,7 +274,8 @@ re-renders in well under a second"). Regenerate this page with
 ```
 
 (`.venv/bin/python benchmarks/bench.py` alone prints the table without writing; `--help` lists
-the options). Timings are wall clock (`time.perf_counter`) after warm-up runs, in one process;
+the options; the section "Concurrent sessions" at the end is written by `benchmarks/load.py`
+and kept). Timings are wall clock (`time.perf_counter`) after warm-up runs, in one process;
 "median" and "p90" are over the runs stated in the notes, and the pass/fail verdict compares the
 wall-clock median with the target. "median CPU" is the process CPU time (`time.process_time`,
 all threads) of the same runs: it hardly changes when other programs compete for the CPUs, so
@@ -353,7 +359,15 @@ compare runs made on one machine at low load. The unit tests assert no timings.
 ## Cold start of the command line
 
 {cold_start_table(cold) if cold else "(skipped: run without `--no-cold-start`)"}
-"""
+{_kept_sections()}"""
+
+
+def _kept_sections() -> str:
+    """The sections other benchmarks wrote into the page now (see :data:`KEPT_SECTION`)."""
+    if not DOC.exists():
+        return ""
+    kept = [m.group() for m in KEPT_SECTION.finditer(DOC.read_text(encoding="utf-8"))]
+    return "".join("\n" + section for section in kept)
 
 
 def _csv_ratio_note(scale: list[ScaleResult]) -> str:

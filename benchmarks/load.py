@@ -1,10 +1,26 @@
-"""Load and soak: many browser sessions moving the price slider against one Streamlit server.
+"""Load and soak: many sessions opening the Scenario page and moving its price slider against
+one Streamlit server.
 
-Run from the repository root (needs Debian's chromium, as the browser tests do)::
+Run from the repository root::
 
-    .venv/bin/python benchmarks/load.py                       # 20 sessions for 120 s
+    .venv/bin/python benchmarks/load.py --client ws --sessions 10 20 --write  # docs figures
+    .venv/bin/python benchmarks/load.py --client ws           # 20 websocket sessions, 120 s
+    .venv/bin/python benchmarks/load.py                       # 20 chromium pages, 120 s
     .venv/bin/python benchmarks/load.py --sessions 5 --duration 20   # a short dry run
     .venv/bin/python benchmarks/load.py --soak 1000           # one session, 1,000 reruns
+
+``--client ws`` needs no browser: each session speaks Streamlit's own websocket protocol
+(below), so the load on the server is measured without browsers competing with it for the
+CPUs; the default client drives pages of Debian's chromium, as the browser tests do.
+``--sessions`` takes several counts, run one after another, each against a fresh server;
+``--write`` puts their figures into docs/benchmarks.md (its "Concurrent sessions" section).
+
+First render: every session connects and runs the Scenario page once, all at the same moment
+(after one warm-up session, not counted, has loaded the app's caches); with ``--reopen M`` each
+session also leaves after every M moves and a new one arrives in its place while the others keep
+moving, so first renders are also measured under load. For ``ws`` the time is from opening the
+websocket to the ``script_finished`` of that first run (the page's whole script: widgets, cards,
+five charts serialised); for a browser, from navigation to the first NPV card on an idle page.
 
 Everything stays on this machine: the server listens on 127.0.0.1 only, the sessions are pages
 of one headless chromium (one browser context each, so one Streamlit session each), and the run
@@ -170,6 +186,8 @@ def stop_server(server: Server) -> None:
 @dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)
+    first_renders: list[float] = field(default_factory=list)  # all sessions opening at once
+    arrivals: list[float] = field(default_factory=list)  # first renders under load (--reopen)
     errors: list[str] = field(default_factory=list)
     resource_failures: int = 0  # console "Failed to load resource": see note()
 
@@ -190,10 +208,12 @@ async def open_session(browser, url: str, tally: Tally, label: str):
     page = await context.new_page()
     page.on("pageerror", lambda exc: tally.errors.append(f"{label}: page error {exc}"))
     page.on("console", lambda msg: tally.console(label, msg))
+    start = time.perf_counter()
     await page.goto(url + "/Scenario", timeout=120_000)
     await page.wait_for_function(
         IDLE_AND_CHANGED, arg=[NPV_LABEL, None], timeout=120_000, polling=100
     )
+    tally.first_renders.append(time.perf_counter() - start)
     return context, page
 
 
@@ -250,27 +270,37 @@ class WsSession:
     a rerun is a ``BackMsg.rerun_script`` with the slider's new value; it is over at the
     ``script_finished`` message. No drawing, so the latency is the server's (and the loopback)."""
 
-    def __init__(self, ws, label: str, tally: Tally) -> None:
-        self.ws, self.label, self.tally = ws, label, tally
+    def __init__(self, ws, label: str, tally: Tally, url: str) -> None:
+        self.ws, self.label, self.tally, self.url = ws, label, tally, url
         self.page_hash = ""
         self.slider_id: str | None = None
         self.value = 5.0  # the slider's start (the example scenario's +5 %); then as sent
         self.npv: str | None = None
 
     @classmethod
-    async def open(cls, url: str, tally: Tally, label: str) -> WsSession:
+    async def open(cls, url: str, tally: Tally, label: str, *, into: list[float]) -> WsSession:
+        """A new session on the Scenario page; the seconds from connecting to the end of its
+        first run (the first render) are appended to ``into``."""
         import websockets
 
+        start = time.perf_counter()
         ws = await websockets.connect(
             url.replace("http://", "ws://") + "/_stcore/stream",
             subprotocols=["streamlit"],
             max_size=None,
             open_timeout=120,
         )
-        session = cls(ws, label, tally)
+        session = cls(ws, label, tally, url)
         await session.rerun(None, timeout=120)  # the first run names the Scenario page's hash
+        into.append(time.perf_counter() - start)
         await session.rerun(None, timeout=120)  # ... and the second runs it under that hash
         return session
+
+    async def reopen(self) -> WsSession:
+        """Leave, and let a new visitor arrive in this session's place (its first render is
+        counted among the arrivals)."""
+        await self.close()
+        return await WsSession.open(self.url, self.tally, self.label, into=self.tally.arrivals)
 
     async def rerun(self, value: float | None, timeout: float) -> float:
         from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -327,10 +357,20 @@ class WsSession:
         await self.ws.close()
 
 
-async def drive_ws(session: WsSession, *, until, moves, sweep, offset, think, timeout, report):
+async def drive_ws(
+    session: WsSession, *, until, moves, sweep, offset, think, timeout, report, reopen
+) -> WsSession:
+    """Move the slider until ``until()`` or ``moves``; every ``reopen`` moves (0: never) a new
+    session takes this one's place. Returns the session open at the end."""
     made = 0
     position = offset % (2 * sweep)
     while not until() and (moves is None or made < moves):
+        if reopen and made and made % reopen == 0:
+            try:
+                session = await session.reopen()
+            except Exception as exc:
+                session.tally.errors.append(f"{session.label}: reopen: {exc}"[:300])
+                return session
         step = 1 if position < sweep else -1
         position = (position + 1) % (2 * sweep)
         try:
@@ -340,20 +380,30 @@ async def drive_ws(session: WsSession, *, until, moves, sweep, offset, think, ti
                 f"{session.label}: move {made + 1}: {type(exc).__name__}: {exc}"[:300]
             )
             if isinstance(exc, ConnectionError) or "close" in type(exc).__name__.lower():
-                return
+                return session
             await asyncio.sleep(1.0)
         made += 1
         if report and made % 100 == 0:
             report(made)
         if think:
             await asyncio.sleep(think)
+    return session
 
 
 async def run(args, server: Server) -> dict:
     tally = Tally()
     sessions = 1 if args.soak else args.sessions
     if args.client == "ws":
-        opened = [await WsSession.open(server.url, tally, f"s{i}") for i in range(sessions)]
+        warm = await WsSession.open(server.url, Tally(), "warm-up", into=[])
+        await warm.close()
+        opened = list(
+            await asyncio.gather(
+                *(
+                    WsSession.open(server.url, tally, f"s{i}", into=tally.first_renders)
+                    for i in range(sessions)
+                )
+            )
+        )
     else:
         from playwright.async_api import async_playwright
 
@@ -385,8 +435,11 @@ async def run(args, server: Server) -> dict:
         "report": report if args.soak else None,
     }
     if args.client == "ws":
-        await asyncio.gather(
-            *(drive_ws(session, offset=i * 3, **common) for i, session in enumerate(opened))
+        opened = await asyncio.gather(
+            *(
+                drive_ws(session, offset=i * 3, reopen=0 if args.soak else args.reopen, **common)
+                for i, session in enumerate(opened)
+            )
         )
     else:
         await asyncio.gather(
@@ -424,35 +477,34 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--client",
-        choices=("browser", "ws"),
-        default="browser",
-        help="browser: chromium pages (default); ws: websocket clients, no browser",
-    )
-    parser.add_argument("--sessions", type=int, default=20, help="browser sessions (load)")
-    parser.add_argument("--duration", type=float, default=120.0, help="seconds of load")
-    parser.add_argument(
-        "--think", type=float, default=1.0, help="seconds between a session's moves"
-    )
-    parser.add_argument("--soak", type=int, default=0, help="soak: this many moves, one session")
-    parser.add_argument("--sweep", type=int, default=10, help="steps up before turning back")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds one move may take")
-    parser.add_argument("--settle", type=float, default=5.0, help="idle seconds before the RSS")
-    args = parser.parse_args(argv)
-    if not 1 <= args.sessions <= 40 or not 0 < args.duration <= 600 or not 0 <= args.soak <= 5000:
-        parser.error("bounded: 1 to 40 sessions, up to 600 s, up to 5,000 soak moves")
-    if args.client == "browser" and _chromium() is None:
-        parser.error("chromium not installed (apt-get install -y chromium, or set CHROMIUM_PATH)")
+DOC = ROOT / "docs" / "benchmarks.md"
+SECTION_BEGIN = "<!-- load:begin: written by benchmarks/load.py --write; bench.py keeps it -->"
+SECTION_END = "<!-- load:end -->"
+WRITE_COMMAND = ".venv/bin/python benchmarks/load.py --client ws --sessions 10 20 --write"
+HEADER = (
+    "| sessions | first render, all at once (n) | first render under load (n) | slider rerun "
+    "| errors | server CPU (cores) | client CPU (cores) | load avg before / after | measured |\n"
+    "|---:|---|---|---|---:|---:|---:|---|---|"
+)
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server on `kill`
-    log_path = ARTIFACTS / ("soak-server.log" if args.soak else "load-server.log")
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def measure(args, sessions: int) -> dict:
+    """One load run of ``sessions`` sessions against a fresh server: what it printed is also
+    returned (for ``--write``)."""
+    log_path = ARTIFACTS / ("soak-server.log" if args.soak else f"load-server-{sessions}.log")
+    load_before = os.getloadavg()
     server = start_server(log_path)
     sampler = threading.Thread(target=server.sample, daemon=True)
     sampler.start()
     rss_start = server.rss()
+    args.sessions = sessions
     try:
         result = asyncio.run(run(args, server))
     finally:
@@ -464,44 +516,174 @@ def main(argv: list[str] | None = None) -> int:
         tally.errors.append(f"Traceback in the server log ({log_path})")
     if exited is not None:
         tally.errors.append(f"the server exited during the run (code {exited})")
-
-    lat = tally.latencies
     rss = [mb for _, mb in server.rss_mb] or [rss_start]
-    print(f"date: {datetime.datetime.now().isoformat(timespec='seconds')}")
-    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (1 min)")
+    return result | {
+        "rss_start": rss_start,
+        "rss_peak": max(rss),
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+    }
+
+
+def _spread(values: list[float]) -> str:
+    if not values:
+        return "-"
+    return f"p50 {statistics.median(values):.2f} s, p95 {percentile(values, 95):.2f} s"
+
+
+def report(args, m: dict) -> None:
+    tally: Tally = m["tally"]
+    lat, wall = tally.latencies, m["wall"]
+    print(f"date: {m['date']}")
+    print(f"machine: {os.cpu_count()} CPUs, load average {m['load_after'][0]:.1f} (1 min)")
     if args.soak:
-        print(f"soak ({args.client}): 1 session, {len(lat)} moves in {result['wall']:.0f} s")
+        print(f"soak ({args.client}): 1 session, {len(lat)} moves in {wall:.0f} s")
     else:
         print(
-            f"load ({args.client}): {result['sessions']} sessions for {args.duration:.0f} s, think "
-            f"{args.think:g} s; {len(lat)} moves ({len(lat) / result['wall']:.1f} a second)"
+            f"load ({args.client}): {m['sessions']} sessions for {args.duration:.0f} s, think "
+            f"{args.think:g} s; {len(lat)} moves ({len(lat) / wall:.1f} a second)"
+        )
+    firsts = tally.first_renders
+    print(f"first render, all sessions at once: {_spread(firsts)}, count {len(firsts)}")
+    if tally.arrivals:
+        print(
+            f"first render of a new session under load: {_spread(tally.arrivals)}, "
+            f"max {max(tally.arrivals):.2f} s, count {len(tally.arrivals)}"
         )
     if lat:
-        print(
-            f"rerun latency: p50 {statistics.median(lat):.2f} s, p95 {percentile(lat, 95):.2f} s, "
-            f"max {max(lat):.2f} s, count {len(lat)}"
-        )
+        print(f"rerun latency: {_spread(lat)}, max {max(lat):.2f} s, count {len(lat)}")
     print(
         f"errors: {len(tally.errors)} (and {tally.resource_failures} console 'Failed to load "
-        "resource' lines: Streamlit's page-relative host-config/health probes and offline icons)"
+        "resource' lines: Streamlit's page-relative host-config/health probes)"
     )
     for line in tally.errors[:20]:
         print(f"  {line}")
     print(
-        f"server RSS: start {rss_start:.0f} MB, peak {max(rss):.0f} MB, "
-        f"before moves {result['rss_before']:.0f} MB, end {result['rss_after']:.0f} MB "
+        f"server RSS: start {m['rss_start']:.0f} MB, peak {m['rss_peak']:.0f} MB, "
+        f"before moves {m['rss_before']:.0f} MB, end {m['rss_after']:.0f} MB "
         f"(after {args.settle:g} s idle); growth over the moves "
-        f"{result['rss_after'] - result['rss_before']:+.1f} MB"
+        f"{m['rss_after'] - m['rss_before']:+.1f} MB"
     )
-    wall = result["wall"]
     print(
-        f"CPU over the moves: server {result['cpu_server']:.0f} s "
-        f"({result['cpu_server'] / wall:.2f} cores), client ({args.client}: "
+        f"CPU over the moves: server {m['cpu_server']:.0f} s "
+        f"({m['cpu_server'] / wall:.2f} cores), client ({args.client}: "
         f"{'chromium + driver' if args.client == 'browser' else 'this process'}) "
-        f"{result['cpu_browser']:.0f} s ({result['cpu_browser'] / wall:.2f} cores), "
+        f"{m['cpu_browser']:.0f} s ({m['cpu_browser'] / wall:.2f} cores), "
         f"of {os.cpu_count()} cores"
     )
-    return 1 if tally.errors else 0
+    sys.stdout.flush()
+
+
+def section(args, runs: list[dict]) -> str:
+    """The "Concurrent sessions" section of docs/benchmarks.md for these runs."""
+    rows = []
+    for m in runs:
+        t: Tally = m["tally"]
+        lat, wall = t.latencies, m["wall"]
+        rows.append(
+            f"| {m['sessions']} | {_spread(t.first_renders)} ({len(t.first_renders)}) | "
+            f"{_spread(t.arrivals)} ({len(t.arrivals)}) | {_spread(lat)}, max {max(lat):.2f} s "
+            f"({len(lat)} moves, {len(lat) / wall:.1f}/s) | {len(t.errors)} | "
+            f"{m['cpu_server'] / wall:.2f} | {m['cpu_browser'] / wall:.2f} | "
+            f"{m['load_before'][0]:.1f} / {m['load_after'][0]:.1f} | {m['date']} |"
+        )
+    table = "\n".join(rows)
+    return f"""{SECTION_BEGIN}
+## Concurrent sessions (no browser)
+
+How long a visitor waits for the Scenario page when many people use one server at once: its
+first render, and a rerun after a slider move. Regenerate with
+
+```bash
+{WRITE_COMMAND}
+```
+
+**Method.** `benchmarks/load.py --client ws` starts one `streamlit run app.py` on 127.0.0.1 per
+session count and drives it from one asyncio process with websocket clients that speak
+Streamlit's own protocol, as the browser does: `/_stcore/stream`, a protobuf
+`BackMsg.rerun_script` out (with the price slider's new value for a move), `ForwardMsg`s in up
+to `script_finished`; each run's NPV card must change and no exception element may come back.
+No browser runs, so the sessions do not compete with the server for the CPUs (the client took
+the "client CPU" column); what is timed is the server's work and the loopback, not drawing.
+*First render*: after one warm-up session (not counted) has filled the app's caches, all
+sessions connect and run the page at the same moment; the time is from opening the websocket
+to the end of that first run (the page's whole script: widgets, cards, five charts). *Under
+load*: every {args.reopen} moves a session leaves and a new one arrives in its place while the
+others keep moving (`--reopen`); its first render, the same way. *Slider rerun*: each session
+moves the slider one step (0.5 points, sweeping {args.sweep} steps up and down from its own
+start), waits for `script_finished`, then thinks {args.think:g} s; {args.duration:.0f} s per run.
+
+**Machine.** {os.cpu_count()} CPUs ({_cpu_model()}), a virtual machine **shared with other
+engineers' jobs** (the load average before and after each run is in the table); the figures
+vary between runs with that load.
+
+{HEADER}
+{table}
+{SECTION_END}
+"""
+
+
+def write_section(text_: str) -> None:
+    """Put the section into docs/benchmarks.md, replacing the one there (or appending it)."""
+    doc = DOC.read_text(encoding="utf-8")
+    if SECTION_BEGIN in doc:
+        head, rest = doc.split(SECTION_BEGIN, 1)
+        doc = head + text_ + rest.split(SECTION_END + "\n", 1)[1]
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + text_
+    DOC.write_text(doc, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--client",
+        choices=("browser", "ws"),
+        default="browser",
+        help="browser: chromium pages (default); ws: websocket clients, no browser",
+    )
+    parser.add_argument(
+        "--sessions", type=int, nargs="+", default=[20], help="session counts, run in turn (20)"
+    )
+    parser.add_argument("--duration", type=float, default=120.0, help="seconds of load")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="seconds between a session's moves"
+    )
+    parser.add_argument(
+        "--reopen", type=int, default=20, help="ws: a new session every this many moves (0: no)"
+    )
+    parser.add_argument("--soak", type=int, default=0, help="soak: this many moves, one session")
+    parser.add_argument("--sweep", type=int, default=10, help="steps up before turning back")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds one move may take")
+    parser.add_argument("--settle", type=float, default=5.0, help="idle seconds before the RSS")
+    parser.add_argument(
+        "--write", action="store_true", help="ws only: put the figures into docs/benchmarks.md"
+    )
+    args = parser.parse_args(argv)
+    counts = args.sessions
+    if (
+        not all(1 <= n <= 40 for n in counts)
+        or len(counts) > 4
+        or not 0 < args.duration <= 600
+        or not 0 <= args.soak <= 5000
+        or args.reopen < 0
+    ):
+        parser.error("bounded: 1 to 40 sessions (up to 4 counts), up to 600 s, 5,000 soak moves")
+    if args.client == "browser" and _chromium() is None:
+        parser.error("chromium not installed (apt-get install -y chromium, or set CHROMIUM_PATH)")
+    if args.write and (args.client != "ws" or args.soak):
+        parser.error("--write records the browser-free load figures: use it with --client ws")
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server on `kill`
+    runs = []
+    for count in [1] if args.soak else counts:
+        runs.append(measure(args, count))
+        report(args, runs[-1])
+    if args.write:
+        write_section(section(args, runs))
+        print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
+    return 1 if any(m["tally"].errors for m in runs) else 0
 
 
 if __name__ == "__main__":

@@ -37,8 +37,8 @@ with upload_tab:
         data.fit_results(cached.sample_calibrated(), cached.business())
         data.drivers(cached.sample_calibrated(), cached.business())
         st.stop()
-    uploaded = state.upload(upload.file_id, upload.name, upload.getvalue())
     try:
+        uploaded = state.upload(upload.file_id, upload.name, upload.getvalue())
         table = cached.upload_table(uploaded)
     except simulator.DataError as error:
         data.read_error(error)

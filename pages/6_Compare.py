@@ -36,5 +36,5 @@ if store:
     st.markdown(text.describe_scenario(scenario, business.currency))
     saved.save_scenario_form(store, scenario)
     st.subheader(text.t("compare.library_header"))
-    st.caption(text.t("compare.library_caption", store=saved.location(store)))
+    st.caption(text.t("compare.library_caption", kind=store.kind))
     saved.scenario_library(store, scenarios, saved.calibration_names(calibrations))

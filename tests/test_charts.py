@@ -11,6 +11,7 @@ import pytest
 
 import simulator
 from ui import charts, text
+from ui.literal import PLOTLY
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def _names(fig: go.Figure) -> list[str]:
 
 
 def _series(what: str, case: str) -> str:
-    return text.t("chart.series", what=what, case=text.t(f"case.{case}.short"))
+    return text.t("chart.series", markup=PLOTLY, what=what, case=text.t(f"case.{case}.short"))
 
 
 def test_customers_figure_has_scenario_solid_and_baseline_dashed_per_segment(evaluation):

@@ -17,6 +17,7 @@ from ui import cached, compare, kpis, text
 from ui.store import STORE_PATH_VARIABLE, STORE_URL_VARIABLE, Store
 
 from .conftest import APP_BUSINESS, two_segment_business, uploaded_firm
+from .user_text import shown
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 COMPARE = "pages/6_Compare.py"
@@ -140,10 +141,16 @@ def test_charts_draw_one_line_per_scenario_and_each_distinct_no_change_once():
     assert list(cash.data[0].y) == pytest.approx(list(expected))
 
 
-def test_the_comparison_csv_neutralises_formula_looking_names():
-    items = [_item("=HYPERLINK(1)", APP_BUSINESS, SCENARIO), _item("B", APP_BUSINESS, RISE)]
+def test_the_comparison_csv_neutralises_formula_looking_names_and_keeps_its_own_units():
+    firm = dataclasses.replace(APP_BUSINESS, name="+cmd|' /C calc'!A0")
+    items = [_item("=HYPERLINK(1)", APP_BUSINESS, SCENARIO), _item("B", firm, RISE)]
     read = pd.read_csv(io.BytesIO(export.comparison_csv(compare.kpi_frame(items))))
     assert set(read["scenario"]) == {"'=HYPERLINK(1)", "B"}
+    business = read[read["kpi"] == "business"].set_index("scenario")["value"]
+    assert business["B"] == "'+cmd|' /C calc'!A0"
+    assert business["'=HYPERLINK(1)"] == APP_BUSINESS.name
+    units = set(read["unit"])
+    assert {"+fraction", "+money", "+count"} <= units and not any(u.startswith("'") for u in units)
     assert len(read) == 2 * len(compare.ROWS)
 
 
@@ -288,7 +295,8 @@ def test_a_calibration_is_saved_with_its_fit_summary_and_used_by_a_fresh_session
 
 
 def _link_notices(at: AppTest) -> list[str]:
-    return [w.value for w in at.warning if w.icon == ":material/link_off:"]
+    """The link notices as the reader sees them (the link's values are escaped Markdown)."""
+    return [shown(w.value) for w in at.warning if w.icon == ":material/link_off:"]
 
 
 def test_a_link_names_the_saved_calibration_and_opens_on_it(store):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import gzip
 import hashlib
+import io
+import zipfile
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -19,6 +22,9 @@ from simulator.data.holdout import holdout_check
 from simulator.data.synthetic import customers_to_csv, generate_customers
 from simulator.model.assumptions import with_parameter
 from ui import cached, charts, data, state, text
+from ui.literal import PLAIN, PLOTLY
+
+from .user_text import shown
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 DATA = "pages/3_Data.py"
@@ -154,8 +160,8 @@ def test_upload_calibrate_and_use_the_calibration_on_every_page():
     at.switch_page(SCENARIO).run()
     assert not at.exception
     business = at.session_state["business"]
-    assert business.name == text.t("data.business_name", name="customers.csv")
-    assert any(business.name in c.value for c in at.caption)  # the page says whose numbers
+    assert business.name == text.t("data.business_name", markup=PLAIN, name="customers.csv")
+    assert any(business.name in shown(c.value) for c in at.caption)  # it says whose numbers
     assert "segments.core.sbg_alpha" in business.data_fields
     assert "segments.price-sensitive.sbg_beta" in business.data_fields
     at.switch_page(ASSUMPTIONS).run()
@@ -198,10 +204,10 @@ def test_km_fit_figure_has_observed_steps_and_fitted_curve_per_segment():
     fig = charts.km_fit_figure(calibration, core="core")
     names = [trace.name for trace in fig.data]
     assert names == [
-        text.t("chart.km.observed", segment="core"),
-        text.t("chart.km.fitted", segment="core"),
-        text.t("chart.km.observed", segment="price-sensitive"),
-        text.t("chart.km.fitted", segment="price-sensitive"),
+        text.t("chart.km.observed", markup=PLOTLY, segment="core"),
+        text.t("chart.km.fitted", markup=PLOTLY, segment="core"),
+        text.t("chart.km.observed", markup=PLOTLY, segment="price-sensitive"),
+        text.t("chart.km.fitted", markup=PLOTLY, segment="price-sensitive"),
     ]
     observed, fitted = fig.data[0], fig.data[1]
     assert observed.line.shape == "hv" and fitted.line.dash == "dash"
@@ -354,9 +360,10 @@ def _geometric_records(entry_months: float, cap: int = 48) -> pd.DataFrame:
 
 def _notes(records: pd.DataFrame) -> list[str]:
     calibration = simulator.calibrate(records)
-    return data.fit_notes(
+    notes = data.fit_notes(
         cached.Calibrated(calibration=calibration, holdout=holdout_check(records))
     )
+    return [shown(note) for note in notes]  # as the reader sees them
 
 
 def test_every_blank_in_the_fit_table_is_explained_under_it():
@@ -403,7 +410,7 @@ def test_an_upload_is_cached_by_its_digest_not_by_hashing_its_bytes_on_every_cal
 @pytest.mark.slow
 def test_a_large_upload_is_counted_in_sql_with_the_same_fit(monkeypatch):
     # Above LARGE_FILE_BYTES the page maps a sample of the rows and counts the file with DuckDB
-    # (simulator.data.aggregate), showing progress: the fit table is the one of the whole-file path.
+    # (simulator.data.sql), showing progress: the fit table is the one of the whole-file path.
     at = _upload(_data_page(), "customers.csv", customers_csv())
     at.button(key="data_calibrate").click().run()
     whole = _fit_table(at)
@@ -417,7 +424,7 @@ def test_a_large_upload_is_counted_in_sql_with_the_same_fit(monkeypatch):
     at = _upload(_data_page(), "customers.csv", customers_csv())
     assert at.selectbox(key=data.role_key("start")).value == "start_date"
     # The caption says the rows shown are a sample and the whole file is counted.
-    said = [c.value for c in at.caption if "customers.csv" in c.value]
+    said = [shown(c.value) for c in at.caption if "customers.csv" in shown(c.value)]
     assert said and "the whole file is checked and counted" in said[0], said
     at.button(key="data_calibrate").click().run()
     assert not at.exception
@@ -450,3 +457,21 @@ def test_a_file_that_cannot_be_read_says_why_in_the_error_box():
     assert "This is not a text table (it looks like binary data)" in said
     assert "**Fix:** Upload the customer table as CSV, Parquet or Excel" in said
     assert len(at.dataframe[0].value) == 1  # the problems table is still there
+
+
+@pytest.mark.slow
+def test_a_compressed_upload_is_read_or_refused_with_what_to_do():
+    at = _upload(_data_page(), "customers.csv.gz", gzip.compress(customers_csv()))
+    assert not at.error
+    assert any("customers.csv" in shown(c.value) for c in at.caption)  # the table inside
+    at.button(key="data_calibrate").click().run()
+    assert not at.exception and _fit_table(at) is not None
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("customers.csv", customers_csv())
+        zipped.writestr("notes.txt", b"not a table")
+    at = _upload(_data_page(), "export.zip", archive.getvalue())
+    said = shown(at.error[0].value)
+    assert "export.zip" in said and "holds 2 files (customers.csv, notes.txt)" in said
+    assert "Upload the table itself" in said
+    assert "data_calibrate" not in [b.key for b in at.button]  # nothing to calibrate

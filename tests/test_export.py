@@ -69,6 +69,14 @@ def test_numbers_stay_numbers_and_the_input_is_not_changed():
     assert frame["text"].tolist()[1] == HOSTILE  # a copy, not in place
 
 
+def test_only_the_named_user_columns_are_touched():
+    frame = pd.DataFrame({"segment": ["=x", "b"], "unit": ["+fraction", "-count"], "=n": [1, 2]})
+    out = export.neutralise(frame, ["segment"])
+    assert out["segment"].tolist() == ["'=x", "b"]
+    assert out["unit"].tolist() == ["+fraction", "-count"]  # the project's own labels
+    assert list(out.columns) == ["segment", "unit", "=n"]
+
+
 def test_safe_text_is_left_alone():
     frame = pd.DataFrame({"segment": ["core", "a=b", " =x", "'=y"]})
     assert export.neutralise(frame)["segment"].tolist() == frame["segment"].tolist()

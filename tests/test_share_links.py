@@ -16,6 +16,7 @@ from simulator.decisions.scenario_file import QUERY_KEYS, scenario_from_query, s
 from ui import text
 
 from .conftest import APP_BUSINESS
+from .user_text import shown
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SCENARIO = "pages/1_Scenario.py"
@@ -161,7 +162,8 @@ def test_any_link_opens_as_a_valid_scenario(params):
 
 
 def _notices(at: AppTest) -> list[str]:
-    return [w.value for w in at.warning if w.icon == ":material/link_off:"]
+    """The link notices as the reader sees them (the link's values are escaped Markdown)."""
+    return [shown(w.value) for w in at.warning if w.icon == ":material/link_off:"]
 
 
 def _open(params: dict[str, str]) -> AppTest:

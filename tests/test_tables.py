@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import gzip
 import io
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulator.data import tables
 from simulator.data.mapping import ColumnMapping, propose_mapping, recognise_churn_values
 from simulator.data.records import RECORD_COLUMNS, customer_records, validate
-from simulator.data.tables import DataError, Problem, read_table
+from simulator.data.tables import DataError, Problem, read_table, unpack
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -678,3 +681,84 @@ def test_calamine_reads_every_kind_of_excel_cell_as_openpyxl_does():
         "id", "start", "end", "revenue", "flag", "segment", "share", "time"
     ]  # fmt: skip
     assert table.loc[0, "start"] == datetime.datetime(2020, 1, 31)
+
+
+# --- compressed uploads ------------------------------------------------------------------------
+
+
+def _zip(*members: tuple[str, bytes], password_flag: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    raw = bytearray(buffer.getvalue())
+    if password_flag:  # mark every entry encrypted, as a password-protected archive is
+        for header in (b"PK\x03\x04", b"PK\x01\x02"):
+            at = raw.find(header)
+            while at != -1:
+                flag = at + (6 if header == b"PK\x03\x04" else 8)
+                raw[flag] |= 0x1
+                at = raw.find(header, at + 4)
+    return bytes(raw)
+
+
+def test_a_gzipped_or_zipped_table_is_read_as_the_table_inside():
+    plain = read(GOOD_CSV)
+    pd.testing.assert_frame_equal(read(gzip.compress(GOOD_CSV.encode()), "c.csv.gz"), plain)
+    zipped = _zip(("export/customers.csv", GOOD_CSV.encode()), ("__MACOSX/._customers.csv", b"x"))
+    pd.testing.assert_frame_equal(read(zipped, "c.zip"), plain)
+    assert unpack(zipped, "c.zip")[1] == "customers.csv"  # the table's own name
+    assert unpack(gzip.compress(b"x"), "c.csv.gz") == (b"x", "c.csv")
+    workbook = io.BytesIO()
+    plain.to_excel(workbook, index=False)
+    pd.testing.assert_frame_equal(
+        read(_zip(("sheet.xlsx", workbook.getvalue())), "c.zip"), plain, check_dtype=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "name", "message", "fix"),
+    [
+        (  # test ids name the file (bytes vary)
+            _zip(("a.csv", GOOD_CSV.encode()), ("b.csv", GOOD_CSV.encode())),
+            "two.zip",
+            "the zip archive holds 2 files (a.csv, b.csv); the app reads one table",
+            "Upload the table itself",
+        ),
+        (_zip(), "empty.zip", "the zip archive holds no file", "Upload the table itself"),
+        (
+            _zip(("inner.zip", b"PK")),
+            "nested.zip",
+            "the zip archive holds another archive (inner.zip)",
+            "Upload the table itself",
+        ),
+        (
+            _zip(("a.csv", GOOD_CSV.encode()), password_flag=True),
+            "locked.zip",
+            "the zip archive is password-protected",
+            "without a password",
+        ),
+        (b"not a zip at all", "broken.zip", "not a readable zip archive", "Compress the table"),
+        (b"not gzip", "broken.csv.gz", "not a readable gzip file", "Compress the table"),
+        (gzip.compress(b"x" * 600, mtime=0), "old.tar.gz", "holds an archive", "Upload the table"),
+    ],
+    ids=lambda value: value if isinstance(value, str) and value.endswith((".zip", ".gz")) else "",
+)
+def test_a_compressed_upload_without_one_readable_table_says_why_and_what_to_do(
+    raw, name, message, fix
+):
+    with pytest.raises(DataError) as raised:
+        read(raw, name)
+    (problem,) = raised.value.problems
+    assert raised.value.name == name
+    assert message in problem.message and fix in problem.fix
+
+
+def test_a_compression_bomb_is_refused_before_it_fills_the_memory(monkeypatch):
+    monkeypatch.setattr(tables, "MAX_UNPACKED_BYTES", 1000)
+    for raw, name in (
+        (gzip.compress(b"0" * 5000), "bomb.csv.gz"),
+        (_zip(("b.csv", b"0" * 5000)), "b.zip"),
+    ):
+        with pytest.raises(DataError, match="unpacks to more than"):
+            unpack(raw, name)

@@ -16,6 +16,7 @@ from ui import uncertainty as view
 
 from .conftest import APP_BUSINESS
 from .test_data_page import customers_csv
+from .user_text import shown
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/4_Uncertainty.py"
@@ -34,7 +35,7 @@ def _on_page(scenario: simulator.Scenario | None = SHORT) -> AppTest:
 
 def _failed(at: AppTest) -> list[str]:
     """Error boxes other than the red verdict sentence (which is an st.error too)."""
-    return [e.value for e in at.error if e.icon != ":material/thumb_down:"]
+    return [shown(e.value) for e in at.error if e.icon != ":material/thumb_down:"]
 
 
 def _metric(at: AppTest, label: str):

@@ -1,9 +1,10 @@
 """Plotly figure builders: DataFrames from :mod:`simulator` in, ``go.Figure`` out.
 
 No Streamlit here, so every figure is tested as an object (``tests/test_charts.py``). All words
-come from :mod:`ui.text`. Conventions shared by every chart: this scenario is a solid line, no
-change (the baseline) is dashed; the core segment is the same deep blue everywhere and drawn
-thicker; money axes name the currency.
+come from :mod:`ui.text`; segment names, which come from uploaded data, go into trace names and
+tick labels escaped for Plotly's HTML subset (``markup=PLOTLY``). Conventions shared by every
+chart: this scenario is a solid line, no change (the baseline) is dashed; the core segment is
+the same deep blue everywhere and drawn thicker; money axes name the currency.
 
 Each figure is built from plain dicts in one ``go.Figure(data=..., layout=...)`` call, with
 side-by-side panels laid out by axis domains: about five times faster than ``add_trace``,
@@ -12,6 +13,7 @@ side-by-side panels laid out by axis domains: about five times faster than ``add
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,6 +22,7 @@ import plotly.graph_objects as go
 
 from simulator import Business, Calibration, Evaluation, Scenario, sbg_survival
 from ui import text
+from ui.literal import ELLIPSIS, PLAIN, PLOTLY, literal
 
 CORE_COLOR = "#1f4e8c"
 SEGMENT_COLORS = ("#e07b1f", "#2a9d8f", "#8e5ea2", "#c44e52", "#6b8e23")
@@ -32,6 +35,10 @@ GAIN_FILL = "rgba(42, 157, 143, 0.25)"
 LOSS_FILL = "rgba(196, 78, 82, 0.25)"
 MARKER_COLOR = "#555b66"
 HEIGHT = 400
+LEGEND_ROOM = 8
+"""Legend entries a figure of the given height holds below its plot."""
+LEGEND_ENTRY_HEIGHT = 20
+"""Pixels a figure grows by for each legend entry beyond :data:`LEGEND_ROOM`."""
 NOTHING_TO_PAY_BACK = 0.5
 """Cumulative differences below this (currency) mean the plan changes no cash flow."""
 
@@ -52,7 +59,11 @@ def figure(
     **layout: object,
 ) -> go.Figure:
     """A Plotly figure in the app's style: title and subtitle at the top left, legend at the
-    bottom, the locale's number separators; ``layout`` entries replace the defaults."""
+    bottom, the locale's number separators; ``layout`` entries replace the defaults. A figure
+    with more than :data:`LEGEND_ROOM` legend entries (an upload with many segments) grows by
+    :data:`LEGEND_ENTRY_HEIGHT` for each further one, so the legend does not squeeze the plot."""
+    entries = sum(1 for trace in data if trace.get("name") and trace.get("showlegend", True))
+    height += LEGEND_ENTRY_HEIGHT * max(0, entries - LEGEND_ROOM)
     base = {
         "title": {
             "text": title,
@@ -140,7 +151,7 @@ def _month_marks(price_change_month: int | None, notice_month: int | None) -> di
 
 def _series_name(what: str, case: str) -> str:
     """Legend entry of one line: ``"core (scenario)"``, ``"Revenue (no change)"``."""
-    return text.t("chart.series", what=what, case=text.t(f"case.{case}.short"))
+    return text.t("chart.series", markup=PLOTLY, what=what, case=text.t(f"case.{case}.short"))
 
 
 def _line(case: str, color: str, width: float) -> dict:
@@ -173,7 +184,7 @@ def customers_figure(
                     "x": rows["month"].to_numpy(),
                     "y": rows["customers"].to_numpy(),
                     "name": _series_name(segment, case),
-                    "legendgroup": segment,
+                    "legendgroup": f"segment {segments.index(segment)}",  # an id, not the name
                     "mode": "lines",
                     "line": _line(case, colors[segment], width),
                     "hovertemplate": "%{y:,.0f}",
@@ -343,16 +354,44 @@ def _axis_names(i: int) -> tuple[str, str, str, str]:
     return f"xaxis{suffix}", f"yaxis{suffix}", f"x{suffix}", f"y{suffix}"
 
 
-def _tick(name: str, *, core: bool) -> str:
-    """Category label: long names wrap at a hyphen or space; the core is bold."""
-    wrapped = name
-    if len(name) > 10:
-        for sep in ("-", " "):
-            if sep in name:
-                head, tail = name.split(sep, 1)
-                wrapped = f"{head}{sep if sep == '-' else ''}<br>{tail}"
-                break
-    return f"<b>{wrapped}</b>" if core else wrapped
+TICK_LINE_CHARS = 12
+"""Longest line of a segment's name under a bar, cut with an ellipsis after its last line: a
+longer label overlaps its neighbour's (the customers chart's legend, just above, names every
+segment in full)."""
+
+
+def _wrap(name: str, width: int) -> list[str]:
+    """``name`` in lines of at most ``width`` characters, broken at spaces and after hyphens
+    (a longer word where it must be)."""
+    lines: list[str] = []
+    line = ""
+    for word in re.findall(r"[^\s-]*-|[^\s-]+", name):
+        joined = line + word if not line or line.endswith("-") else f"{line} {word}"
+        if len(joined) <= width:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        while len(word) > width:
+            lines.append(word[:width])
+            word = word[width:]
+        line = word
+    return [*lines, line] if line else lines
+
+
+def _tick(name: str, *, core: bool, lines: int = 2) -> str:
+    """Category label (Plotly's HTML): the name as literal text in at most ``lines`` lines of
+    :data:`TICK_LINE_CHARS` (the last cut with an ellipsis if need be); the core is bold."""
+    wrapped = _wrap(literal(name, PLAIN, limit=None), TICK_LINE_CHARS)
+    if len(wrapped) > lines:
+        wrapped = [*wrapped[: lines - 1], wrapped[lines - 1][: TICK_LINE_CHARS - 1] + ELLIPSIS]
+    shown = "<br>".join(literal(line, PLOTLY, limit=None) for line in wrapped)
+    return f"<b>{shown}</b>" if core else shown
+
+
+MAX_WRAPPED_TICKS = 4
+"""Up to this many segments their names wrap under the bars; more stand upright, one line each,
+or they would overlap."""
 
 
 def who_leaves_figure(segments: pd.DataFrame, *, core: str, currency: str) -> go.Figure:
@@ -364,7 +403,8 @@ def who_leaves_figure(segments: pd.DataFrame, *, core: str, currency: str) -> go
     symbol = text.currency_symbol(currency).strip()
     names = list(segments["segment"])
     colors = segment_colors(names, core)
-    ticks = [_tick(n, core=n == core) for n in names]
+    upright = len(names) > MAX_WRAPPED_TICKS
+    ticks = [_tick(n, core=n == core, lines=1 if upright else 2) for n in names]
     hover = [
         text.t(
             "chart.who.hover",
@@ -422,7 +462,7 @@ def who_leaves_figure(segments: pd.DataFrame, *, core: str, currency: str) -> go
                 "showlegend": False,
             }
         )
-        layout[xaxis] = {"domain": domain, "anchor": y, "tickangle": 0}
+        layout[xaxis] = {"domain": domain, "anchor": y, "tickangle": -90 if upright else 0}
         layout[yaxis] = {
             "anchor": x,
             "title": {"text": axis_title},
@@ -536,7 +576,7 @@ def km_fit_figure(
                 "y": survival,
                 "mode": "lines",
                 "line": {"color": color, "width": width, "shape": "hv"},
-                "name": text.t("chart.km.observed", segment=segment.name),
+                "name": text.t("chart.km.observed", markup=PLOTLY, segment=segment.name),
                 "hovertemplate": "%{y:.1%}",
             }
         )
@@ -559,7 +599,9 @@ def km_fit_figure(
                 "mode": "lines",
                 "line": {"color": color, "width": width, "dash": "dash"},
                 "name": text.t(
-                    "chart.km.constant" if constant else "chart.km.fitted", segment=segment.name
+                    "chart.km.constant" if constant else "chart.km.fitted",
+                    markup=PLOTLY,
+                    segment=segment.name,
                 ),
                 "hovertemplate": "%{y:.1%}",
             }

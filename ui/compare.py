@@ -3,7 +3,9 @@
 Each compared scenario is a :class:`Compared` (its label, business, scenario and evaluation).
 :func:`kpi_frame` gives the numbers (tidy, for the export), :func:`kpi_table` the same numbers
 formatted for the page with each column's difference from the first (the reference), and the
-``*_figure`` builders overlay the scenarios on one chart each. No Streamlit here.
+``*_figure`` builders overlay the scenarios on one chart each. Labels (saved scenarios' names) and
+business names come from users: :func:`kpi_frame` keeps them as they are (the export neutralises
+them), the table and the charts show them as literal text. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import plotly.graph_objects as go
 
 from simulator import Business, Evaluation, Scenario
 from ui import charts, kpis, text
+from ui.literal import PLOTLY, literal
 
 MAX_COMPARED = 4
 """At most this many scenarios side by side (issue 5: "up to four")."""
@@ -154,22 +157,25 @@ def _format(value: object, unit: str, currency: str, *, signed: bool = False) ->
 
 
 def kpi_table(items: Sequence[Compared]) -> pd.DataFrame:
-    """The KPIs as the page shows them: one row per KPI, one column per scenario; after the
-    first column, a cell adds its difference from the first in brackets unless it rounds to
-    nothing."""
+    """The KPIs as the page shows them (``st.table``, which reads every cell and header as
+    Markdown): one row per KPI, one column per scenario, headed by its label as literal text;
+    after the first column, a cell adds its difference from the first in brackets unless it
+    rounds to nothing."""
     frame = kpi_frame(items)
     currencies = {item.label: item.business.currency for item in items}
     cells: dict[str, list[str]] = {item.label: [] for item in items}
     for row in frame.itertuples(index=False):
         currency = currencies[row.scenario]
         cell = _format(row.value, row.unit, currency)
+        if row.unit == "text":
+            cell = literal(cell)
         if row.scenario != items[0].label and _known(row.difference):
             change = _format(row.difference, row.unit, currency, signed=True)
             if change != _format(0.0, row.unit, currency, signed=True):
                 cell = text.t("compare.cell", value=cell, change=change)
         cells[row.scenario].append(cell)
     index = pd.Index([text.t(f"compare.kpi.{row.key}") for row in ROWS], name=text.t("compare.kpi"))
-    return pd.DataFrame(cells, index=index)
+    return pd.DataFrame({literal(label): column for label, column in cells.items()}, index=index)
 
 
 def _known(value: object) -> bool:
@@ -210,7 +216,7 @@ def _over_time(
         _scatter(
             series.index,
             series,
-            item.label,
+            literal(item.label, PLOTLY),
             {"color": color, "width": 3},
             hover,
         )
@@ -222,7 +228,7 @@ def _over_time(
         name = (
             text.t("compare.no_change")
             if len(baselines) == 1
-            else text.t("compare.no_change_of", business=business)
+            else text.t("compare.no_change_of", markup=PLOTLY, business=business)
         )
         line = {"color": charts.BASELINE_COLOR, "width": 2, "dash": "dash"}
         data.append(_scatter(series.index, series, name, line, hover))
@@ -265,7 +271,7 @@ def cash_flow_figure(items: Sequence[Compared]) -> go.Figure:
         _scatter(
             series.index,
             series,
-            item.label,
+            literal(item.label, PLOTLY),
             {"color": color, "width": 3},
             f"{symbol}%{{y:,.0f}}",
         )

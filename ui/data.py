@@ -7,7 +7,6 @@ the next file starts from its own proposal.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import replace
 
 import pandas as pd
@@ -20,17 +19,19 @@ from simulator.data.mapping import ROLES, ColumnMapping, override_mapping
 from simulator.model.assumptions import with_parameter
 from ui import charts, render, saved, state, text
 from ui.cached import Calibrated
+from ui.literal import PLAIN
 
 ROLE_PREFIX = "data_role_"
 TENURE_UNIT_KEY = "data_tenure_unit"
 HOLDOUT_LIMIT = 0.05
 """Mean absolute holdout error (share) above which a segment's fit gets a warning."""
 UNITS = ("months", "years")
-FILE_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet")
+FILE_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet", "gz", "zip")
+"""File types the uploader accepts (what :func:`simulator.read_table` reads; a ``.gz`` or
+``.zip`` file is unpacked first, and refused with a message unless it holds one table)."""
 LARGE_MB = simulator.data.tables.LARGE_FILE_BYTES // 2**20
 """Files above this size (MB) are counted in SQL (simulator.data.sql), which reads CSV only
 as UTF-8 split by a comma, semicolon, tab or pipe."""
-"""File types the uploader accepts (what :func:`simulator.read_table` reads)."""
 
 
 def role_key(role: str) -> str:
@@ -148,23 +149,18 @@ def problems(found: list[simulator.Problem]) -> bool:
     return errors == 0
 
 
-def _as_typed(value: str) -> str:
-    """``value`` with Markdown's special characters escaped, so that it shows as typed."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", value)
-
-
 def read_error(error: simulator.DataError) -> None:
     """A file that cannot be read: one error box and its problems. A problem of the whole file
     (the usual case) is also written out in the box, where it is not cut to a cell's width."""
-    said = text.t("data.read_error", name=_as_typed(error.name))
+    said = text.t("data.read_error", name=error.name)
     whole_file = [p for p in error.problems if p.column is None]
     if whole_file and len(whole_file) <= MAX_PROBLEMS_SPELLED_OUT:
         said += "".join(
             "\n\n"
             + text.t(
                 "data.read_error.detail",
-                message=_as_typed(p.message[:1].upper() + p.message[1:]),  # a sentence here
-                fix=_as_typed(p.fix),
+                message=p.message[:1].upper() + p.message[1:],  # a sentence here
+                fix=p.fix,
             )
             for p in whole_file
         )
@@ -242,7 +238,7 @@ def fit_notes(result: Calibrated) -> list[str]:
             months = text.t(f"data.fit.km_months_{len(blank)}", first=blank[0], last=blank[-1])
             notes.append(text.t(key, months=months, entry=s.entry_months))
         if notes:
-            lines.append(text.t("data.fit.note", segment=_as_typed(s.name), notes="; ".join(notes)))
+            lines.append(text.t("data.fit.note", segment=s.name, notes="; ".join(notes)))
     return lines
 
 
@@ -344,7 +340,7 @@ def use_calibration(
     try:
         calibrated = replace(
             simulator.apply_calibration(business, result.calibration),
-            name=text.t("data.business_name", name=name),
+            name=text.t("data.business_name", markup=PLAIN, name=name),  # data: never markup
         )
         if arpu is not None:
             for segment in calibrated.segments:

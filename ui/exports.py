@@ -12,6 +12,7 @@ import streamlit as st
 import simulator
 from simulator.decisions import export
 from ui import cached, charts, memo, share, text
+from ui.literal import PLAIN
 
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -111,7 +112,7 @@ def download_block(
     tenth of a second).
     """
     stem, link = file_stem(business.name), share.link(scenario, share.SCENARIO_PATH)
-    name = text.t("export.file_name", business=stem)
+    name = text.t("export.file_name", markup=PLAIN, business=stem)
     files = [
         (
             "csv",
@@ -130,7 +131,7 @@ def download_block(
         (
             "memo",
             lambda: memo_file(business, scenario, evaluation, parameters, link),
-            f"{text.t('export.memo.file_name', business=stem)}.html",
+            f"{text.t('export.memo.file_name', markup=PLAIN, business=stem)}.html",
             HTML_MIME,
             ":material/description:",
         ),
@@ -140,7 +141,7 @@ def download_block(
             (
                 "png",
                 lambda: charts_file(business, scenario, evaluation),
-                f"{text.t('export.png.file_name', business=stem)}.zip",
+                f"{text.t('export.png.file_name', markup=PLAIN, business=stem)}.zip",
                 ZIP_MIME,
                 ":material/image:",
             )

@@ -4,7 +4,9 @@
 verdict, the KPI cards as tables, the break-even readouts, the five charts (interactive Plotly,
 with plotly.js embedded once, so the file opens offline) and every parameter in use with its
 source. Everything that comes from the user (business and segment names, the share link) is
-HTML-escaped. No Streamlit here, so the memo is tested as a string.
+HTML-escaped: the page strings it reuses hold such text escaped for Markdown
+(:mod:`ui.literal`), which :func:`_inline` writes as the literal characters. No Streamlit here,
+so the memo is tested as a string.
 
 :func:`chart_pngs` draws the same charts as PNG images through Kaleido, which drives an
 installed Chromium (Debian's ``chromium``; ``BROWSER_PATH`` or ``CHROMIUM_PATH`` point to
@@ -34,6 +36,7 @@ import plotly.io as pio
 
 from simulator import Business, Evaluation, Scenario
 from ui import charts, kpis, text
+from ui.literal import PLAIN, WORD_JOINER
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +97,30 @@ def _esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+_MARKDOWN_TEXT = re.compile(r"\\([!-/:-@\[-`{-~])|&(?:amp|lt|gt);|[&<>\"']|" + WORD_JOINER)
+
+
+def _html_text(markdown: str) -> str:
+    """The page's Markdown as HTML text, markup characters left as they are: a backslash-escaped
+    character (as :func:`ui.literal.literal` writes user text) as a numeric character reference,
+    so it is never taken for markup below, the references ``&amp;``, ``&lt;`` and ``&gt;`` kept,
+    any other ``&<>"'`` escaped, word joiners dropped."""
+
+    def one(match: re.Match) -> str:
+        escaped, found = match.group(1), match.group()
+        if escaped:
+            return f"&#{ord(escaped)};"
+        if found == WORD_JOINER:
+            return ""
+        return found if len(found) > 1 else _esc(found)  # a reference, or one character
+
+    return _MARKDOWN_TEXT.sub(one, markdown)
+
+
 def _inline(markdown: str) -> str:
-    """One line of the page's Markdown as HTML: escaped, ``**bold**`` and ``*italic*`` kept."""
-    bold = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", _esc(markdown))
+    """One line of the page's Markdown as HTML: user text literal, ``**bold**`` and ``*italic*``
+    of the app's own strings kept."""
+    bold = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", _html_text(markdown))
     return re.sub(r"\*(\S.*?)\*", r"<em>\1</em>", bold)
 
 
@@ -125,9 +149,9 @@ def _table(headers: Sequence[str], rows: Sequence[str], *, cls: str = "") -> str
 def _kpi_table(cards: Sequence[kpis.Kpi]) -> str:
     """Label, value and change against no change of each card (the card's help as tooltip)."""
     rows = [
-        f'<tr><td title="{_esc(card.help or "")}">{_esc(card.label)}</td>'
-        f'<td class="num">{_esc(card.value)}</td>'
-        f'<td class="num">{_esc(card.delta or text.t("value.none"))}</td></tr>'
+        f'<tr><td title="{_html_text(card.help or "")}">{_html_text(card.label)}</td>'
+        f'<td class="num">{_html_text(card.value)}</td>'
+        f'<td class="num">{_html_text(card.delta or text.t("value.none"))}</td></tr>'
         for card in cards
     ]
     headers = (text.t("memo.column.kpi"), text.t("memo.column.plan"), text.t("memo.column.change"))
@@ -285,7 +309,7 @@ def memo_html(
     ``link`` (the share link, if any) as a link back to the app. The document is UTF-8, embeds
     plotly.js once and loads nothing from the network, so it opens offline.
     """
-    title = text.t("memo.title", business=business.name)
+    title = text.t("memo.title", markup=PLAIN, business=business.name)
     tone = kpis.tone(evaluation, business)
     sections = (
         f"<h1>{_esc(title)}</h1>",
@@ -293,7 +317,7 @@ def memo_html(
         _link(link),
         f"<h2>{_esc(text.t('memo.plan_header'))}</h2>",
         f"<p>{_esc(text.describe_scenario(scenario, business.currency))}</p>",
-        f'<p class="verdict {tone}">{_esc(kpis.verdict(evaluation, business, scenario))}</p>',
+        f'<p class="verdict {tone}">{_inline(kpis.verdict(evaluation, business, scenario))}</p>',
         f"<h2>{_esc(text.t('scenario.kpi_header'))}</h2>",
         _kpis(evaluation, business, scenario),
         f"<h2>{_esc(text.t('scenario.breakeven_header'))}</h2>",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -31,6 +32,9 @@ PAGES = (
     (DATA_PAGE, "nav.data", ":material/upload_file:"),
 )
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+PAGE_ICON = str(Path(__file__).with_name("icon.svg"))
+"""The browser tab's icon, served by the app itself: a Material icon name (``:material/...:``)
+or an emoji would make every visitor's browser fetch it from Google's or a CDN's servers."""
 
 
 def page_setup(title_key: str) -> None:
@@ -47,7 +51,7 @@ def page_setup(title_key: str) -> None:
     errors.install()
     st.set_page_config(
         page_title=f"{text.t(title_key)} · {text.t('app.title')}",
-        page_icon=":material/insights:",
+        page_icon=PAGE_ICON,
         layout="wide",
         initial_sidebar_state=present.sidebar_state(),
     )

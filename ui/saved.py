@@ -14,30 +14,30 @@ import streamlit as st
 import simulator
 from ui import cached, inputs, render, state, text
 from ui.compare import MAX_COMPARED, Compared, unique_labels
-from ui.store import SavedCalibration, SavedScenario, Store, StoreError
+from ui.literal import PLAIN, literal
+from ui.store import (
+    AUTHOR_CHARS,
+    NAME_CHARS,
+    NOTES_CHARS,
+    SavedCalibration,
+    SavedScenario,
+    Store,
+    StoreError,
+)
 
 _PENDING_DELETE = "saved_pending_delete"  # ("scenario" | "calibration", id) awaiting a yes
 _FLASH = "saved_flash"  # (message, link) to show after the rerun that lists the change
 GO_SCENARIO = (render.SCENARIO_PAGE, "data.go_scenario")
-NAME_MAX = 120
-NOTES_MAX = 4000
-AUTHOR_MAX = 120
 
 
 def open_store() -> Store | None:
-    """The store, or None after saying on the page why it cannot be opened."""
+    """The store, or None after saying on the page why it cannot be opened (without the
+    database's file, URL or host: :attr:`StoreError.reason`; the server log has them)."""
     try:
         return cached.store()
     except StoreError as error:
-        st.error(text.t("saved.unavailable", message=error), icon=":material/database:")
+        st.error(text.t("saved.unavailable", message=error.reason), icon=":material/database:")
         return None
-
-
-def location(store: Store) -> str:
-    """Where the store keeps things, for a caption: a SQLite file's path, else the database URL
-    (password hidden)."""
-    shown = store.url_for_display
-    return shown.split(":///", 1)[1] if shown.startswith("sqlite") else shown
 
 
 def flash() -> None:
@@ -60,12 +60,12 @@ def done(message: str, link: tuple[str, str] | None = None) -> None:
 
 def _fields(prefix: str, default_name: str) -> tuple[str, str, str]:
     name = st.text_input(
-        text.t("saved.name"), value=default_name, max_chars=NAME_MAX, key=f"{prefix}_name"
+        text.t("saved.name"), value=default_name, max_chars=NAME_CHARS, key=f"{prefix}_name"
     )
-    notes = st.text_area(text.t("saved.notes"), max_chars=NOTES_MAX, key=f"{prefix}_notes")
+    notes = st.text_area(text.t("saved.notes"), max_chars=NOTES_CHARS, key=f"{prefix}_notes")
     author = st.text_input(
         text.t("saved.author"),
-        max_chars=AUTHOR_MAX,
+        max_chars=AUTHOR_CHARS,
         key=f"{prefix}_author",
         help=text.t("saved.author.help"),
     )
@@ -113,9 +113,15 @@ def save_scenario_form(store: Store, scenario: simulator.Scenario) -> None:
             calibration_id=calibration_id,
         )
     except (StoreError, ValueError) as error:
-        st.error(text.t("saved.save_error", message=error), icon=":material/error:")
+        st.error(text.t("saved.save_error", message=_reason(error)), icon=":material/error:")
         return
     done(text.t("saved.saved", name=saved.name))
+
+
+def _reason(error: Exception) -> str:
+    """Why a save failed, as a page may say it: a refused entry's reason (a name too long), a
+    store failure's without the database's file, URL or host."""
+    return error.reason if isinstance(error, StoreError) else str(error)
 
 
 def calibration_names(calibrations: list[SavedCalibration]) -> dict[str, str]:
@@ -136,12 +142,14 @@ def when(value) -> str:
 
 
 def item_label(saved: SavedScenario | SavedCalibration) -> str:
-    """How a saved item is named in lists: name, author and when it was last changed."""
+    """How a saved item is named in select boxes (which show text as it is): name, author and
+    when it was last changed."""
+    changed = when(saved.updated_at)
     if saved.author:
         return text.t(
-            "saved.label_by", name=saved.name, author=saved.author, when=when(saved.updated_at)
+            "saved.label_by", markup=PLAIN, name=saved.name, author=saved.author, when=changed
         )
-    return text.t("saved.label", name=saved.name, when=when(saved.updated_at))
+    return text.t("saved.label", markup=PLAIN, name=saved.name, when=changed)
 
 
 def scenario_frame(
@@ -207,7 +215,8 @@ def confirm_delete(kind: str, item_id: str, name: str, delete) -> None:
             try:
                 delete(item_id)
             except StoreError as error:
-                st.error(text.t("saved.delete_error", message=error), icon=":material/error:")
+                said = text.t("saved.delete_error", message=error.reason)
+                st.error(said, icon=":material/error:")
                 return
             done(text.t("saved.deleted", name=name))
         if no.button(text.t("saved.delete_no"), key=f"saved_delete_no_{kind}"):
@@ -279,7 +288,7 @@ def save_calibration_form(store: Store) -> None:
             fit_summary=origin.fit_summary,
         )
     except (StoreError, ValueError) as error:
-        st.error(text.t("saved.save_error", message=error), icon=":material/error:")
+        st.error(text.t("saved.save_error", message=_reason(error)), icon=":material/error:")
         return
     use_calibration(saved)
     done(text.t("saved.calibration_saved", name=saved.name))
@@ -332,7 +341,7 @@ def calibrations_section() -> None:
     store = open_store()
     if store is None:
         return
-    st.caption(text.t("data.saved_caption", store=location(store)))
+    st.caption(text.t("data.saved_caption", kind=store.kind))
     save_calibration_form(store)
     calibration_library(store, store.calibrations())
 
@@ -378,7 +387,7 @@ def compared(
                 st.warning(text.t("saved.open_gone", name=saved.name), icon=":material/warning:")
                 continue
             business = businesses.get(saved.calibration_id) or cached.business()
-            scenario, label = saved.scenario, saved.name
+            scenario, label = saved.scenario, literal(saved.name, PLAIN)  # one line, cut
         items.append((business, scenario))
         labels.append(label)
     return [

@@ -2,7 +2,8 @@
 
 * A fresh session whose URL carries scenario parameters starts from that scenario; anything
   missing, malformed, out of range or beyond the Scenario page's sliders is replaced by a safe
-  value, and the page says so once (:func:`sync`, run by ``render.page_setup`` on every page).
+  value, and the page says so once (:func:`sync`, run by ``render.page_setup`` on every page),
+  quoting the link's values as literal text, cut to a readable length.
 * Whenever the session's scenario changes, the URL is rewritten to match
   (:func:`write_url`, run by ``state.set_scenario`` and on every page), so switching pages or
   reloading keeps it.
@@ -23,6 +24,7 @@ import streamlit as st
 import simulator
 from simulator.decisions.scenario_file import QUERY_KEYS, scenario_from_query, scenario_to_query
 from ui import cached, inputs, present, text
+from ui.literal import PLAIN
 
 if TYPE_CHECKING:
     from ui.store import SavedCalibration
@@ -69,7 +71,7 @@ def calibration_from_url() -> SavedCalibration | None:
     try:
         found = cached.store().calibration(named[-1])
     except StoreError as error:
-        _notice(text.t("share.calibration_unreadable", message=error))
+        _notice(text.t("share.calibration_unreadable", markup=PLAIN, message=error.reason))
         return None
     if found is None:
         _notice(text.t("share.calibration_missing"))
@@ -88,7 +90,7 @@ def fit_to_sliders(scenario: simulator.Scenario) -> tuple[simulator.Scenario, tu
         return scenario, ()  # the Scenario page reports the invalid combination itself
     before, after = scenario_to_query(scenario), scenario_to_query(shown)
     lines = tuple(
-        text.t("share.adjusted", name=key, value=before[key], used=after[key])
+        text.t("share.adjusted", markup=PLAIN, name=key, given=before[key], used=after[key])
         for key in before
         if before[key] != after[key]
     )
@@ -115,10 +117,10 @@ def sync() -> None:
     from ui import state  # imported here: state imports this module
 
     scenario, origin = state.scenario(), state.origin()  # both read the URL on first use
-    notices = st.session_state.pop(_NOTICES, ())
+    notices = st.session_state.pop(_NOTICES, ())  # plain text: they quote the link
     if notices:
-        lines = "\n".join(f"- {line}" for line in notices)
-        st.warning(text.t("share.notice", notices=lines), icon=":material/link_off:")
+        said = text.t("share.notice", notices=text.bullets(notices))
+        st.warning(said, icon=":material/link_off:")
     write_url(scenario, origin.calibration_id)
     present.keep_in_url()
 

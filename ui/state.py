@@ -1,6 +1,7 @@
 """The few things a session remembers: the Business in use (and where it came from), the
 current Scenario, which upload (file and column mapping) was last calibrated on the Data page,
-and the digest of the file in the Data page's uploader.
+and the digest of the file in the Data page's uploader (with the table inside, if it came
+compressed).
 
 Nothing else goes in ``st.session_state`` (widget keys aside). Getters initialise lazily, so
 every page works when opened directly by its URL.
@@ -15,13 +16,14 @@ import streamlit as st
 
 import simulator
 from simulator.data.mapping import ColumnMapping
+from simulator.data.tables import is_compressed, unpack
 from ui import cached, share
 
 _BUSINESS = "business"  # simulator.Business: the sample, or one edited on the Assumptions page
 _SCENARIO = "scenario"  # simulator.Scenario: the last valid settings of the Scenario page
 _CALIBRATED = "calibrated_upload"  # (file digest, ColumnMapping) last calibrated on the Data page
 _ORIGIN = "business_origin"  # (Business, Origin): where a calibrated business came from
-_UPLOAD_DIGEST = "upload_digest"  # (uploader file id, SHA-256 digest) of the file uploaded
+_UPLOAD_DIGEST = "upload_digest"  # (uploader file id, SHA-256 digest, unpacked table or None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,12 +90,21 @@ def set_calibrated_upload(digest: str, mapping: ColumnMapping) -> None:
 
 def upload(file_id: str, name: str, raw: bytes) -> cached.Upload:
     """The uploader's file ``file_id`` as a :class:`ui.cached.Upload`: its digest is computed
-    once per upload (40 ms for 61 MB), not on every rerun of the Data page."""
+    once per upload (40 ms for 61 MB), not on every rerun of the Data page. A compressed file
+    (``.gz``, ``.zip``) is unpacked once per upload too (:func:`simulator.data.tables.unpack`), and
+    the Upload is the table inside, under its own name.
+
+    Raises :class:`simulator.DataError` when a compressed file holds no single table.
+    """
     memo = st.session_state.get(_UPLOAD_DIGEST)
     if memo is None or memo[0] != file_id:
-        memo = (file_id, hashlib.sha256(raw).hexdigest())
+        unpacked = unpack(raw, name) if is_compressed(name) else None
+        memo = (file_id, hashlib.sha256(unpacked[0] if unpacked else raw).hexdigest(), unpacked)
         st.session_state[_UPLOAD_DIGEST] = memo
-    return cached.Upload(name=name, raw=raw, digest=memo[1])
+    _, digest, unpacked = memo
+    if unpacked is not None:
+        raw, name = unpacked
+    return cached.Upload(name=name, raw=raw, digest=digest)
 
 
 def scenario() -> simulator.Scenario:

@@ -44,6 +44,11 @@ ROW_VERSION = 1
 BUSY_TIMEOUT_SECONDS = 30
 """How long a SQLite writer waits for another to finish before giving up."""
 NAME_CHARS, NOTES_CHARS, AUTHOR_CHARS = 120, 4000, 120
+KINDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+"""How pages name a database backend (SQLAlchemy's backend name otherwise)."""
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Control characters and bidirectional formatting characters: refused in names, authors and
+notes (which may hold line breaks and tabs); a name or author also holds no line break."""
 _ID = re.compile(r"[0-9a-f]{32}")
 log = logging.getLogger(__name__)
 
@@ -79,7 +84,16 @@ calibrations_table = sa.Table(
 
 
 class StoreError(Exception):
-    """The store cannot do what was asked; the message names the database and what to do."""
+    """The store cannot do what was asked.
+
+    The message names the database (its file or URL, password hidden) and what to change: for
+    the server log and the command line, and logged where it is raised. :attr:`reason` says the
+    same without the database's path, URL or host: what a page may show.
+    """
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class EntryError(StoreError, ValueError):
@@ -148,11 +162,15 @@ class Store:
         try:
             parsed = sa.make_url(url)
         except sa_exc.ArgumentError:
-            raise StoreError(
+            raise _logged(
                 f"the store's database URL is not a valid SQLAlchemy URL; set "
-                f"{STORE_URL_VARIABLE} to e.g. postgresql+psycopg://user@host/dbname"
+                f"{STORE_URL_VARIABLE} to e.g. postgresql+psycopg://user@host/dbname",
+                "the shared database is not set up correctly",
             ) from None
         self._shown = parsed.render_as_string(hide_password=True)
+        backend = parsed.get_backend_name()
+        self.kind = KINDS.get(backend, backend)
+        """The backend as pages name it ("SQLite", "PostgreSQL"): never its file, URL or host."""
         self._engine = self._open(parsed)
         self._writer = self._engine.execution_options(store_write=True)
         try:
@@ -168,16 +186,18 @@ class Store:
             try:
                 Path(url.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(
+                raise _logged(
                     f"cannot create the folder for the store {url.database}: {exc.strerror}; "
-                    f"set {STORE_PATH_VARIABLE} to a writable file path"
+                    f"set {STORE_PATH_VARIABLE} to a writable file path",
+                    f"the shared database ({self.kind}) cannot be created",
                 ) from None
         try:
             engine = sa.create_engine(url, pool_pre_ping=not sqlite)
         except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError) as exc:
-            raise StoreError(
+            raise _logged(
                 f"cannot use the database URL {self._shown}: {exc}; set {STORE_URL_VARIABLE} "
-                "to e.g. postgresql+psycopg://user@host/dbname"
+                "to e.g. postgresql+psycopg://user@host/dbname",
+                "the shared database is not set up correctly",
             ) from None
         if sqlite:
             sa.event.listen(engine, "connect", _sqlite_connect)
@@ -186,7 +206,8 @@ class Store:
 
     @property
     def url_for_display(self) -> str:
-        """The database URL with any password hidden."""
+        """The database URL with any password hidden (for the server log and the command line,
+        not for pages: it names the file or the host)."""
         return self._shown
 
     @contextlib.contextmanager
@@ -195,10 +216,12 @@ class Store:
             yield
         except sa_exc.SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise StoreError(
+            raise _logged(
                 f"cannot {doing} the store {self._shown}: {reason}. Check that the database is "
                 f"running and writable, or point {STORE_URL_VARIABLE} / {STORE_PATH_VARIABLE} "
-                "at another one"
+                "at another one",
+                f"cannot {doing} the shared database ({self.kind}): it may be stopped, full or "
+                "read-only",
             ) from None
 
     def _now(self) -> datetime.datetime:
@@ -383,6 +406,13 @@ def _sqlite_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _logged(message: str, reason: str) -> StoreError:
+    """A :class:`StoreError` whose message names the database, logged here (pages show only
+    ``reason``)."""
+    log.error("store: %s", message)
+    return StoreError(message, reason)
+
+
 def _valid_id(entry_id: object) -> bool:
     return isinstance(entry_id, str) and _ID.fullmatch(entry_id) is not None
 
@@ -395,6 +425,15 @@ def _text(field: str, value: str, limit: int, *, required: bool = False) -> str:
         raise EntryError(f"{field}: required; give it a name")
     if len(value) > limit:
         raise EntryError(f"{field}: at most {limit} characters, got {len(value)}; shorten it")
+    allowed = "\n\r\t" if field == "notes" else ""
+    hidden = next((m for m in _INVISIBLE.finditer(value) if m.group() not in allowed), None)
+    if hidden is not None:
+        code = f"U+{ord(hidden.group()):04X}"
+        raise EntryError(
+            f"{field}: character {hidden.start() + 1} is a control or text-direction character "
+            f"({code}), which would be invisible or reorder the text around it; retype the "
+            f"{field} without it"
+        )
     return value
 
 

@@ -7,6 +7,14 @@ read in one place, :func:`language`. This module is pure Python (no Streamlit, n
 
 Negative numbers start with an ASCII ``-`` because ``st.metric`` decides the colour and arrow of
 a delta from its first character.
+
+Text from a user, a link or a file (names, notes, segment and file names, column values, link
+values, messages quoting them) only ever enters a string through a placeholder listed in
+:data:`USER_TEXT`, and :func:`t` passes every such value through :func:`ui.literal.literal`:
+escaped for Markdown (the default: pages show these strings as Markdown), for Plotly
+(``markup=PLOTLY``: chart text) or left plain (``markup=PLAIN``: select options, data frames,
+file names, stored names), and cut to a readable length. Text from outside that is shown
+without a template goes through :func:`ui.literal.literal` itself.
 """
 
 from __future__ import annotations
@@ -14,9 +22,11 @@ from __future__ import annotations
 import datetime
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from simulator import ParameterError, Scenario
+from ui.literal import ECHO_CHARS, MARKDOWN, PLAIN, SENTENCE_CHARS, literal
 
 DEFAULT_LANGUAGE = "en"
 FLAT_VALUE_SHARE = 1e-3
@@ -62,6 +72,22 @@ SOURCE_KEYS: dict[str, str] = {
     "setting": "source.setting",
 }
 
+USER_TEXT: dict[str, int] = {
+    **dict.fromkeys(
+        ("name", "business", "segment", "author", "reference", "given", "label", "what"),
+        ECHO_CHARS,
+    ),
+    "provider": ECHO_CHARS,  # a login provider's name from the server's secrets
+    **dict.fromkeys(
+        ("segments", "segment_names", "churned", "active", "message", "fix", "reason", "notes"),
+        SENTENCE_CHARS,
+    ),
+}
+"""Placeholders whose values come from a user, a link or a file (or quote one: ``label`` may
+name a segment, ``message`` repeat a value), and the characters shown of each; :func:`t` shows
+them as literal text. Every other placeholder takes numbers formatted here or this module's own
+text. Lists of names (``segments``) and messages get a sentence's length."""
+
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
         # app frame and navigation
@@ -85,7 +111,7 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "home.data_header": "Data in use",
         "home.data_in_use": (
-            "**{name}**: {customers} active customers today in {segments} segments "
+            "**{name}**: {customers} active customers today in {segment_count} segments "
             "({segment_names}); money in {currency}."
         ),
         "home.sample_file": (
@@ -142,7 +168,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "instead:\n\n{notices}"
         ),
         "share.adjusted": (
-            "{name}: {value} is outside (or finer than) what the Scenario page's sliders can "
+            "{name}: {given} is outside (or finer than) what the Scenario page's sliders can "
             "show; used {used} instead"
         ),
         "share.presenter": "Presenter link (opens in meeting mode)",
@@ -420,7 +446,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "source.user": "Your setting",
         "source.setting": "Scenario setting",
         # validation
-        "error.field": "{label} must be {rule} (got {value}).",
+        "error.field": "{label} must be {rule} (got {given}).",
         "error.generic": "{message}",
         "error.notice_months": (
             "Months of notice ({value}) must be less than the month the new price applies, "
@@ -559,10 +585,11 @@ STRINGS: dict[str, dict[str, str]] = {
             "per segment from it. Check which column plays which role, fix the problems listed, "
             "then calibrate and compare the fitted retention curve with what the data show."
         ),
-        "data.upload": "Customer table (CSV, TSV, text, Excel or Parquet)",
+        "data.upload": "Customer table (CSV, TSV, text, Excel or Parquet; also gzipped or zipped)",
         "data.upload.help": (
             "One row per customer. Files up to {limit} MB. Above {large} MB a CSV must be "
-            "UTF-8, with commas, semicolons, tabs or pipes between the columns."
+            "UTF-8, with commas, semicolons, tabs or pipes between the columns. A .gz file or a "
+            ".zip archive must hold just the table."
         ),
         "data.limit": "Files up to {limit} MB; the file stays in this session only.",
         "data.no_file": (
@@ -1097,10 +1124,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "compare.chart.cash_flow.subtitle": "Above zero: the scenario has paid back",
         "compare.save_header": "Save the current scenario",
         "compare.library_header": "Saved scenarios",
-        "compare.library_caption": "Shared by everyone using this app; kept in {store}.",
+        "compare.library_caption": (
+            "Shared by everyone using this app; kept in the shared database ({kind})."
+        ),
         "saved.unavailable": (
             "Saved scenarios are unavailable: {message}. Everything else works; ask whoever runs "
-            "the app to check the database setting."
+            "the app to check the server log and the database setting."
         ),
         "saved.name": "Name",
         "saved.notes": "Notes",
@@ -1181,7 +1210,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "data.saved_header": "Saved calibrations",
         "data.saved_caption": (
             "Shared by everyone using this app, so a calibration is made once and used by all; "
-            "kept in {store}."
+            "kept in the shared database ({kind})."
         ),
         # misc
         "unit.minutes": "{value} min",
@@ -1198,14 +1227,30 @@ def language() -> str:
     return code if code in STRINGS else DEFAULT_LANGUAGE
 
 
-def t(key: str, **values: object) -> str:
+def t(key: str, *, markup: str = MARKDOWN, **values: object) -> str:
     """The text with id ``key`` in the current language, with ``{placeholders}`` filled in.
 
-    Falls back to English for a key the current language lacks; an unknown key raises KeyError.
+    A placeholder in :data:`USER_TEXT` is filled with its value as literal text in ``markup``
+    (:func:`ui.literal.literal`: :data:`MARKDOWN` for the pages, :data:`PLOTLY` for charts,
+    :data:`PLAIN` for elements that show text as it is), cut to its length there; the others
+    are filled as given (numbers formatted here, other texts of this module). Falls back to
+    English for a key the current language lacks; an unknown key raises KeyError.
     """
     strings = STRINGS[language()]
     template = strings[key] if key in strings else STRINGS[DEFAULT_LANGUAGE][key]
-    return template.format(**values) if values else template
+    if not values:
+        return template
+    filled = {
+        name: literal(value, markup, limit=USER_TEXT[name]) if name in USER_TEXT else value
+        for name, value in values.items()
+    }
+    return template.format(**filled)
+
+
+def bullets(lines: Sequence[str]) -> str:
+    """Plain-text lines, which may quote a link or a file, as a Markdown list, each line
+    literal text (:func:`ui.literal.literal`, a sentence's length)."""
+    return "\n".join("- " + literal(line, limit=SENTENCE_CHARS) for line in lines)
 
 
 def has(key: str) -> bool:
@@ -1461,13 +1506,13 @@ def validation_message(error: Exception, *, label: str | None = None) -> str:
     the segment for segment parameters); any other error is shown as it is.
     """
     if not isinstance(error, ParameterError):
-        return t("error.generic", message=str(error))
+        return t("error.generic", markup=PLAIN, message=str(error))
     field, value = error.field, repr(error.value)
     if error.owner == "Scenario" and has(f"error.{field}"):
-        return t(f"error.{field}", value=value)
+        return t(f"error.{field}", markup=PLAIN, value=value)
     name = label or parameter_label(field)
     segment = error.owner.removeprefix("Segment ").strip("'")
     if error.owner.startswith("Segment ") and label is None:
         name = f"{name} ({segment})"
     rule = error.rule
-    return t("error.field", label=name, rule=rule, value=value)
+    return t("error.field", markup=PLAIN, label=name, rule=rule, given=value)

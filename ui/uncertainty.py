@@ -29,6 +29,7 @@ from ui.charts import (
     vline,
 )
 from ui.kpis import Kpi
+from ui.literal import PLOTLY, literal
 
 DRAW_CHOICES = (500, 1000, 2000, 5000)
 BAND90_FILL = "rgba(31, 78, 140, 0.15)"
@@ -165,14 +166,17 @@ def precision(mc: MonteCarlo) -> str:
 
 
 def label(path: str, kind: str = "parameter") -> str:
-    """Readable label of a drawn parameter path or a scenario setting."""
+    """Readable label of a drawn parameter path or a scenario setting, for a chart's category
+    axis (Plotly's HTML: a segment's name as literal text)."""
     parts = path.split(".")
     if path == FAILURE_PATH:
         return text.t("unc.param.failure")
     if parts[0] == "segments" and parts[-1] in ("sbg", "sbg_alpha", "sbg_beta"):
-        return text.t(f"unc.param.{parts[-1]}", segment=".".join(parts[1:-1]))
-    shown = text.path_label(path)
-    return text.t("unc.param.setting", label=shown) if kind == "setting" else shown
+        return text.t(f"unc.param.{parts[-1]}", markup=PLOTLY, segment=".".join(parts[1:-1]))
+    shown = text.path_label(path)  # may name a segment
+    if kind == "setting":
+        return text.t("unc.param.setting", markup=PLOTLY, label=shown)
+    return literal(shown, PLOTLY)
 
 
 def source_counts(tornado: pd.DataFrame) -> dict[str, int]:

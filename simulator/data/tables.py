@@ -1,4 +1,5 @@
-"""Reading a planner's uploaded table: CSV in any common dialect, Excel .xlsx or Parquet.
+"""Reading a planner's uploaded table: CSV in any common dialect, Excel .xlsx or Parquet, also
+gzipped or in a zip archive holding only it (:func:`unpack`).
 
 :func:`read_table` turns the bytes of an upload into a DataFrame without deciding what the
 columns mean (that is :mod:`simulator.data.mapping`). CSV cells are read as text (blank = missing)
@@ -12,10 +13,13 @@ customer row 2.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import IO, Literal
 
 import numpy as np
@@ -137,6 +141,108 @@ def _fail(name: str, message: str, fix: str) -> DataError:
     return DataError(name, [Problem(None, (), message, fix)])
 
 
+COMPRESSED_SUFFIXES = (".gz", ".zip")
+"""File name endings of a compressed upload: one gzipped table, or a zip archive holding one."""
+
+MAX_UNPACKED_BYTES = 200 * 2**20
+"""Largest table a compressed upload may unpack to. It is unpacked into memory, so a bigger one
+(a compression bomb among them) is refused as soon as the reader gets past this size."""
+
+_TAR_MAGIC_AT = 257  # where a tar archive says "ustar"
+
+
+def is_compressed(name: str) -> bool:
+    """True for a file name :func:`unpack` unpacks (``.gz``, ``.zip``)."""
+    return name.lower().endswith(COMPRESSED_SUFFIXES)
+
+
+def unpack(data: bytes, name: str) -> tuple[bytes, str]:
+    """The table in an upload and its name: a ``.gz`` file's content, named without ``.gz``; the
+    one file in a ``.zip`` archive, by its own name; any other file as it is.
+
+    Raises
+    ------
+    DataError
+        Naming the upload, saying why and what to do: a damaged or password-protected archive,
+        a zip holding no file or several, an archive inside the archive (a ``.tar.gz`` too), or
+        a table unpacking to more than :data:`MAX_UNPACKED_BYTES`.
+    """
+    lower = name.lower()
+    if lower.endswith(".gz"):
+        return _gunzip(data, name)
+    if lower.endswith(".zip"):
+        return _unzip(data, name)
+    return data, name
+
+
+_ONE_TABLE = "Upload the table itself (CSV, Excel or Parquet), or a zip archive holding only it"
+
+
+def _unpacked_too_big(name: str) -> DataError:
+    return _fail(
+        name,
+        f"the table unpacks to more than {_mb(MAX_UNPACKED_BYTES)}",
+        "Save it as Parquet, which stays small, and upload that",
+    )
+
+
+def _gunzip(data: bytes, name: str) -> tuple[bytes, str]:
+    inner = name[: -len(".gz")] or "table"
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            table = stream.read(MAX_UNPACKED_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _fail(
+            name,
+            f"this is not a readable gzip file ({type(exc).__name__})",
+            "Compress the table again, or upload it uncompressed",
+        ) from exc
+    if len(table) > MAX_UNPACKED_BYTES:
+        raise _unpacked_too_big(name)
+    tar = table[_TAR_MAGIC_AT : _TAR_MAGIC_AT + 5] == b"ustar" or inner.lower().endswith(".tar")
+    if tar or is_compressed(inner):
+        raise _fail(name, "this holds an archive (a tar or zip file), not a table", _ONE_TABLE)
+    return table, inner
+
+
+def _unzip(data: bytes, name: str) -> tuple[bytes, str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            files = [
+                f
+                for f in archive.infolist()
+                if not f.is_dir()
+                and not f.filename.startswith("__MACOSX/")
+                and not PurePosixPath(f.filename).name.startswith(".")
+            ]
+            if len(files) != 1:
+                listed = ", ".join(PurePosixPath(f.filename).name for f in files[:3])
+                more = ", …" if len(files) > 3 else ""
+                what = f"{len(files)} files ({listed}{more})" if files else "no file"
+                raise _fail(
+                    name, f"the zip archive holds {what}; the app reads one table", _ONE_TABLE
+                )
+            (member,) = files
+            inner = PurePosixPath(member.filename).name
+            if member.flag_bits & 0x1:
+                raise _fail(
+                    name,
+                    "the zip archive is password-protected",
+                    "Upload the table itself, or a zip archive without a password",
+                )
+            if is_compressed(inner):
+                raise _fail(name, f"the zip archive holds another archive ({inner})", _ONE_TABLE)
+            if member.file_size > MAX_UNPACKED_BYTES:
+                raise _unpacked_too_big(name)
+            return archive.read(member), inner  # stops at the declared size
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
+        raise _fail(
+            name,
+            f"this is not a readable zip archive ({type(exc).__name__})",
+            "Compress the table again, or upload it uncompressed",
+        ) from exc
+
+
 def read_table(raw: bytes | IO[bytes], *, name: str) -> pd.DataFrame:
     """Read an uploaded customer table (CSV, Excel .xlsx or Parquet) into a DataFrame.
 
@@ -146,7 +252,8 @@ def read_table(raw: bytes | IO[bytes], *, name: str) -> pd.DataFrame:
         The file's bytes, or a binary file object.
     name
         The file name, used to recognise ``.parquet`` and ``.xlsx`` and in messages. Of a
-        workbook only the first sheet is read.
+        workbook only the first sheet is read; a ``.gz`` or ``.zip`` upload is unpacked first
+        (:func:`unpack`).
 
     Returns
     -------
@@ -161,7 +268,7 @@ def read_table(raw: bytes | IO[bytes], *, name: str) -> pd.DataFrame:
         app does not read; the message names the file and says what to do.
     """
     data = raw if isinstance(raw, bytes | bytearray) else raw.read()
-    data = bytes(data)
+    data, name = unpack(bytes(data), name)
     if not data.strip():
         raise empty_file(name)
     lower = name.lower()

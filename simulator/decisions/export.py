@@ -2,9 +2,11 @@
 
 A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return may be run
 as a formula by Excel, LibreOffice or Google Sheets (CSV or formula injection). Segment names
-and column names come from uploaded data, so every text cell, and every column name, that
+come from uploaded data and scenario and business names from users, so every such cell that
 starts with one of these characters is prefixed with a single quote ``'`` before it is written
-(OWASP, "CSV Injection"). Numbers are left as numbers, negative ones included.
+(OWASP, "CSV Injection"). The exports name the columns that hold user data
+(:data:`USER_COLUMNS`); the project's own cells (units such as ``+fraction``, labels) are
+written as they are. Numbers are left as numbers, negative ones included.
 
 The functions return bytes and never write to a path: the app hands the bytes to a download
 button, tests read them back from memory.
@@ -17,6 +19,7 @@ OWASP Foundation, "CSV Injection", https://owasp.org/www-community/attacks/CSV_I
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -59,8 +62,14 @@ def neutralise_cell(value: object) -> object:
     return value
 
 
-def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells and column names cannot run as formulas.
+USER_COLUMNS: tuple[str, ...] = ("segment", "scenario", "value")
+"""Columns of the exported tables that may hold text from users or their files: segment names
+(projection and assumptions), the compared scenarios' names and the business names among the
+comparison's values. :func:`neutralise` touches only these in an export."""
+
+
+def neutralise(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A copy of ``frame`` whose user text cannot run as a formula.
 
     Parameters
     ----------
@@ -68,11 +77,15 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
         Any table. Numeric columns are left untouched (``-3.5`` stays the number -3.5); text
         cells of object, string or category columns that start with one of
         :data:`FORMULA_PREFIXES` get a leading :data:`ESCAPE`.
+    columns
+        The columns that may hold user text (those of them in ``frame``); the others, and the
+        column names, are the caller's own and left as they are. None: every column, and the
+        column names (a table of unknown origin).
 
     Returns
     -------
     pandas.DataFrame
-        Same shape, index and column order; only text values and names change.
+        Same shape, index and column order; only text values (and names) change.
 
     Examples
     --------
@@ -82,6 +95,8 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for position in range(out.shape[1]):
         column = out.iloc[:, position]
+        if columns is not None and out.columns[position] not in columns:
+            continue
         if not (
             pd.api.types.is_object_dtype(column)
             or pd.api.types.is_string_dtype(column)
@@ -89,7 +104,8 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
         ):
             continue
         out.isetitem(position, column.astype(object).map(neutralise_cell))
-    out.columns = [neutralise_cell(name) for name in out.columns]
+    if columns is None:
+        out.columns = [neutralise_cell(name) for name in out.columns]
     return out
 
 
@@ -128,7 +144,7 @@ def projection_csv(evaluation: Evaluation) -> bytes:
         :data:`EXPORT_MONTHLY_COLUMNS`, neutralised (:func:`neutralise`). Numbers are written
         in full precision with a ``.`` decimal point.
     """
-    frame = neutralise(monthly_table(evaluation))
+    frame = neutralise(monthly_table(evaluation), USER_COLUMNS)
     return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
@@ -163,7 +179,7 @@ def projection_xlsx(evaluation: Evaluation, parameters: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in zip(SHEETS, frames, strict=True):
-            neutralise(frame).to_excel(writer, sheet_name=name, index=False)
+            neutralise(frame, USER_COLUMNS).to_excel(writer, sheet_name=name, index=False)
     return buffer.getvalue()
 
 
@@ -172,6 +188,7 @@ def comparison_csv(kpis: pd.DataFrame) -> bytes:
 
     ``kpis`` has one row per KPI and scenario (the Compare page's ``ui.compare.kpi_frame``:
     ``kpi``, ``label``, ``scenario``, ``value``, ``difference``, ``unit``); money is in each
-    scenario's business currency, fractions as fractions.
+    scenario's business currency, fractions as fractions. Only the scenario names and text
+    values (business names) are neutralised: the units (``+fraction``) stay as they are.
     """
-    return neutralise(kpis).to_csv(index=False).encode("utf-8")
+    return neutralise(kpis, USER_COLUMNS).to_csv(index=False).encode("utf-8")

@@ -298,14 +298,14 @@ def scenario_from_query(
             continue
         parsed, problem = _parse(given[0], types[name])
         if problem:
-            notices.append(_notice(name, f"{given[0]!r} is not {problem}", fallback))
+            notices.append(_notice(name, f"{_quoted(given[0])} is not {problem}", fallback))
             values[name] = fallback
             continue
         try:  # each value on its own, against the default's other settings
             Scenario(**{**_fields(default), name: parsed})
         except ParameterError as exc:
             if exc.field == name and name not in ("price_change_month", "notice_months"):
-                notices.append(_notice(name, f"{given[0]!r} must be {exc.rule}", fallback))
+                notices.append(_notice(name, f"{_quoted(given[0])} must be {exc.rule}", fallback))
                 values[name] = fallback
                 continue
         values[name] = parsed
@@ -351,6 +351,16 @@ def _parse(raw: str, kind: str) -> tuple[Any, str | None]:
             return None, "a whole number"
         return int(number), None
     return number, None
+
+
+QUOTED_CHARS = 40
+"""A link value longer than this is quoted in a notice cut, with an ellipsis: no setting needs
+more, and a link may carry thousands of characters."""
+
+
+def _quoted(raw: str) -> str:
+    """A link value as a notice quotes it: in quotes, cut to :data:`QUOTED_CHARS`."""
+    return repr(raw if len(raw) <= QUOTED_CHARS else raw[: QUOTED_CHARS - 1] + "…")
 
 
 def _notice(name: str, problem: str, used: Any) -> str:

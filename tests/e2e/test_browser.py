@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 import simulator
 from ui import text
+from ui.literal import PLAIN
 
 from ..conftest import APP_BUSINESS, uploaded_firm
 from .conftest import ARTIFACTS, wait_for_app_idle
@@ -125,7 +126,7 @@ def test_an_uploaded_table_calibrates_and_drives_the_scenario_page(
     page.screenshot(path=str(ARTIFACTS / "data-upload.png"))
     use.click()
     expect(
-        page.get_by_text(text.t("data.in_use", name="firm.csv").replace("**", ""))
+        page.get_by_text(text.t("data.in_use", markup=PLAIN, name="firm.csv").replace("**", ""))
     ).to_be_visible(timeout=FIRST_LOAD_MS)
     page.get_by_test_id("stSidebar").get_by_role(
         "link", name=text.t("nav.scenario"), exact=True

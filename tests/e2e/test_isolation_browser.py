@@ -26,6 +26,7 @@ from simulator.data.synthetic import customers_to_csv, generate_customers
 from simulator.decisions.scenario_file import scenario_to_query
 from simulator.model.sample import sample_business
 from ui import cached, text
+from ui.literal import PLAIN
 
 from ..conftest import APP_BUSINESS, uploaded_firm
 from .conftest import ARTIFACTS, wait_for_app_idle
@@ -47,7 +48,7 @@ class Session:
 
     @property
     def business_name(self) -> str:
-        return text.t("data.business_name", name=self.file_name)
+        return text.t("data.business_name", markup=PLAIN, name=self.file_name)
 
     @property
     def scenario(self) -> simulator.Scenario:
@@ -143,7 +144,7 @@ def test_two_sessions_uploading_at_once_never_see_each_others_data(
         for s in (a, b):
             s.page.locator(".st-key-data_use").get_by_role("button").click()
         for s, other in ((a, b), (b, a)):
-            in_use = text.t("data.in_use", name=s.file_name).replace("**", "")
+            in_use = text.t("data.in_use", markup=PLAIN, name=s.file_name).replace("**", "")
             expect(s.page.get_by_text(in_use)).to_be_visible(timeout=LOAD_MS)
             _assert_only_own(s, other, calibrated=False)
 
