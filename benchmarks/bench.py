@@ -47,10 +47,12 @@ from benchmarks.common import (  # noqa: E402
     ROOT,
     SCENARIO_PAGE,
     Result,
+    ScaleResult,
     result,
+    scale_table,
     time_calls,
 )
-from benchmarks.scale import ScaleResult, bench_scale, scale_table  # noqa: E402
+from benchmarks.scale import bench_scale  # noqa: E402
 from benchmarks.uncertainty import bench_monte_carlo, bench_uncertainty_page  # noqa: E402
 from simulator import evaluate, example_scenario, sample_business, simulate  # noqa: E402
 from simulator.cli.example import sample_business_from_file  # noqa: E402

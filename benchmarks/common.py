@@ -8,6 +8,7 @@ and ``benchmarks/cold_start.py``, which import this module and nothing of bench.
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,3 +70,56 @@ def time_calls(
 def result(name: str, timings: tuple[np.ndarray, np.ndarray], **kwargs) -> Result:
     """A :class:`Result` of ``timings`` (wall-clock and CPU seconds, as :func:`time_calls`)."""
     return Result(name=name, seconds=timings[0], cpu_seconds=timings[1], **kwargs)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScaleResult:
+    """One scale benchmark: our time, the peer's time on the same input, and limits."""
+
+    name: str
+    seconds: float
+    peer: str = ""
+    peer_seconds: float | None = None
+    target: str = ""
+    passed: bool = True
+    peak_mb: float | None = None
+    command_seconds: float | None = None  # the whole command, interpreter start to exit
+    cores: int | None = os.cpu_count()  # of the machine that measured it
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        """Our time over the peer's (below 1: faster than the peer)."""
+        return None if self.peer_seconds is None else self.seconds / self.peer_seconds
+
+
+def best_of(runs: int, call: Callable[[], object]) -> float:
+    """Smallest wall-clock time of ``runs`` calls (seconds): the cost without interference."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def scale_table(results: list[ScaleResult]) -> str:
+    """Markdown table of the scale results."""
+    lines = [
+        "| benchmark | ours (s) | peer | peer (s) | ours / peer | whole command (s) | peak memory "
+        "| cores | target | verdict |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.name} | {r.seconds:.3f} | {r.peer} | "
+            f"{'' if r.peer_seconds is None else f'{r.peer_seconds:.3f}'} | "
+            f"{'' if r.ratio is None else f'{r.ratio:.2f}'} | "
+            f"{'' if r.command_seconds is None else f'{r.command_seconds:.2f}'} | "
+            f"{'' if r.peak_mb is None else f'{r.peak_mb:,.0f} MB'} | {r.cores or ''} | "
+            f"{r.target} | "
+            f"{'pass' if r.passed else 'FAIL'} |"
+        )
+    lines.append("")
+    lines.extend(f"- {r.name}: {r.note}." for r in results)
+    return "\n".join(lines)

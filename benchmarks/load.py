@@ -1,6 +1,9 @@
 """Load and soak: many sessions opening the Scenario page and moving its price slider against
 one Streamlit server.
 
+One module on purpose: one harness (server, sessions, timing, the figures it writes) with
+two interchangeable clients (chromium pages, websocket sessions) that must time the same thing.
+
 Run from the repository root::
 
     .venv/bin/python benchmarks/load.py --client ws --sessions 10 20 --write  # docs figures

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.scale import ScaleResult, best_of  # noqa: E402
+from benchmarks.common import ScaleResult, best_of, scale_table  # noqa: E402
 from simulator.data.price_histories import generate_price_history  # noqa: E402
 
 SEED = 20261123
@@ -125,6 +125,4 @@ def bench_price_history(n: int = 100_000, runs: int = 3) -> ScaleResult:
 
 
 if __name__ == "__main__":
-    from benchmarks.scale import scale_table
-
     print(scale_table([bench_price_history(*(int(a) for a in sys.argv[1:2]))]))

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,29 +25,13 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import ScaleResult, best_of, scale_table  # noqa: E402
+
 SEED = 20261123
 AS_OF = np.datetime64("2026-09-30")
-
-
-@dataclass(frozen=True, kw_only=True)
-class ScaleResult:
-    """One scale benchmark: our time, the peer's time on the same input, and limits."""
-
-    name: str
-    seconds: float
-    peer: str = ""
-    peer_seconds: float | None = None
-    target: str = ""
-    passed: bool = True
-    peak_mb: float | None = None
-    command_seconds: float | None = None  # the whole command, interpreter start to exit
-    cores: int | None = os.cpu_count()  # of the machine that measured it
-    note: str = ""
-
-    @property
-    def ratio(self) -> float | None:
-        """Our time over the peer's (below 1: faster than the peer)."""
-        return None if self.peer_seconds is None else self.seconds / self.peer_seconds
 
 
 def customers_table(n: int, rng: np.random.Generator) -> pa.Table:
@@ -71,16 +53,6 @@ def customers_table(n: int, rng: np.random.Generator) -> pa.Table:
             "contacts_last_12_months": pa.array(rng.poisson(2.0, n)),
         }
     )
-
-
-def best_of(runs: int, call: Callable[[], object]) -> float:
-    """Smallest wall-clock time of ``runs`` calls (seconds): the cost without interference."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def bench_kaplan_meier(n: int = 1_000_000, runs: int = 7) -> ScaleResult:
@@ -272,28 +244,6 @@ BENCHMARKS: dict[str, Callable[[], ScaleResult]] = {
 def bench_scale(names: Sequence[str] = tuple(BENCHMARKS)) -> list[ScaleResult]:
     """The scale benchmarks ``names`` (default every one), in one run."""
     return [BENCHMARKS[name]() for name in names]
-
-
-def scale_table(results: list[ScaleResult]) -> str:
-    """Markdown table of the scale results."""
-    lines = [
-        "| benchmark | ours (s) | peer | peer (s) | ours / peer | whole command (s) | peak memory "
-        "| cores | target | verdict |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---|---|",
-    ]
-    for r in results:
-        lines.append(
-            f"| {r.name} | {r.seconds:.3f} | {r.peer} | "
-            f"{'' if r.peer_seconds is None else f'{r.peer_seconds:.3f}'} | "
-            f"{'' if r.ratio is None else f'{r.ratio:.2f}'} | "
-            f"{'' if r.command_seconds is None else f'{r.command_seconds:.2f}'} | "
-            f"{'' if r.peak_mb is None else f'{r.peak_mb:,.0f} MB'} | {r.cores or ''} | "
-            f"{r.target} | "
-            f"{'pass' if r.passed else 'FAIL'} |"
-        )
-    lines.append("")
-    lines.extend(f"- {r.name}: {r.note}." for r in results)
-    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

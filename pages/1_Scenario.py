@@ -4,10 +4,10 @@ import streamlit as st
 
 from ui import cached, exports, inputs, kpis, present, render, share, state, text
 
-render.page_setup("nav.scenario")
+render.page_setup("nav.scenario", writes_url=False)
 business = state.business()
 scenario, problem = inputs.scenario_controls(state.scenario(), business.currency)
-state.set_scenario(scenario)
+share.keep(scenario)
 share.share_link(scenario)
 evaluation = cached.evaluate(business, scenario)
 table = cached.parameter_table(business, scenario)

@@ -16,7 +16,7 @@ st.button(
     text.t("assumptions.reset"),
     key="assumptions_reset",
     help=text.t("assumptions.reset.help"),
-    on_click=inputs.reset_assumptions,
+    on_click=state.reset_business,
     disabled=not business.user_fields,
     icon=":material/restart_alt:",
 )

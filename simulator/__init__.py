@@ -50,8 +50,8 @@ _WHERE: dict[str, str] = {
     "fit_sbg_counts": "simulator.data.sbg_fit",
     "fit_sbg_customers": "simulator.data.sbg_fit",
     "kaplan_meier": "simulator.data.survival",
-    "DataError": "simulator.data.tables",
-    "Problem": "simulator.data.tables",
+    "DataError": "simulator.data.problems",
+    "Problem": "simulator.data.problems",
     "read_table": "simulator.data.tables",
     "BreakEvenElasticity": "simulator.decisions.evaluate",
     "Evaluation": "simulator.decisions.evaluate",
@@ -149,10 +149,11 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from simulator.data.calibrate import Calibration, SegmentCalibration, calibrate
     from simulator.data.counts import CustomerCounts, count_records
     from simulator.data.mapping import ColumnMapping, propose_mapping
+    from simulator.data.problems import DataError, Problem
     from simulator.data.records import RECORD_COLUMNS, customer_records, validate
     from simulator.data.sbg_fit import fit_sbg_counts, fit_sbg_customers
     from simulator.data.survival import kaplan_meier
-    from simulator.data.tables import DataError, Problem, read_table
+    from simulator.data.tables import read_table
     from simulator.decisions.evaluate import BreakEvenElasticity, Evaluation, evaluate
     from simulator.decisions.scenario_file import (
         ScenarioFileError,

@@ -18,9 +18,9 @@ import pytest
 
 from simulator.decisions.priors import draw_parameters
 from simulator.model import engine
-from simulator.model.cohorts import QUADRATURE_TOLERANCE
 from simulator.model.engine import beats, simulate, simulate_draws
 from simulator.model.params import LEVERS, Scenario
+from simulator.model.quadrature import QUADRATURE_TOLERANCE
 from simulator.model.sample import example_scenario, sample_business
 
 RTOL = 1e-6  # the quadrature is checked to 1e-6; the flows sum a few of its survival ratios

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.data import tables
+from simulator.data import archives
+from simulator.data.archives import unpack
 from simulator.data.mapping import ColumnMapping, propose_mapping, recognise_churn_values
 from simulator.data.records import RECORD_COLUMNS, customer_records, validate
-from simulator.data.tables import DataError, Problem, read_table, unpack
+from simulator.data.tables import DataError, Problem, read_table
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -755,7 +756,7 @@ def test_a_compressed_upload_without_one_readable_table_says_why_and_what_to_do(
 
 
 def test_a_compression_bomb_is_refused_before_it_fills_the_memory(monkeypatch):
-    monkeypatch.setattr(tables, "MAX_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr(archives, "MAX_UNPACKED_BYTES", 1000)
     for raw, name in (
         (gzip.compress(b"0" * 5000), "bomb.csv.gz"),
         (_zip(("b.csv", b"0" * 5000)), "b.zip"),

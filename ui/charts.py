@@ -1,5 +1,8 @@
 """Plotly figure builders: DataFrames from :mod:`simulator` in, ``go.Figure`` out.
 
+One module on purpose: every figure of the pages, built the same way from the same palette,
+axes and hover conventions; apart, the conventions would drift between pages.
+
 No Streamlit here, so every figure is tested as an object (``tests/test_charts.py``). All words
 come from :mod:`ui.text`; segment names, which come from uploaded data, go into trace names and
 tick labels escaped for Plotly's HTML subset (``markup=PLOTLY``). Conventions shared by every

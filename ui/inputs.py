@@ -336,12 +336,3 @@ def edited_business(business: Business, edits: Mapping[str, float]) -> tuple[Bus
         except (ValueError, TypeError) as error:
             return business, text.validation_message(error, label=text.path_label(path))
     return business, None
-
-
-def reset_assumptions(*, prefix: str = "assumptions") -> None:
-    """Button callback: back to the business the app opened with, and forget pending edits."""
-    from ui import state  # imported here: state imports cached, which this module need not
-
-    state.reset_business()
-    for group in EDITABLE_GROUPS:
-        st.session_state.pop(widget_key(prefix, f"editor_{group}"), None)

@@ -37,13 +37,14 @@ PAGE_ICON = str(Path(__file__).with_name("icon.svg"))
 or an emoji would make every visitor's browser fetch it from Google's or a CDN's servers."""
 
 
-def page_setup(title_key: str) -> None:
+def page_setup(title_key: str, *, writes_url: bool = True) -> None:
     """Wide layout, the browser-tab title and the sidebar's page links.
 
     ``.streamlit/config.toml`` hides Streamlit's own page list (``showSidebarNavigation``), which
     would name the home page after its file ("app"); these links carry our labels instead.
     A scenario in the URL (a share link) is read here, and the URL is kept in step with the
-    session's scenario (:mod:`ui.share`). Access control (:mod:`ui.access`, off unless secrets
+    session's scenario (:mod:`ui.share`): here, or by the page itself after its sliders when
+    ``writes_url`` is False. Access control (:mod:`ui.access`, off unless secrets
     set it up) stops the page before anything else is drawn; meeting mode (:mod:`ui.present`)
     collapses the sidebar and enlarges the headline numbers. An unexpected exception anywhere on
     the page shows an error id and a link home instead of a traceback (:mod:`ui.errors`).
@@ -61,7 +62,7 @@ def page_setup(title_key: str) -> None:
             st.page_link(page, label=text.t(label), icon=icon)
     present.toggle()
     st.sidebar.divider()
-    share.sync()
+    share.sync(writes_url=writes_url)
 
 
 def page_links() -> None:

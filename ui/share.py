@@ -3,10 +3,13 @@
 * A fresh session whose URL carries scenario parameters starts from that scenario; anything
   missing, malformed, out of range or beyond the Scenario page's sliders is replaced by a safe
   value, and the page says so once (:func:`sync`, run by ``render.page_setup`` on every page),
-  quoting the link's values as literal text, cut to a readable length.
-* Whenever the session's scenario changes, the URL is rewritten to match
-  (:func:`write_url`, run by ``state.set_scenario`` and on every page), so switching pages or
+  quoting the link's values as literal text, cut to a readable length. A link's saved
+  calibration becomes the business in use the same way.
+* The URL follows the session's scenario: written once per run, by :func:`sync` on every page
+  but the Scenario page, which writes it after its sliders (:func:`keep`), so switching pages or
   reloading keeps it.
+* The flow is one way: this module reads the link into :mod:`ui.state` and writes the URL from
+  it; :mod:`ui.state` knows nothing of URLs.
 * :func:`share_link` shows the full link to copy. Only scenario settings go into it, and, when
   the business in use is a saved calibration, that calibration's id (``cal=...``, see
   :mod:`ui.saved`): never a business's parameters or any customer data. Its "presenter link"
@@ -23,7 +26,7 @@ import streamlit as st
 
 import simulator
 from simulator.decisions.scenario_file import QUERY_KEYS, scenario_from_query, scenario_to_query
-from ui import cached, inputs, present, text
+from ui import cached, inputs, present, state, text
 from ui.literal import PLAIN
 
 if TYPE_CHECKING:
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 SCENARIO_PATH = "Scenario"  # URL path of pages/1_Scenario.py
 CALIBRATION_PARAM = "cal"  # the id of the saved calibration the scenario runs on
 _NOTICES = "share_link_notices"  # notices about the link this session opened with, shown once
+_OPENED = "share_link_opened"  # True once this session has read the link it opened with
 
 
 def url_params() -> dict[str, list[str]]:
@@ -111,18 +115,40 @@ def write_url(scenario: simulator.Scenario, calibration_id: str | None = None) -
         st.query_params[CALIBRATION_PARAM] = calibration_id
 
 
-def sync() -> None:
-    """On every page: start from the URL's scenario, show its notices once, keep the URL current
-    (the scenario and meeting mode)."""
-    from ui import state  # imported here: state imports this module
+def open_link() -> None:
+    """On a session's first run: the link's saved calibration and scenario become the business
+    and scenario in use (:mod:`ui.state`); later runs leave the session's own alone."""
+    if st.session_state.get(_OPENED):
+        return
+    st.session_state[_OPENED] = True
+    saved = calibration_from_url()
+    if saved is not None:
+        origin = state.Origin(calibration_id=saved.id, fit_summary=saved.fit_summary)
+        state.set_business(saved.business, origin)
+    if not state.has_scenario():
+        from_link = scenario_from_url()
+        if from_link is not None:
+            state.set_scenario(from_link)
 
-    scenario, origin = state.scenario(), state.origin()  # both read the URL on first use
+
+def sync(*, writes_url: bool = True) -> None:
+    """On every page: start from the link the session opened with, show its notices once, and
+    keep the URL current (the scenario and meeting mode). A page that changes the scenario
+    during its run passes ``writes_url=False`` and calls :func:`keep` once it knows it."""
+    open_link()
     notices = st.session_state.pop(_NOTICES, ())  # plain text: they quote the link
     if notices:
         said = text.t("share.notice", notices=text.bullets(notices))
         st.warning(said, icon=":material/link_off:")
-    write_url(scenario, origin.calibration_id)
+    if writes_url:
+        write_url(state.scenario(), state.origin().calibration_id)
     present.keep_in_url()
+
+
+def keep(scenario: simulator.Scenario) -> None:
+    """The page's scenario becomes the session's, and the URL's."""
+    state.set_scenario(scenario)
+    write_url(scenario, state.origin().calibration_id)
 
 
 def link(
@@ -152,8 +178,6 @@ def share_link(scenario: simulator.Scenario, page: str = SCENARIO_PATH) -> None:
     button), a switch to the presenter link (on by default in meeting mode) and what the link
     holds (the scenario settings and the saved calibration's id). While the business in use is
     an unsaved calibration, the box says that the link would open on the sample instead."""
-    from ui import state  # imported here: state imports this module
-
     if present.SHARE_KEY not in st.session_state:
         st.session_state[present.SHARE_KEY] = present.active()
     presenter = bool(st.session_state[present.SHARE_KEY])

@@ -4,7 +4,9 @@ and the digest of the file in the Data page's uploader (with the table inside, i
 compressed).
 
 Nothing else goes in ``st.session_state`` (widget keys aside). Getters initialise lazily, so
-every page works when opened directly by its URL.
+every page works when opened directly by its URL. This module owns the scenario and the business
+in session state and knows nothing of URLs: share links (:mod:`ui.share`) read and write through
+it, one way.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 import simulator
+from simulator.data.archives import is_compressed, unpack
 from simulator.data.mapping import ColumnMapping
-from simulator.data.tables import is_compressed, unpack
-from ui import cached, share
+from ui import cached, inputs
 
 _BUSINESS = "business"  # simulator.Business: the sample, or one edited on the Assumptions page
 _SCENARIO = "scenario"  # simulator.Scenario: the last valid settings of the Scenario page
@@ -39,15 +41,11 @@ class Origin:
 
 
 def business() -> simulator.Business:
-    """The business every page uses: a share link's saved calibration (``cal=...`` in the
-    page URL), else the sample calibrated from the bundled table."""
+    """The business every page uses: the one set this session (a share link's saved
+    calibration, an upload's, an edited one), else the sample calibrated from the bundled
+    table."""
     if _BUSINESS not in st.session_state:
-        saved = share.calibration_from_url()
-        if saved is None:
-            st.session_state[_BUSINESS] = cached.business()
-        else:
-            origin = Origin(calibration_id=saved.id, fit_summary=saved.fit_summary)
-            set_business(saved.business, origin)
+        st.session_state[_BUSINESS] = cached.business()
     return st.session_state[_BUSINESS]
 
 
@@ -73,9 +71,12 @@ def is_sample() -> bool:
     return business() == cached.business()
 
 
-def reset_business() -> None:
-    """Go back to the business the app opened with."""
+def reset_business(*, prefix: str = "assumptions") -> None:
+    """Go back to the business the app opened with, and forget the Assumptions page's pending
+    edits (its editors' keys under ``prefix``); a button callback."""
     st.session_state[_BUSINESS] = cached.business()
+    for group in inputs.EDITABLE_GROUPS:
+        st.session_state.pop(inputs.widget_key(prefix, f"editor_{group}"), None)
 
 
 def calibrated_upload() -> tuple[str, ColumnMapping] | None:
@@ -91,8 +92,8 @@ def set_calibrated_upload(digest: str, mapping: ColumnMapping) -> None:
 def upload(file_id: str, name: str, raw: bytes) -> cached.Upload:
     """The uploader's file ``file_id`` as a :class:`ui.cached.Upload`: its digest is computed
     once per upload (40 ms for 61 MB), not on every rerun of the Data page. A compressed file
-    (``.gz``, ``.zip``) is unpacked once per upload too (:func:`simulator.data.tables.unpack`), and
-    the Upload is the table inside, under its own name.
+    (``.gz``, ``.zip``) is unpacked once per upload too (:func:`simulator.data.archives.unpack`),
+    and the Upload is the table inside, under its own name.
 
     Raises :class:`simulator.DataError` when a compressed file holds no single table.
     """
@@ -108,16 +109,18 @@ def upload(file_id: str, name: str, raw: bytes) -> cached.Upload:
 
 
 def scenario() -> simulator.Scenario:
-    """The current scenario: a share link's (the page URL's), else
+    """The current scenario: the one set this session (a share link's, the sliders'), else
     :func:`simulator.example_scenario`."""
     if _SCENARIO not in st.session_state:
-        from_link = share.scenario_from_url()
-        st.session_state[_SCENARIO] = from_link or simulator.example_scenario()
+        st.session_state[_SCENARIO] = simulator.example_scenario()
     return st.session_state[_SCENARIO]
 
 
 def set_scenario(value: simulator.Scenario) -> None:
-    """Remember ``value`` as the current scenario, across page switches, and put it in the URL
-    (with the saved calibration it runs on, if any)."""
+    """Remember ``value`` as the current scenario, across page switches."""
     st.session_state[_SCENARIO] = value
-    share.write_url(value, origin().calibration_id)
+
+
+def has_scenario() -> bool:
+    """True once this session has a scenario (set, or read by :func:`scenario`)."""
+    return _SCENARIO in st.session_state

@@ -1,5 +1,8 @@
 """Every word and number the pages show: strings by stable id, and number/currency formatting.
 
+One module on purpose: every string and number format the pages show, in one place, so that a
+second language and a currency setting change no page.
+
 Pages and chart builders never contain user-facing English; they call :func:`t` with a key and
 format numbers with :func:`money`, :func:`percent`, :func:`number` and their ``signed_`` variants.
 Adding Italian means adding ``STRINGS["it"]`` and ``NUMBER_STYLES["it"]``; the language code is

@@ -13,19 +13,16 @@ customer row 2.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
 import zipfile
-import zlib
-from dataclasses import dataclass
-from pathlib import PurePosixPath
-from typing import IO, Literal
+from typing import IO
 
 import numpy as np
 import pandas as pd
 
-Severity = Literal["error", "warning"]
+from simulator.data.archives import unpack
+from simulator.data.problems import MISSING_SPELLINGS, DataError, Problem, fail, size_text
 
 MAX_ROWS_SHOWN = 5
 """How many row numbers a :class:`Problem` lists."""
@@ -42,39 +39,6 @@ _NO_ROWS_FIX = "Upload the full export, one row per customer below the header"
 
 SNIFF_LINE_CHARS = 100_000
 """Longest line :func:`sniff_delimiter` looks at (the csv module refuses fields over 131,072)."""
-
-_MISSING = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A"]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an uploaded table.
-
-    ``column`` is the file's column name (None for the whole file); ``rows`` the first few row
-    numbers as the file shows them (header = row 1); ``severity`` "error" stops calibration,
-    "warning" does not.
-    """
-
-    column: str | None
-    rows: tuple[int, ...]
-    message: str
-    fix: str
-    severity: Severity = "error"
-
-    def __str__(self) -> str:
-        where = f"column {self.column!r}" if self.column is not None else "file"
-        rows = f" (rows {', '.join(map(str, self.rows))})" if self.rows else ""
-        return f"{self.severity}: {where}{rows}: {self.message}. {self.fix}"
-
-
-class DataError(ValueError):
-    """An uploaded table that cannot be used; ``problems`` lists every reason."""
-
-    def __init__(self, name: str, problems: list[Problem]) -> None:
-        self.name = name
-        self.problems = list(problems)
-        lines = "\n".join(f"- {p}" for p in self.problems)
-        super().__init__(f"{name}: cannot use this table:\n{lines}")
 
 
 LARGE_FILE_BYTES = 20 * 2**20
@@ -137,112 +101,6 @@ def file_rows(positions, table: pd.DataFrame | None = None) -> tuple[int, ...]:
     return tuple(rows)
 
 
-def _fail(name: str, message: str, fix: str) -> DataError:
-    return DataError(name, [Problem(None, (), message, fix)])
-
-
-COMPRESSED_SUFFIXES = (".gz", ".zip")
-"""File name endings of a compressed upload: one gzipped table, or a zip archive holding one."""
-
-MAX_UNPACKED_BYTES = 200 * 2**20
-"""Largest table a compressed upload may unpack to. It is unpacked into memory, so a bigger one
-(a compression bomb among them) is refused as soon as the reader gets past this size."""
-
-_TAR_MAGIC_AT = 257  # where a tar archive says "ustar"
-
-
-def is_compressed(name: str) -> bool:
-    """True for a file name :func:`unpack` unpacks (``.gz``, ``.zip``)."""
-    return name.lower().endswith(COMPRESSED_SUFFIXES)
-
-
-def unpack(data: bytes, name: str) -> tuple[bytes, str]:
-    """The table in an upload and its name: a ``.gz`` file's content, named without ``.gz``; the
-    one file in a ``.zip`` archive, by its own name; any other file as it is.
-
-    Raises
-    ------
-    DataError
-        Naming the upload, saying why and what to do: a damaged or password-protected archive,
-        a zip holding no file or several, an archive inside the archive (a ``.tar.gz`` too), or
-        a table unpacking to more than :data:`MAX_UNPACKED_BYTES`.
-    """
-    lower = name.lower()
-    if lower.endswith(".gz"):
-        return _gunzip(data, name)
-    if lower.endswith(".zip"):
-        return _unzip(data, name)
-    return data, name
-
-
-_ONE_TABLE = "Upload the table itself (CSV, Excel or Parquet), or a zip archive holding only it"
-
-
-def _unpacked_too_big(name: str) -> DataError:
-    return _fail(
-        name,
-        f"the table unpacks to more than {_mb(MAX_UNPACKED_BYTES)}",
-        "Save it as Parquet, which stays small, and upload that",
-    )
-
-
-def _gunzip(data: bytes, name: str) -> tuple[bytes, str]:
-    inner = name[: -len(".gz")] or "table"
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-            table = stream.read(MAX_UNPACKED_BYTES + 1)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise _fail(
-            name,
-            f"this is not a readable gzip file ({type(exc).__name__})",
-            "Compress the table again, or upload it uncompressed",
-        ) from exc
-    if len(table) > MAX_UNPACKED_BYTES:
-        raise _unpacked_too_big(name)
-    tar = table[_TAR_MAGIC_AT : _TAR_MAGIC_AT + 5] == b"ustar" or inner.lower().endswith(".tar")
-    if tar or is_compressed(inner):
-        raise _fail(name, "this holds an archive (a tar or zip file), not a table", _ONE_TABLE)
-    return table, inner
-
-
-def _unzip(data: bytes, name: str) -> tuple[bytes, str]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            files = [
-                f
-                for f in archive.infolist()
-                if not f.is_dir()
-                and not f.filename.startswith("__MACOSX/")
-                and not PurePosixPath(f.filename).name.startswith(".")
-            ]
-            if len(files) != 1:
-                listed = ", ".join(PurePosixPath(f.filename).name for f in files[:3])
-                more = ", …" if len(files) > 3 else ""
-                what = f"{len(files)} files ({listed}{more})" if files else "no file"
-                raise _fail(
-                    name, f"the zip archive holds {what}; the app reads one table", _ONE_TABLE
-                )
-            (member,) = files
-            inner = PurePosixPath(member.filename).name
-            if member.flag_bits & 0x1:
-                raise _fail(
-                    name,
-                    "the zip archive is password-protected",
-                    "Upload the table itself, or a zip archive without a password",
-                )
-            if is_compressed(inner):
-                raise _fail(name, f"the zip archive holds another archive ({inner})", _ONE_TABLE)
-            if member.file_size > MAX_UNPACKED_BYTES:
-                raise _unpacked_too_big(name)
-            return archive.read(member), inner  # stops at the declared size
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
-        raise _fail(
-            name,
-            f"this is not a readable zip archive ({type(exc).__name__})",
-            "Compress the table again, or upload it uncompressed",
-        ) from exc
-
-
 def read_table(raw: bytes | IO[bytes], *, name: str) -> pd.DataFrame:
     """Read an uploaded customer table (CSV, Excel .xlsx or Parquet) into a DataFrame.
 
@@ -292,17 +150,17 @@ OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"
 
 def empty_file(name: str) -> DataError:
     """The file holds nothing but blanks."""
-    return _fail(name, "the file is empty", "Upload a table with a header row and customer rows")
+    return fail(name, "the file is empty", "Upload a table with a header row and customer rows")
 
 
 def no_rows(name: str) -> DataError:
     """The file has a header row and nothing below it."""
-    return _fail(name, _NO_ROWS, _NO_ROWS_FIX)
+    return fail(name, _NO_ROWS, _NO_ROWS_FIX)
 
 
 def old_excel(name: str) -> DataError:
     """The file is an old-style Excel workbook, which is not read."""
-    return _fail(
+    return fail(
         name,
         "old-style Excel workbooks (.xls) are not read",
         "Save the sheet as .xlsx or as CSV UTF-8 and upload that",
@@ -313,15 +171,11 @@ def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
     try:
         return pd.read_parquet(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises several types for corrupt files
-        raise _fail(
+        raise fail(
             name,
             f"this is not a readable Parquet file ({type(exc).__name__})",
             "Export the table again as Parquet, or upload it as CSV",
         ) from exc
-
-
-def _mb(size: int) -> str:
-    return f"{size / 2**20:,.0f} MB" if size >= 2**20 else f"{size / 2**20:.1f} MB"
 
 
 def check_workbook(data: bytes, name: str) -> None:
@@ -342,20 +196,20 @@ def check_workbook(data: bytes, name: str) -> None:
         "loading them whole), or delete unused sheets, formatting and blank rows"
     )
     if total > MAX_WORKBOOK_UNPACKED_BYTES:
-        raise _fail(
+        raise fail(
             name,
-            f"the workbook unpacks to {_mb(total)}, more than the "
-            f"{_mb(MAX_WORKBOOK_UNPACKED_BYTES)} a workbook may unpack to",
+            f"the workbook unpacks to {size_text(total)}, more than the "
+            f"{size_text(MAX_WORKBOOK_UNPACKED_BYTES)} a workbook may unpack to",
             fix,
         )
     for part in parts:
         if part.file_size > WORKBOOK_RATIO_FLOOR and part.file_size > MAX_WORKBOOK_RATIO * max(
             part.compress_size, 1
         ):
-            raise _fail(
+            raise fail(
                 name,
-                f"the workbook unpacks to {_mb(part.file_size)} from "
-                f"{_mb(part.compress_size)} ({part.filename} packs more than "
+                f"the workbook unpacks to {size_text(part.file_size)} from "
+                f"{size_text(part.compress_size)} ({part.filename} packs more than "
                 f"{MAX_WORKBOOK_RATIO} to 1, like a zip bomb)",
                 fix,
             )
@@ -402,14 +256,14 @@ def _read_excel(data: bytes, name: str) -> pd.DataFrame:
         with book._archive.open(sheet._worksheet_path) as stream:
             last_row, last_column = sheet_extent(stream)
     except Exception as exc:  # zipfile, openpyxl and XML parsers raise several types
-        raise _fail(
+        raise fail(
             name,
             f"this is not a readable Excel workbook ({type(exc).__name__})",
             "Open it in Excel and save it again as .xlsx, or upload it as CSV",
         ) from exc
     if last_row * last_column > MAX_WORKBOOK_CELLS:
         book.close()
-        raise _fail(
+        raise fail(
             name,
             f"the sheet claims {last_row:,} rows by {last_column:,} columns "
             f"({last_row * last_column:,} cells, more than {MAX_WORKBOOK_CELLS:,}): "
@@ -421,7 +275,7 @@ def _read_excel(data: bytes, name: str) -> pd.DataFrame:
     try:  # calamine (Rust) reads the cells about 9 times faster than openpyxl
         cells = pd.read_excel(io.BytesIO(data), sheet_name=0, engine="calamine", header=None)
     except Exception as exc:  # calamine and pandas raise several types
-        raise _fail(
+        raise fail(
             name,
             f"this is not a readable Excel workbook ({type(exc).__name__})",
             "Open it in Excel and save it again as .xlsx, or upload it as CSV",
@@ -458,12 +312,12 @@ def decode_text(data: bytes, name: str) -> str:
         try:
             return data.decode("utf-32")
         except UnicodeDecodeError as exc:
-            raise _fail(name, "the file claims UTF-32 but is not", "Save it as CSV UTF-8") from exc
+            raise fail(name, "the file claims UTF-32 but is not", "Save it as CSV UTF-8") from exc
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise _fail(name, "the file claims UTF-16 but is not", "Save it as CSV UTF-8") from exc
+            raise fail(name, "the file claims UTF-16 but is not", "Save it as CSV UTF-8") from exc
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
     try:
@@ -480,7 +334,7 @@ def check_text(text: str, name: str) -> None:
     sample = text[:20000]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t")
     if "\x00" in sample or controls > 0.01 * len(sample) or "\ufffd" in sample[:2000]:
-        raise _fail(
+        raise fail(
             name,
             "this is not a text table (it looks like binary data)",
             "Upload the customer table as CSV, Parquet or Excel, not another kind of file",
@@ -488,7 +342,7 @@ def check_text(text: str, name: str) -> None:
     start = sample.lstrip()[:200].lower()
     for kind, looks in _NOT_TABLES:
         if looks(start):
-            raise _fail(
+            raise fail(
                 name,
                 f"this is {kind}, not a table",
                 "Export the customer table as CSV, Parquet or Excel and upload that",
@@ -531,7 +385,7 @@ def sniff_delimiter(lines: list[str]) -> str | None:
 def check_width(width: int, name: str) -> None:
     """Refuse a header of more than :data:`MAX_COLUMNS` columns."""
     if width > MAX_COLUMNS:
-        raise _fail(
+        raise fail(
             name,
             f"the header has {width:,} columns, more than the {MAX_COLUMNS:,} a table may have",
             "Upload only the customer columns (id, tenure or dates, churn flag, revenue, segment)",
@@ -597,7 +451,7 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     options: dict = {
         "dtype": str,
         "keep_default_na": False,
-        "na_values": _MISSING,
+        "na_values": list(MISSING_SPELLINGS),
         "skipinitialspace": True,
         "skip_blank_lines": False,
     }
@@ -611,7 +465,7 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     except pd.errors.EmptyDataError as exc:
         raise empty_file(name) from exc
     except (pd.errors.ParserError, ValueError) as exc:
-        raise _fail(
+        raise fail(
             name,
             f"the rows do not split into the header's columns ({exc})",
             "Check that every row has as many fields as the header and that quotes are closed",

@@ -1,4 +1,4 @@
-"""The month-by-month loop of :class:`simulator.model.cohorts.QuadratureCohorts`, compiled:
+"""The month-by-month loop of :class:`simulator.model.quadrature.QuadratureCohorts`, compiled:
 pools of cohorts on quadrature nodes, for many draws at once.
 
 A pool holds the cohorts that share one path of hazard multipliers c_t (model.md 2.4-2.5). On
@@ -17,7 +17,7 @@ Written as one compiled loop because its arrays are small per draw (pools x node
 work is many short passes: numpy would stream every pass through memory for all draws at
 once, while here a tile of :data:`TILE` draws stays in the CPU's first-level cache for the
 whole horizon. The arithmetic is the one the module docstring of
-:mod:`simulator.model.cohorts` describes, operation for operation: factors from the first
+:mod:`simulator.model.quadrature` describes, operation for operation: factors from the first
 ``stride`` nodes by ``expm1``, the rest by squaring g = x - 1 (g' = g (2 + g)), each pool
 multiplied by 1 + g.
 

@@ -15,11 +15,12 @@ A cohort's hazard multiplier in month t is (model.md section 2.4)
     c_t = u + (1 - u) exp(price term_t - gamma dQ_t + [ln phi_ref if referred])
 
 (:mod:`simulator.model.price`, :mod:`simulator.model.service`). How the cohorts' survival is
-summed is the one choice left open (:mod:`simulator.model.cohorts`): exactly, in closed form,
-for :func:`simulate` (one scenario, the pages, root finding), or on quadrature nodes for
-:func:`simulate_draws` (Monte Carlo, tornado and grids, thousands of draws). Both run the same
-code here; ``simulate_draws(..., survival="exact")`` gives every draw exactly what
-:func:`simulate` gives for that draw's values, and the tests hold them to that.
+summed is the one choice left open (:mod:`simulator.model.cohorts`,
+:mod:`simulator.model.quadrature`): exactly, in closed form, for :func:`simulate` (one scenario, the
+pages, root finding), or on quadrature nodes for :func:`simulate_draws` (Monte Carlo, tornado and
+grids, thousands of draws). Both run the same code here; ``simulate_draws(..., survival="exact")``
+gives every draw exactly what :func:`simulate` gives for that draw's values, and the tests hold them
+to that.
 
 Timing: month 1 is the first simulated month. Existing customers renew (or leave) at the start of
 every month; a cohort acquired in month a pays in month a and first renews in month a + 1. Cash
@@ -43,16 +44,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from simulator.model.cohorts import (
-    CohortRun,
-    Defection,
-    ExactCohorts,
-    ExactRun,
-    Key,
-    Quadrature,
-    QuadratureCohorts,
-    segment_nodes,
-)
+from simulator.model.cohorts import CohortRun, Defection, ExactCohorts, ExactRun, Key
 from simulator.model.finance import monthly_discount_rate
 from simulator.model.params import Business, Scenario, Segment
 from simulator.model.price import (
@@ -63,6 +55,7 @@ from simulator.model.price import (
     notice_cap,
     shock_coefficients,
 )
+from simulator.model.quadrature import Quadrature, QuadratureCohorts, segment_nodes
 from simulator.model.service import ServicePaths, service_frame, service_paths
 
 MONTHLY_COLUMNS: tuple[str, ...] = (
@@ -335,7 +328,7 @@ def quadrature_of(
     *,
     draws: int | None = None,
 ) -> Quadrature:
-    """The survival :class:`~simulator.model.cohorts.Quadrature` of ``business`` for the draws
+    """The survival :class:`~simulator.model.quadrature.Quadrature` of ``business`` for the draws
     of ``values`` (as in :func:`simulate_draws`) over ``scenario``'s horizon; only the horizon
     of ``scenario`` matters."""
     values = _as_columns(values)

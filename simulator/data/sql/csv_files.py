@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from simulator.data import tables
+from simulator.data.problems import MISSING_SPELLINGS, DataError, fail
 from simulator.data.sql.dialect import Kind, lit
-from simulator.data.sql.sessions import THREADS, fail
-from simulator.data.tables import DataError
+from simulator.data.sql.sessions import THREADS
 
 __all__ = [
     "HEAD_BYTES",
@@ -34,7 +34,6 @@ __all__ = [
     "sample_csv_arrow",
 ]
 
-_MISSING = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A")  # read_table's
 
 HEAD_BYTES = 2**20
 """How much of a CSV file :func:`read_head` reads to judge it before DuckDB or pyarrow do."""
@@ -173,7 +172,7 @@ class CsvDialect:
         return pa_csv.ConvertOptions(
             include_columns=columns,
             column_types={c: pa.string() for c in as_text},
-            null_values=list(_MISSING),
+            null_values=list(MISSING_SPELLINGS),
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
         )
@@ -404,7 +403,7 @@ def csv_reader(path: pathlib.Path, dialect: CsvDialect) -> str:
     """DuckDB's read_csv of ``path`` in ``dialect`` (its delimiter and column names): every
     cell as text, a header, read_table's missing-value spellings, lines up to
     :data:`MAX_LINE_BYTES`."""
-    missing = ", ".join(lit(m) for m in _MISSING)
+    missing = ", ".join(lit(m) for m in MISSING_SPELLINGS)
     names = ", ".join(lit(n) for n in dialect.names)
     return (
         f"read_csv({lit(str(path))}, all_varchar=true, header=true, nullstr=[{missing}], "

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from simulator.data.sql.dialect import Dialect, Kind, lit
-from simulator.data.tables import DataError, Problem
 
 __all__ = [
     "MEMORY_LIMIT",
@@ -29,7 +28,6 @@ __all__ = [
     "SqlSession",
     "duckdb_connection",
     "escape_colons",
-    "fail",
     "first_line",
 ]
 
@@ -38,11 +36,6 @@ MEMORY_LIMIT = "1GB"
 
 THREADS = 2
 """DuckDB worker threads (and the threads that prepare a CSV file's columns for it)."""
-
-
-def fail(name: str, message: str, fix: str) -> DataError:
-    """The error of a source ``name`` that cannot be read: one problem, no column or rows."""
-    return DataError(name, [Problem(None, (), message, fix)])
 
 
 def first_line(exc: BaseException) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from simulator.data.problems import fail
 from simulator.data.sql.csv_files import (
     CsvDialect,
     check_quotes_closed,
@@ -33,7 +34,6 @@ from simulator.data.sql.sessions import (
     SqlSession,
     duckdb_connection,
     escape_colons,
-    fail,
     first_line,
 )
 
