@@ -189,10 +189,15 @@ def merged(source: Catalog, language: str) -> Catalog:
 def _entries(entries: Catalog) -> list[tuple]:
     """What a catalog says, for comparing two of them (header dates left out)."""
     return [
-        (m.context, m.id, m.string, sorted(m.flags), list(m.previous_id), m.auto_comments)
+        (m.context, m.id, m.string, sorted(m.flags), list(m.previous_id), _words(m.auto_comments))
         for m in entries
         if m.id
     ]
+
+
+def _words(comments: Sequence[str]) -> str:
+    """Comments as one line of words: how a catalog file wraps them does not count."""
+    return " ".join(" ".join(comments).split())
 
 
 def _po_bytes(messages: Catalog) -> bytes:
