@@ -259,7 +259,7 @@ def revenue_figure(items: Sequence[Compared]) -> go.Figure:
         items,
         "revenue",
         "revenue",
-        f"{symbol}%{{y:,.0f}}",
+        _money_hover(items),
         yaxis={"title": {"text": text.t("chart.revenue.y", symbol=symbol)}, "tickformat": "~s"},
     )
 
@@ -273,7 +273,7 @@ def cash_flow_figure(items: Sequence[Compared]) -> go.Figure:
             series,
             literal(item.label, PLOTLY),
             {"color": color, "width": 3},
-            f"{symbol}%{{y:,.0f}}",
+            _money_hover(items),
         )
         for item, color in zip(items, COLORS, strict=False)
         for series in [item.evaluation.cumulative_cash_flow_difference]
@@ -286,6 +286,14 @@ def cash_flow_figure(items: Sequence[Compared]) -> go.Figure:
         yaxis={"title": {"text": text.t("chart.cash.y", symbol=symbol)}, "tickformat": "~s"},
         shapes=[charts.hline(0.0)],
     )
+
+
+def _money_hover(items: Sequence[Compared]) -> str:
+    """The hover format of money: with the currency where the language puts it when all
+    businesses share one, else the bare amount (the caption warns)."""
+    if not same_currency(items):
+        return "%{y:,.0f}"
+    return text.plotly_money(items[0].business.currency)
 
 
 def _symbol(items: Sequence[Compared]) -> str:

@@ -1676,6 +1676,8 @@ def _reference_keys() -> dict[str, str]:
 def reference_label(reference: str) -> str:
     """A parameter's reference in the current language: its plain-word parts (``"survey
     data"``) translated, citations (``"Fader & Hardie 2007"``) as they are."""
+    if not isinstance(reference, str):
+        return reference
     keys = _reference_keys()
     return "; ".join(t(keys[part]) if part in keys else part for part in reference.split("; "))
 
