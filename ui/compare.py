@@ -65,7 +65,7 @@ def _customers_change(item: Compared) -> float:
 
 
 ROWS: tuple[_Row, ...] = (
-    _Row(key="business", unit="text", value=lambda c: c.business.name),
+    _Row(key="business", unit="text", value=lambda c: text.business_name(c.business.name)),
     _Row(key="price_change", unit="+fraction", value=lambda c: c.scenario.price_change),
     _Row(key="monthly_fee", unit="price", value=lambda c: c.scenario.monthly_fee),
     _Row(key="service_budget", unit="money", value=lambda c: c.scenario.service_spend_per_month),
@@ -193,7 +193,7 @@ def _baselines(items: Sequence[Compared], column: str) -> list[tuple[str, pd.Ser
     for item in items:
         series = item.evaluation.baseline.total(column)
         if not any(seen.equals(series) for _, seen in out):
-            out.append((item.business.name, series))
+            out.append((text.business_name(item.business.name), series))
     return out
 
 

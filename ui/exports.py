@@ -159,7 +159,8 @@ def download_block(
     button is clicked, so a slider move never pays for them (the workbook alone took about a
     tenth of a second).
     """
-    stem, link = file_stem(business.name), share.link(scenario, share.SCENARIO_PATH)
+    stem = file_stem(text.business_name(business.name))
+    link = share.link(scenario, share.SCENARIO_PATH)
     language = text.language()
     name = text.t("export.file_name", markup=PLAIN, business=stem)
     files = [

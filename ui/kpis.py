@@ -74,7 +74,7 @@ def data_in_use(business: Business) -> str:
     """One line on the business in use: name, customers today, segments, currency."""
     return text.t(
         "home.data_in_use",
-        name=business.name,
+        name=text.business_name(business.name),
         customers=text.number(sum(s.base_customers for s in business.segments)),
         segment_count=len(business.segments),
         segment_names=", ".join(s.name for s in business.segments),

@@ -310,7 +310,7 @@ def memo_html(
     ``link`` (the share link, if any) as a link back to the app. The document is UTF-8, embeds
     plotly.js once and loads nothing from the network, so it opens offline.
     """
-    title = text.t("memo.title", markup=PLAIN, business=business.name)
+    title = text.t("memo.title", markup=PLAIN, business=text.business_name(business.name))
     tone = kpis.tone(evaluation, business)
     sections = (
         f"<h1>{_esc(title)}</h1>",

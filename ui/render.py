@@ -95,8 +95,8 @@ def language_switch() -> None:
 def page_links() -> None:
     """Links to the working pages, each saying what you do there."""
     for page, label, icon in PAGES[1:]:
-        key = label.replace("nav.", "home.link.")
-        st.page_link(page, label=text.t(key), icon=icon, help=text.t(f"{label}.help"))
+        link = f"home.link.{label.removeprefix('nav.')}"
+        st.page_link(page, label=text.t(link), icon=icon, help=text.t(f"{label}.help"))
 
 
 MAX_CARDS_PER_ROW = 5

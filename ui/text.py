@@ -564,6 +564,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "lever.incentives": "Incentives",
         "lever.people": "People",
         # language, units, rules and export headers in the reader's language (ui.text, ui.exports)
+        "business.sample_name": "Sample broadband provider",
         "language.label": "Language",
         "language.help": (
             "The language of every page, chart, download and share link. Numbers, money and "
@@ -1172,8 +1173,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "unc.tornado.x": "Value added ({symbol})",
         "unc.tornado.low": "Estimate low (10th percentile)",
         "unc.tornado.high": "Estimate high (90th percentile)",
-        "unc.tornado.setting_low": "Setting lower",
-        "unc.tornado.setting_high": "Setting higher",
         "unc.tornado.hover": "{label}: {value}",
         "unc.rank.title": "Which estimates go with better outcomes",
         "unc.rank.subtitle": "Rank correlation with value added across futures",
@@ -1331,7 +1330,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "data.tab.upload": "Calibrate from a file",
         "data.tab.saved": "Saved calibrations",
         "saved.calibration_use": "Use “{name}”",
-        "data.saved_header": "Saved calibrations",
         "data.saved_caption": (
             "Shared by everyone using this app, so a calibration is made once and used by all; "
             "kept in the shared database ({kind})."
@@ -1639,6 +1637,14 @@ def period(months: int) -> str:
     if months % 12 == 0:
         return t("period.years", years=months // 12)
     return t("period.months", months=months)
+
+
+def business_name(name: str) -> str:
+    """A business's name for display: the bundled sample's in the current language (its name
+    in the core is English), any other as it was given."""
+    if name == STRINGS[DEFAULT_LANGUAGE]["business.sample_name"]:
+        return t("business.sample_name")
+    return name
 
 
 def source_label(source: str) -> str:
