@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import decimal
 import functools
 import math
 import os
@@ -1440,6 +1441,22 @@ def _pattern(code: str, kind: str, decimals: int) -> NumberPattern:
     return pattern
 
 
+WIDE_DIGITS = 1_000
+"""Babel rounds in ``decimal``, whose default 28 digits cannot hold 1e300 with two decimals (a
+hostile upload's revenue); every float has fewer digits than this."""
+
+
+def _wide(format_function: Callable) -> Callable:
+    """``format_function`` run in a decimal context of :data:`WIDE_DIGITS` digits."""
+
+    @functools.wraps(format_function)
+    def wide(*args, **kwargs):
+        with decimal.localcontext(prec=WIDE_DIGITS):
+            return format_function(*args, **kwargs)
+
+    return wide
+
+
 def _missing(value: float | None) -> bool:
     return value is None or math.isnan(value)
 
@@ -1478,6 +1495,7 @@ def _spaced(formatted: str, symbol: str) -> str:
     return formatted
 
 
+@_wide
 def _money(value: float, currency: str, decimals: int, *, plus: bool) -> str:
     code, shown = language(), _shown(value, decimals)
     formatted = _pattern(code, "currency", decimals).apply(
@@ -1490,6 +1508,7 @@ COMPACT_FROM = 1_000
 """Money from this size on is written in the compact form (``compact=True``)."""
 
 
+@_wide
 def _compact_money(value: float, currency: str, *, plus: bool) -> str:
     """The locale's short compact form (CLDR: "€1.2M", "1,2 Mln €", "€850K"): one decimal below
     ten thousand and from a million on, none in between (the small rule Babel leaves to us)."""
@@ -1540,6 +1559,7 @@ def money_affixes(currency: str) -> tuple[str, str]:
     return prefix, suffix
 
 
+@_wide
 def _number(value: float, decimals: int, *, plus: bool) -> str:
     code, shown = language(), _shown(value, decimals)
     formatted = _pattern(code, "decimal", decimals).apply(shown, _locale(code))
@@ -1560,6 +1580,7 @@ def signed_number(value: float, *, decimals: int = 0) -> str:
     return _number(value, decimals, plus=True)
 
 
+@_wide
 def significant(value: float, digits: int = 6) -> str:
     """A parameter value to ``digits`` significant digits, in the language's separators and
     without trailing zeros: ``0.0125`` is ``"0.0125"`` (Italian ``"0,0125"``)."""
@@ -1571,6 +1592,7 @@ def significant(value: float, digits: int = 6) -> str:
     )
 
 
+@_wide
 def _percent(fraction: float, digits: int, *, plus: bool) -> str:
     code, shown = language(), _shown(fraction, digits + 2)
     formatted = _pattern(code, "percent", digits).apply(shown, _locale(code))
