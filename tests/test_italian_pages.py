@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 import simulator
 from simulator.decisions import export
 from simulator.model.assumptions import parameter_table
-from ui import exports, memo, render, share, text
+from ui import exports, inputs, memo, render, share, text
 
 from .conftest import APP_BUSINESS
 from .italian_pages import english_left, page_texts
@@ -198,3 +198,13 @@ def test_the_spreadsheets_are_headed_in_italian_and_hold_numbers(italian):
 def test_english_exports_keep_their_column_names():
     assert exports.headers() == {name: name for name in exports.headers()}
     assert exports.sheet_names() == export.SHEETS
+
+
+def test_money_sliders_are_never_grouped_with_a_comma_in_italian(italian):
+    # printf groups with commas only: "10,000 €" would read as ten euros in Italian
+    assert inputs._money_format("{money}%,d", "EUR") == "%d\u00a0€"
+    assert inputs._money_format("{money}%.2f", "GBP") == "%.2f\u00a0£"
+
+
+def test_money_sliders_in_english_keep_the_symbol_first_and_the_grouping():
+    assert inputs._money_format("{money}%,d", "USD") == "$%,d"

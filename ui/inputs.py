@@ -173,11 +173,15 @@ def widget_values(scenario: Scenario, *, prefix: str = "scenario") -> dict[str, 
 
 def _money_format(fmt: str, currency: str) -> str:
     """``fmt`` with the currency symbol before or after the number, as the language writes
-    money (:func:`ui.text.money_affixes`; the slider's own digits stay printf's)."""
+    money (:func:`ui.text.money_affixes`). The slider's digits are printf's, which knows only
+    the comma as a thousands separator: where the language groups otherwise (Italian "10.000")
+    they are not grouped, so that "10,000" is never read as ten."""
     if "{money}" not in fmt:
         return fmt
     before, after = text.money_affixes(currency)
     number = fmt.replace("{money}", "")
+    if text.plotly_separators()[1:] != ",":
+        number = number.replace("%,", "%")
     return before.replace("%", "%%") + number + after.replace("%", "%%")
 
 
