@@ -208,3 +208,21 @@ def test_money_sliders_are_never_grouped_with_a_comma_in_italian(italian):
 
 def test_money_sliders_in_english_keep_the_symbol_first_and_the_grouping():
     assert inputs._money_format("{money}%,d", "USD") == "$%,d"
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_the_data_page_reads_in_italian_through_upload_mapping_and_calibration(italian):
+    """With Italian as the server's default too: AppTest runs the widgets' format functions
+    (the tenure unit's) outside the page, where only the server's default is known."""
+    from .test_data_page import customers_csv
+
+    at = _italian(render.DATA_PAGE)
+    at.file_uploader(key="data_upload").upload("customers.csv", customers_csv(), "text/csv").run()
+    assert not at.exception
+    at.button(key="data_calibrate").click().run()
+    assert not at.exception
+    texts = page_texts(at)
+    assert text_it("data.fit_header") in texts
+    columns = {"start_date", "end_date", "segment", "monthly_revenue", "satisfaction"}
+    columns |= {"customer_id", "channel", "contacts", "price_before", "price_after", "churned"}
+    assert english_left(texts, names=(*PLANNER_NAMES, *columns)) == []
