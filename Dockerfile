@@ -26,6 +26,7 @@ COPY pyproject.toml app.py ./
 COPY .streamlit/ .streamlit/
 COPY pages/ pages/
 COPY ui/ ui/
+COPY locales/ locales/
 COPY simulator/ simulator/
 COPY sample_data/ sample_data/
 # The core installed editable, as scripts/bootstrap.sh installs it: `python -m simulator` and the

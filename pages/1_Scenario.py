@@ -14,7 +14,7 @@ table = cached.parameter_table(business, scenario)
 currency = business.currency
 
 st.title(text.t("scenario.title"))
-st.caption(text.t("scenario.caption", business=business.name))
+st.caption(text.t("scenario.caption", business=text.business_name(business.name)))
 if problem:
     st.error(text.t("scenario.invalid", message=problem), icon=":material/error:")
 render.verdict(kpis.verdict(evaluation, business, scenario), kpis.tone(evaluation, business))

@@ -13,7 +13,7 @@ st.title(text.t("explore.title"))
 st.caption(
     text.t(
         "explore.caption",
-        business=business.name,
+        business=text.business_name(business.name),
         scenario=text.describe_scenario(scenario, currency),
     )
 )

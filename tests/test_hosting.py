@@ -89,7 +89,15 @@ def test_every_copied_path_exists_and_tests_and_tools_stay_out():
     assert sources
     for source in sources:
         assert (ROOT / source).exists(), f"Dockerfile copies {source}, which does not exist"
-    for needed in ("app.py", "pages/", "ui/", "simulator/", "sample_data/", ".streamlit/"):
+    for needed in (
+        "app.py",
+        "pages/",
+        "ui/",
+        "locales/",
+        "simulator/",
+        "sample_data/",
+        ".streamlit/",
+    ):
         assert needed in sources, f"the app needs {needed}"
     for excluded in (".", "./", "tests/", ".venv/", "benchmarks/"):
         assert excluded not in sources, f"Dockerfile copies {excluded}"

@@ -249,7 +249,7 @@ def test_charts_draw_as_pngs_through_kaleido(chromium, sample):
 def test_memo_file_is_the_memo_as_utf8_bytes(sample):
     business, _, evaluation, parameters, _ = sample
     data = exports.memo_file(
-        business, simulator.example_scenario(), evaluation, parameters, LINK
+        business, simulator.example_scenario(), evaluation, parameters, LINK, text.language()
     ).decode("utf-8")
     assert html.escape(LINK) in data
     assert html.escape(kpis.verdict(evaluation, business, simulator.example_scenario())) in data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import datetime
 import re
 from pathlib import Path
 
@@ -18,53 +19,94 @@ PAGE_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
 UI_FILES = sorted((ROOT / "ui").glob("*.py"))
 
 
-# --- numbers and money -------------------------------------------------------------------
+# --- numbers and money: CLDR formats through Babel, in both languages and three currencies ------
+
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+def italian(monkeypatch):
+    """The server's default language set to Italian (no session: tests call ui.text directly)."""
+    monkeypatch.setenv(text.LANGUAGE_VARIABLE, "it")
+    assert text.language() == "it"
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
+    ("language", "currency", "value", "expected"),
     [
-        (1_234_567, "€1,234,567"),
-        (1_234_567.6, "€1,234,568"),
-        (0, "€0"),
-        (-0.4, "€0"),
-        (-1_500, "-€1,500"),
+        ("en", "EUR", 1_234_567, "€1,234,567"),
+        ("en", "USD", 1_234_567.6, "$1,234,568"),
+        ("en", "GBP", -1_500, "-£1,500"),
+        ("en", "EUR", 0, "€0"),
+        ("en", "EUR", -0.4, "€0"),  # no "-0": it rounds to nothing
+        ("it", "EUR", 1_234_567, f"1.234.567{NBSP}€"),
+        ("it", "USD", 1_234_567.6, f"1.234.568{NBSP}USD"),  # CLDR: Italian writes USD, not $
+        ("it", "GBP", -1_500, f"-1.500{NBSP}£"),
+        ("it", "EUR", -0.4, f"0{NBSP}€"),
     ],
 )
-def test_money_groups_thousands_and_puts_the_sign_first(value, expected):
-    assert text.money(value, "EUR") == expected
+def test_money_follows_the_language_and_the_currency(
+    monkeypatch, language, currency, value, expected
+):
+    monkeypatch.setenv(text.LANGUAGE_VARIABLE, language)
+    assert text.money(value, currency) == expected
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
         (1_234_567, "€1.2M"),
-        (32_033_926.77, "€32.0M"),
-        (999_960, "€1.0M"),
-        (850_000, "€850k"),
-        (12_499, "€12k"),
-        (4_321, "€4.3k"),
+        (32_033_926.77, "€32M"),
+        (999_960, "€1M"),
+        (850_000, "€850K"),
+        (12_499, "€12K"),
+        (4_321, "€4.3K"),
         (999, "€999"),
         (2_500_000_000, "€2.5B"),
-        (-359_212, "-€359k"),
+        (-359_212, "-€359K"),
     ],
 )
 def test_compact_money_for_kpi_cards(value, expected):
     assert text.money(value, "EUR", compact=True) == expected
 
 
+@pytest.mark.parametrize(
+    ("currency", "value", "expected"),
+    [
+        ("EUR", 1_234_567, f"1,2{NBSP}Mln{NBSP}€"),
+        ("USD", 2_500_000_000, f"2,5{NBSP}Mld{NBSP}USD"),
+        ("GBP", 850_000, f"850K{NBSP}£"),
+        ("EUR", -4_321, f"-4,3K{NBSP}€"),
+    ],
+)
+def test_compact_money_in_italian(italian, currency, value, expected):
+    assert text.money(value, currency, compact=True) == expected
+
+
 def test_signed_money_marks_gains_and_losses():
     assert text.signed_money(2_722_456, "EUR", compact=True) == "+€2.7M"
-    assert text.signed_money(-120_000, "EUR", compact=True) == "-€120k"
+    assert text.signed_money(-120_000, "EUR", compact=True) == "-€120K"
     assert text.signed_money(121.4, "EUR") == "+€121"
     assert text.signed_money(0.2, "EUR") == "€0"  # no sign on zero: st.metric shows it grey
+
+
+def test_signed_money_in_italian_starts_with_an_ascii_sign(italian):
+    # st.metric reads the colour and arrow of a delta from its first character
+    assert text.signed_money(2_722_456, "EUR", compact=True) == f"+2,7{NBSP}Mln{NBSP}€"
+    assert text.signed_money(-120_000, "GBP", compact=True) == f"-120K{NBSP}£"
+    assert text.signed_money(0.2, "USD") == f"0{NBSP}USD"
 
 
 def test_money_decimals_and_other_currencies():
     assert text.money(2.5, "EUR", decimals=2) == "€2.50"
     assert text.money(1_000, "USD") == "$1,000"
     assert text.money(1_000, "GBP") == "£1,000"
-    assert text.money(1_000, "SEK") == "SEK\u00a01,000"
+    assert text.money(1_000, "SEK") == f"SEK{NBSP}1,000"  # CLDR currency spacing
+
+
+def test_money_decimals_in_italian(italian):
+    assert text.money(2.5, "EUR", decimals=2) == f"2,50{NBSP}€"
+    assert text.money(2.5, "GBP", decimals=2) == f"2,50{NBSP}£"
 
 
 def test_numbers_and_percentages():
@@ -78,6 +120,64 @@ def test_numbers_and_percentages():
     assert text.signed_percent(0.05) == "+5.0%"
     assert text.signed_percent(-0.0779) == "-7.8%"
     assert text.signed_points(0.0698) == "+7.0 pts"
+    assert text.significant(0.0125) == "0.0125"
+    assert text.significant(1_234_567.891) == "1,234,570"
+
+
+def test_numbers_and_percentages_in_italian(italian):
+    assert text.number(17_355.6) == "17.356"
+    assert text.number(8.2149, decimals=1) == "8,2"
+    assert text.signed_number(533.9) == "+534"
+    assert text.signed_number(-12.2) == "-12"
+    assert text.percent(0.125) == "12,5%"
+    assert text.signed_percent(0.05) == "+5,0%"
+    assert text.signed_percent(-0.0779) == "-7,8%"
+    assert text.signed_points(0.0698) == "+7,0 p.p."
+    assert text.significant(0.0125) == "0,0125"
+
+
+def test_dates_and_times_in_each_language(monkeypatch):
+    day, moment = datetime.date(2026, 9, 30), datetime.datetime(2026, 9, 30, 14, 5)
+    assert text.date(day) == "September 30, 2026"
+    assert text.time(moment) == "2:05\u202fPM"  # CLDR: a narrow no-break space
+    monkeypatch.setenv(text.LANGUAGE_VARIABLE, "it")
+    assert text.date(day) == "30 settembre 2026"
+    assert text.time(moment) == "14:05"
+
+
+@pytest.mark.parametrize(
+    ("language", "separators", "euro", "pound"),
+    [
+        ("en", ".,", ("€%{y:,.0f}", {"tickprefix": "€", "ticksuffix": ""}), "£%{x:,.0f}"),
+        (
+            "it",
+            ",.",
+            ("%{y:,.0f}" + NBSP + "€", {"tickprefix": "", "ticksuffix": NBSP + "€"}),
+            "%{x:,.0f}" + NBSP + "£",
+        ),
+    ],
+)
+def test_plotly_uses_the_same_separators_and_symbol_place(
+    monkeypatch, language, separators, euro, pound
+):
+    monkeypatch.setenv(text.LANGUAGE_VARIABLE, language)
+    assert text.plotly_separators() == separators
+    assert (text.plotly_money("EUR"), text.plotly_money_axis("EUR")) == euro
+    assert text.plotly_money("GBP", "x") == pound
+    assert text.plotly_money("USD").startswith("$" if language == "en" else "%{y")
+
+
+def test_no_hand_written_number_formatting_left():
+    """Numbers reach the page through ui.text (Babel): no format spec that writes separators,
+    symbols or a time of day by hand in the shell (Plotly's d3 formats take layout.separators)."""
+    hand_made = re.compile(r"""f["'][^"']*\{[^}"']*:[,.][0-9]*[dfge%]|strftime\(|:,d\}""")
+    found = [
+        f"{path.name}: {line.strip()}"
+        for path in UI_FILES + PAGE_FILES
+        for line in path.read_text().splitlines()
+        if hand_made.search(line)
+    ]
+    assert found == []
 
 
 def test_missing_values_show_a_dash():
@@ -89,6 +189,10 @@ def test_periods_read_in_years_when_whole():
     assert text.period(60) == "5 years"
     assert text.period(12) == "1 year"
     assert text.period(18) == "18 months"
+
+
+def test_periods_in_italian(italian):
+    assert [text.period(m) for m in (60, 12, 18)] == ["5 anni", "1 anno", "18 mesi"]
 
 
 # --- the catalogue -------------------------------------------------------------------------
@@ -180,8 +284,8 @@ def test_verdict_for_the_example_plan():
             -300,
             "costs €1.2M of value over 3 years against doing nothing, and loses 300",
         ),
-        (500_000, -40, "adds €500k of value over 3 years against doing nothing, but loses 40"),
-        (-80_000, 25, "costs €80k of value over 3 years against doing nothing, but keeps 25 more"),
+        (500_000, -40, "adds €500K of value over 3 years against doing nothing, but loses 40"),
+        (-80_000, 25, "costs €80K of value over 3 years against doing nothing, but keeps 25 more"),
         (10, 0.2, "makes almost no difference to value over 3 years against doing nothing, and "),
     ],
 )

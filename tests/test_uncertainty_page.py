@@ -226,9 +226,9 @@ def test_the_loss_slider_offers_1_2_5_steps_around_the_default():
         *(float(s * 10**p) for p in (4, 5, 6, 7) for s in (1, 2, 5)),
     ]
     assert [text.money(v, "EUR", compact=True) for v in options[6:9]] == [
-        "€500k",
-        "€1.0M",
-        "€2.0M",
+        "€500K",
+        "€1M",
+        "€2M",
     ]
     assert view.loss_options(0.0)[:3] == [0.0, 10.0, 20.0]
     assert view.loss_options(5.0)[:4] == [0.0, 1.0, 2.0, 5.0]  # never below 1
@@ -248,7 +248,7 @@ def test_the_sentence_opens_with_how_often_the_plan_wins(small, share, opening):
     fake = dataclasses.replace(mc, delta_npv=delta)
     sentence = view.sentence(fake, loss=5e5, currency="EUR")
     assert sentence.startswith(text.t(opening, n=7))
-    assert "€500k" in sentence
+    assert "€500K" in sentence
 
 
 def test_a_long_segment_name_is_cut_on_the_axis_so_the_chart_keeps_its_width():

@@ -94,9 +94,10 @@ APP_PLACEHOLDERS = {
     "amount", "as_of", "assumed", "assumptions", "baseline", "breakeven", "budget", "case",
     "cells", "change", "churn", "columns", "core", "count", "currency", "customers", "data",
     "date", "draws", "driver", "entry", "error", "extra", "fee", "first", "high", "id", "join",
-    "kind", "large", "last", "limit", "loss", "lost", "low", "measure", "median", "model",
+    "kind", "large", "last", "left", "limit", "loss", "lost", "low", "measure", "median", "model",
     "month", "months", "n", "notices", "period", "points", "price", "probability", "rate",
-    "rows", "rule", "scale", "scenario", "score", "se", "seed", "segment_count", "settings",
+    "right", "rows", "rule", "scale", "scenario", "score", "se", "seed", "segment_count",
+    "settings",
     "share", "size", "symbol", "time", "total", "used", "user", "value", "version", "when",
     "years",
 }  # fmt: skip

@@ -222,7 +222,7 @@ def revenue_figure(
                     "legendgroup": column,
                     "mode": "lines",
                     "line": _line(case, color, 3 if case == "scenario" else 2),
-                    "hovertemplate": f"{symbol}%{{y:,.0f}}",
+                    "hovertemplate": text.plotly_money(currency),
                 }
             )
     return figure(
@@ -266,7 +266,7 @@ def cash_flow_figure(
             "name": text.t("chart.cash.line"),
             "mode": "lines",
             "line": {"color": SCENARIO_COLOR, "width": 3},
-            "hovertemplate": f"{symbol}%{{y:,.0f}}",
+            "hovertemplate": text.plotly_money(currency),
         }
     )
     shapes = [hline(0)]

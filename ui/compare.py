@@ -65,7 +65,7 @@ def _customers_change(item: Compared) -> float:
 
 
 ROWS: tuple[_Row, ...] = (
-    _Row(key="business", unit="text", value=lambda c: c.business.name),
+    _Row(key="business", unit="text", value=lambda c: text.business_name(c.business.name)),
     _Row(key="price_change", unit="+fraction", value=lambda c: c.scenario.price_change),
     _Row(key="monthly_fee", unit="price", value=lambda c: c.scenario.monthly_fee),
     _Row(key="service_budget", unit="money", value=lambda c: c.scenario.service_spend_per_month),
@@ -193,7 +193,7 @@ def _baselines(items: Sequence[Compared], column: str) -> list[tuple[str, pd.Ser
     for item in items:
         series = item.evaluation.baseline.total(column)
         if not any(seen.equals(series) for _, seen in out):
-            out.append((item.business.name, series))
+            out.append((text.business_name(item.business.name), series))
     return out
 
 
@@ -259,7 +259,7 @@ def revenue_figure(items: Sequence[Compared]) -> go.Figure:
         items,
         "revenue",
         "revenue",
-        f"{symbol}%{{y:,.0f}}",
+        _money_hover(items),
         yaxis={"title": {"text": text.t("chart.revenue.y", symbol=symbol)}, "tickformat": "~s"},
     )
 
@@ -273,7 +273,7 @@ def cash_flow_figure(items: Sequence[Compared]) -> go.Figure:
             series,
             literal(item.label, PLOTLY),
             {"color": color, "width": 3},
-            f"{symbol}%{{y:,.0f}}",
+            _money_hover(items),
         )
         for item, color in zip(items, COLORS, strict=False)
         for series in [item.evaluation.cumulative_cash_flow_difference]
@@ -286,6 +286,14 @@ def cash_flow_figure(items: Sequence[Compared]) -> go.Figure:
         yaxis={"title": {"text": text.t("chart.cash.y", symbol=symbol)}, "tickformat": "~s"},
         shapes=[charts.hline(0.0)],
     )
+
+
+def _money_hover(items: Sequence[Compared]) -> str:
+    """The hover format of money: with the currency where the language puts it when all
+    businesses share one, else the bare amount (the caption warns)."""
+    if not same_currency(items):
+        return "%{y:,.0f}"
+    return text.plotly_money(items[0].business.currency)
 
 
 def _symbol(items: Sequence[Compared]) -> str:

@@ -314,7 +314,7 @@ def heatmap_figure(
         reach = float(np.nanmax(np.abs(z))) or 1.0
         scale = {"zmin": -reach, "zmax": reach, "zmid": 0.0}
         bar = {
-            "tickprefix": symbol,
+            **text.plotly_money_axis(currency),
             "tickformat": "~s",
             "title": {"text": text.t("chart.explore.delta")},
         }
@@ -361,7 +361,7 @@ def heatmap_figure(
         },
         yaxis={
             "title": {"text": text.t("chart.explore.budget", currency=symbol)},
-            "tickprefix": symbol,
+            **text.plotly_money_axis(currency),
             "tickformat": "~s",
             "range": _edges(budgets),
             "zeroline": False,

@@ -1,5 +1,11 @@
 """Downloads for the Scenario page: the projection as CSV and Excel, the decision memo
-(:mod:`ui.memo`) as HTML and, where a Chromium is installed, the charts as PNG images."""
+(:mod:`ui.memo`) as HTML and, where a Chromium is installed, the charts as PNG images.
+
+Every file is written in the session's language: the memo's words and numbers, the charts' labels,
+the spreadsheets' column headers and sheet names (:func:`headers`, :func:`sheet_names`; the cells
+stay numbers). The caches below are keyed by the language, so a session in Italian never
+downloads the English file another session built.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ import streamlit as st
 
 import simulator
 from simulator.decisions import export
-from ui import cached, charts, memo, share, text
+from ui import cached, charts, compare, memo, share, text
 from ui.literal import PLAIN
 
 CSV_MIME = "text/csv"
@@ -21,11 +27,43 @@ ZIP_MIME = "application/zip"
 FALLBACK_STEM = "business"
 
 
+def headers() -> dict[str, str]:
+    """Every exported column's header in the current language (English: the column names)."""
+    columns = {
+        *export.EXPORT_MONTHLY_COLUMNS,
+        *export.EXPORT_PARAMETER_COLUMNS,
+        *SEGMENT_COLUMNS,
+        *compare.KPI_COLUMNS,
+    }
+    return {column: text.t(f"export.column.{column}", markup=PLAIN) for column in sorted(columns)}
+
+
+def sheet_names() -> tuple[str, ...]:
+    """The workbook's sheet names (:data:`simulator.decisions.export.SHEETS`), translated."""
+    return tuple(text.t(f"export.sheet.{sheet.lower()}", markup=PLAIN) for sheet in export.SHEETS)
+
+
+SEGMENT_COLUMNS = (
+    "segment",
+    "customers_end_baseline",
+    "customers_end_scenario",
+    "customers_lost",
+    "extra_churned",
+    "value_lost",
+    "clv_baseline",
+    "clv_scenario",
+    "npv_baseline",
+    "npv_scenario",
+)
+"""Columns of :attr:`simulator.Evaluation.segments`, the workbook's second sheet."""
+
+
 @st.cache_data(max_entries=32, show_spinner=False, hash_funcs=cached.BY_VALUE)
 def projection_files(
-    business: simulator.Business, scenario: simulator.Scenario
+    business: simulator.Business, scenario: simulator.Scenario, language: str
 ) -> tuple[bytes, bytes]:
-    """CSV and Excel bytes of the projection of ``scenario`` (:mod:`simulator.decisions.export`).
+    """CSV and Excel bytes of the projection of ``scenario`` (:mod:`simulator.decisions.export`),
+    headed in ``language`` (the current one: it keys the cache).
 
     Built when a download button is clicked (:func:`download_block`); cached, so the other
     format of the same scenario and a second click cost nothing. Keyed by the business and
@@ -34,7 +72,11 @@ def projection_files(
     """
     evaluation = cached.evaluate(business, scenario)
     parameters = cached.parameter_table(business, scenario)
-    return export.projection_csv(evaluation), export.projection_xlsx(evaluation, parameters)
+    named = headers()
+    return (
+        export.projection_csv(evaluation, headers=named),
+        export.projection_xlsx(evaluation, parameters, headers=named, sheets=sheet_names()),
+    )
 
 
 def file_stem(business_name: str) -> str:
@@ -50,8 +92,10 @@ def memo_file(
     evaluation: simulator.Evaluation,
     parameters: pd.DataFrame,
     link: str | None,
+    language: str,
 ) -> bytes:
-    """The decision memo (:func:`ui.memo.memo_html`) as UTF-8 bytes, dated when first built.
+    """The decision memo (:func:`ui.memo.memo_html`) as UTF-8 bytes, dated when first built,
+    in ``language`` (the current one: it keys the cache).
 
     Cached: building it takes about half a second (five figures and plotly.js inline).
     """
@@ -68,10 +112,14 @@ def memo_file(
 
 @st.cache_data(max_entries=8, show_spinner=False, hash_funcs=cached.BY_VALUE)
 def charts_file(
-    business: simulator.Business, scenario: simulator.Scenario, evaluation: simulator.Evaluation
+    business: simulator.Business,
+    scenario: simulator.Scenario,
+    evaluation: simulator.Evaluation,
+    language: str,
 ) -> bytes:
     """The five Scenario charts as a zip of PNGs (:func:`ui.memo.chart_pngs`), or, when Kaleido
-    fails, a zip holding only a README.txt that says so.
+    fails, a zip holding only a README.txt that says so; labelled in ``language`` (the current
+    one: it keys the cache).
 
     Cached: drawing them starts a headless Chromium and takes several seconds.
     """
@@ -111,26 +159,28 @@ def download_block(
     button is clicked, so a slider move never pays for them (the workbook alone took about a
     tenth of a second).
     """
-    stem, link = file_stem(business.name), share.link(scenario, share.SCENARIO_PATH)
+    stem = file_stem(text.business_name(business.name))
+    link = share.link(scenario, share.SCENARIO_PATH)
+    language = text.language()
     name = text.t("export.file_name", markup=PLAIN, business=stem)
     files = [
         (
             "csv",
-            lambda: projection_files(business, scenario)[0],
+            lambda: projection_files(business, scenario, language)[0],
             f"{name}.csv",
             CSV_MIME,
             ":material/download:",
         ),
         (
             "xlsx",
-            lambda: projection_files(business, scenario)[1],
+            lambda: projection_files(business, scenario, language)[1],
             f"{name}.xlsx",
             XLSX_MIME,
             ":material/table_view:",
         ),
         (
             "memo",
-            lambda: memo_file(business, scenario, evaluation, parameters, link),
+            lambda: memo_file(business, scenario, evaluation, parameters, link, language),
             f"{text.t('export.memo.file_name', markup=PLAIN, business=stem)}.html",
             HTML_MIME,
             ":material/description:",
@@ -140,7 +190,7 @@ def download_block(
         files.append(
             (
                 "png",
-                lambda: charts_file(business, scenario, evaluation),
+                lambda: charts_file(business, scenario, evaluation, language),
                 f"{text.t('export.png.file_name', markup=PLAIN, business=stem)}.zip",
                 ZIP_MIME,
                 ":material/image:",
@@ -156,7 +206,7 @@ def comparison_block(kpis: pd.DataFrame) -> None:
     """A CSV download of the Compare page's KPI table (one row per KPI and scenario)."""
     st.download_button(
         text.t("export.compare"),
-        data=export.comparison_csv(kpis),
+        data=export.comparison_csv(kpis, headers=headers()),
         file_name=f"{text.t('export.compare.file_name')}.csv",
         mime=CSV_MIME,
         key="compare_download_csv",

@@ -31,7 +31,7 @@ class _Slider:
     low: float
     high: float
     step: float
-    fmt: str  # printf format; "{symbol}" is replaced by the currency symbol
+    fmt: str  # printf format; "{money}" is replaced by the currency symbol where it goes
     scale: float = 1.0
     integer: bool = False
     help_key: str | None = None
@@ -64,7 +64,7 @@ PRICE = (
         low=0.0,
         high=10.0,
         step=0.5,
-        fmt="{symbol}%.2f",
+        fmt="{money}%.2f",
     ),
     _Slider(
         field="price_change_month",
@@ -105,7 +105,7 @@ SERVICE = tuple(
         low=0,
         high=100_000,
         step=1_000,
-        fmt="{symbol}%,d",
+        fmt="{money}%,d",
         integer=True,
         help_key="inputs.spend.help",
     )
@@ -161,6 +161,20 @@ def widget_values(scenario: Scenario, *, prefix: str = "scenario") -> dict[str, 
     return values
 
 
+def _money_format(fmt: str, currency: str) -> str:
+    """``fmt`` with the currency symbol before or after the number, as the language writes
+    money (:func:`ui.text.money_affixes`). The slider's digits are printf's, which knows only
+    the comma as a thousands separator: where the language groups otherwise (Italian "10.000")
+    they are not grouped, so that "10,000" is never read as ten."""
+    if "{money}" not in fmt:
+        return fmt
+    before, after = text.money_affixes(currency)
+    number = fmt.replace("{money}", "")
+    if text.plotly_separators()[1:] != ",":
+        number = number.replace("%,", "%")
+    return before.replace("%", "%%") + number + after.replace("%", "%%")
+
+
 def _slider(spec: _Slider, prefix: str, currency: str) -> None:
     symbol = text.currency_symbol(currency).strip()
     cast = int if spec.integer else float
@@ -169,7 +183,7 @@ def _slider(spec: _Slider, prefix: str, currency: str) -> None:
         min_value=cast(spec.low),
         max_value=cast(spec.high),
         step=cast(spec.step),
-        format=spec.fmt.replace("{symbol}", symbol),
+        format=_money_format(spec.fmt, currency),
         key=widget_key(prefix, spec.key),
         help=text.t(spec.help_key or f"{spec.label}.help"),
     )
@@ -240,7 +254,7 @@ def _shown(value: object) -> str:
         return text.t("value.yes" if value else "value.no")
     if isinstance(value, int):
         return text.number(value)
-    return f"{value:.6g}"
+    return text.significant(value)
 
 
 def parameter_view(table: pd.DataFrame, group: str, currency: str) -> pd.DataFrame:
@@ -262,7 +276,7 @@ def parameter_view(table: pd.DataFrame, group: str, currency: str) -> pd.DataFra
             ),
             "unit": rows["unit"].map(lambda unit: text.unit_label(unit, currency)),
             "source": rows["source"].map(text.source_label),
-            "reference": rows["reference"],
+            "reference": rows["reference"].map(text.reference_label),
         },
         index=rows.index,
     )

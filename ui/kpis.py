@@ -64,8 +64,9 @@ def _count_card(label: str, help_text: str, value: float, base: float) -> Kpi:
 
 
 def _first_upper(name: str) -> str:
-    """A segment's name starting a label: its first letter upper case, the rest as typed
-    ("SME" stays "SME"; ``str.capitalize`` would make it "Sme")."""
+    """A label that may start with a segment's name (in English, not in Italian): its first
+    letter upper case, the rest as typed ("SME" stays "SME"; ``str.capitalize`` would make it
+    "Sme")."""
     return name[:1].upper() + name[1:]
 
 
@@ -73,7 +74,7 @@ def data_in_use(business: Business) -> str:
     """One line on the business in use: name, customers today, segments, currency."""
     return text.t(
         "home.data_in_use",
-        name=business.name,
+        name=text.business_name(business.name),
         customers=text.number(sum(s.base_customers for s in business.segments)),
         segment_count=len(business.segments),
         segment_names=", ".join(s.name for s in business.segments),
@@ -139,7 +140,7 @@ def customer_cards(evaluation: Evaluation, business: Business, scenario: Scenari
             total_base,
         ),
         _count_card(
-            text.t("kpi.core_customers", segment=_first_upper(core)),
+            _first_upper(text.t("kpi.core_customers", segment=core)),
             text.t("kpi.core_customers.help", segment=core, baseline=text.number(core_base)),
             core_now,
             core_base,
@@ -162,7 +163,7 @@ def customer_value_cards(evaluation: Evaluation, business: Business) -> list[Kpi
     currency = business.currency
     cards = [
         _card(
-            text.t("kpi.clv", segment=_first_upper(row.segment)),
+            _first_upper(text.t("kpi.clv", segment=row.segment)),
             text.money(row.clv_scenario, currency),
             text.signed_money(row.clv_scenario - row.clv_baseline, currency),
             text.signed_money(0.0, currency),

@@ -192,7 +192,8 @@ def _charts(figures: Mapping[str, go.Figure]) -> str:
 
 
 def value_text(value: object) -> str:
-    """A parameter value for reading: yes/no, whole numbers grouped, six significant digits."""
+    """A parameter value for reading, in the current language: yes/no, whole numbers grouped,
+    six significant digits."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return text.t("value.none")
     if isinstance(value, bool):
@@ -200,7 +201,7 @@ def value_text(value: object) -> str:
     if isinstance(value, int):
         return text.number(value)
     if isinstance(value, float):
-        return text.number(value) if value.is_integer() else f"{value:.6g}"
+        return text.number(value) if value.is_integer() else text.significant(value)
     return str(value)
 
 
@@ -229,7 +230,7 @@ def _parameter_cells(rows: pd.DataFrame, currency: str) -> pd.DataFrame:
             "value": rows["value"].map(value_text),
             "unit": rows["unit"].map(lambda unit: text.unit_label(unit, currency)),
             "source": rows["source"].map(text.source_label),
-            "reference": rows["reference"].fillna(""),
+            "reference": rows["reference"].fillna("").map(text.reference_label),
         }
     )
     empty = [c for c in OPTIONAL_COLUMNS if (cells[c].astype(str).str.strip() == "").all()]
@@ -279,7 +280,7 @@ def _footer(created: datetime.datetime) -> str:
         "memo.footer",
         version=text.t("memo.version", version=version) if version else "",
         date=text.date(created.date()),
-        time=created.strftime("%H:%M"),
+        time=text.time(created),
         model=MODEL_DOC,
     )
     return f"<footer><p>{_esc(made)}</p><p>{_esc(text.t('memo.charts_note'))}</p></footer>"
@@ -309,7 +310,7 @@ def memo_html(
     ``link`` (the share link, if any) as a link back to the app. The document is UTF-8, embeds
     plotly.js once and loads nothing from the network, so it opens offline.
     """
-    title = text.t("memo.title", markup=PLAIN, business=business.name)
+    title = text.t("memo.title", markup=PLAIN, business=text.business_name(business.name))
     tone = kpis.tone(evaluation, business)
     sections = (
         f"<h1>{_esc(title)}</h1>",

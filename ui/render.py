@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import access, errors, kpis, present, share, text
+from ui import access, errors, kpis, present, share, state, text
 
 HOME = "app.py"
 SCENARIO_PAGE = "pages/1_Scenario.py"
@@ -47,9 +47,12 @@ def page_setup(title_key: str, *, writes_url: bool = True) -> None:
     ``writes_url`` is False. Access control (:mod:`ui.access`, off unless secrets
     set it up) stops the page before anything else is drawn; meeting mode (:mod:`ui.present`)
     collapses the sidebar and enlarges the headline numbers. An unexpected exception anywhere on
-    the page shows an error id and a link home instead of a traceback (:mod:`ui.errors`).
+    the page shows an error id and a link home instead of a traceback (:mod:`ui.errors`). The
+    language comes first: a share link's ``lang`` is read before any text is written, and the
+    sidebar's switch (:func:`language_switch`) changes it on every page.
     """
     errors.install()
+    share.open_language()
     st.set_page_config(
         page_title=f"{text.t(title_key)} · {text.t('app.title')}",
         page_icon=PAGE_ICON,
@@ -60,16 +63,40 @@ def page_setup(title_key: str, *, writes_url: bool = True) -> None:
     with st.sidebar:
         for page, label, icon in PAGES:
             st.page_link(page, label=text.t(label), icon=icon)
+        language_switch()
     present.toggle()
     st.sidebar.divider()
     share.sync(writes_url=writes_url)
 
 
+LANGUAGE_KEY = "language_switch"
+
+
+def _switch_language() -> None:
+    """The language switch's callback, run before the page: the session speaks the chosen
+    language from this run on, and the URL carries it (:func:`ui.share.write_language`)."""
+    state.set_language(st.session_state[LANGUAGE_KEY])
+    share.write_language()
+
+
+def language_switch() -> None:
+    """The interface language, each named in its own language ("English", "Italiano")."""
+    st.session_state[LANGUAGE_KEY] = text.language()
+    st.selectbox(
+        text.t("language.label"),
+        text.languages(),
+        key=LANGUAGE_KEY,
+        format_func=text.language_name,
+        on_change=_switch_language,
+        help=text.t("language.help"),
+    )
+
+
 def page_links() -> None:
     """Links to the working pages, each saying what you do there."""
     for page, label, icon in PAGES[1:]:
-        key = label.replace("nav.", "home.link.")
-        st.page_link(page, label=text.t(key), icon=icon, help=text.t(f"{label}.help"))
+        link = f"home.link.{label.removeprefix('nav.')}"
+        st.page_link(page, label=text.t(link), icon=icon, help=text.t(f"{label}.help"))
 
 
 MAX_CARDS_PER_ROW = 5

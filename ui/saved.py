@@ -138,7 +138,7 @@ def business_label(calibration_id: str | None, names: dict[str, str]) -> str:
 
 def when(value) -> str:
     """A stored timestamp in the reader's words (UTC, to the minute)."""
-    return text.t("saved.when", date=text.date(value.date()), time=value.strftime("%H:%M"))
+    return text.t("saved.when", date=text.date(value.date()), time=text.time(value))
 
 
 def item_label(saved: SavedScenario | SavedCalibration) -> str:

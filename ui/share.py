@@ -15,6 +15,10 @@
   :mod:`ui.saved`): never a business's parameters or any customer data. Its "presenter link"
   variant adds meeting mode's ``present=1`` (:mod:`ui.present`), which :func:`sync` also keeps
   in the URL.
+* The interface language travels too: ``lang=it`` opens the link in Italian. The URL and the
+  share link carry it whenever the session's language is not the server's default
+  (:data:`ui.text.LANGUAGE_VARIABLE`), so a colleague opening the link reads the same scenario in
+  the same language. :func:`open_language` reads it, first thing on a session's first run.
 """
 
 from __future__ import annotations
@@ -34,8 +38,10 @@ if TYPE_CHECKING:
 
 SCENARIO_PATH = "Scenario"  # URL path of pages/1_Scenario.py
 CALIBRATION_PARAM = "cal"  # the id of the saved calibration the scenario runs on
+LANGUAGE_PARAM = "lang"  # the interface language, when not the server's default
 _NOTICES = "share_link_notices"  # notices about the link this session opened with, shown once
 _OPENED = "share_link_opened"  # True once this session has read the link it opened with
+_LANGUAGE_OPENED = "share_link_language_opened"  # True once the link's language has been read
 
 
 def url_params() -> dict[str, list[str]]:
@@ -101,13 +107,43 @@ def fit_to_sliders(scenario: simulator.Scenario) -> tuple[simulator.Scenario, tu
     return shown, lines
 
 
+def language_param() -> dict[str, str]:
+    """``{"lang": code}`` when the interface language is not the server's default, else empty:
+    the part of a link that opens it in the same language."""
+    code = text.language()
+    return {} if code == text.server_language() else {LANGUAGE_PARAM: code}
+
+
+def open_language() -> None:
+    """On a session's first run: the link's ``lang`` (one of :func:`ui.text.languages`)
+    becomes the session's language; an unknown value is ignored (the server's default)."""
+    if st.session_state.get(_LANGUAGE_OPENED):
+        return
+    st.session_state[_LANGUAGE_OPENED] = True
+    named = st.query_params.get_all(LANGUAGE_PARAM)
+    code = named[-1].strip().lower() if named else ""
+    if code in text.languages():
+        state.set_language(code)
+
+
+def write_language() -> None:
+    """Keep the URL's ``lang`` in step with the session's language (none for the default)."""
+    wanted = language_param().get(LANGUAGE_PARAM)
+    if wanted is None:
+        if LANGUAGE_PARAM in st.query_params:
+            del st.query_params[LANGUAGE_PARAM]
+    elif st.query_params.get_all(LANGUAGE_PARAM) != [wanted]:
+        st.query_params[LANGUAGE_PARAM] = wanted
+
+
 def write_url(scenario: simulator.Scenario, calibration_id: str | None = None) -> None:
-    """Put ``scenario`` (and the saved calibration in use, if any) into the URL, changing only
-    the parameters that differ."""
+    """Put ``scenario`` (and the saved calibration in use, if any, and the language) into the
+    URL, changing only the parameters that differ."""
     wanted = scenario_to_query(scenario)
     for key, value in wanted.items():
         if st.query_params.get_all(key) != [value]:
             st.query_params[key] = value
+    write_language()
     if calibration_id is None:
         if CALIBRATION_PARAM in st.query_params:
             del st.query_params[CALIBRATION_PARAM]
@@ -158,12 +194,13 @@ def link(
     presenter: bool = False,
     calibration_id: str | None = None,
 ) -> str:
-    """The full share link of ``scenario`` on ``page`` (its URL path, e.g. ``"Scenario"``);
-    ``presenter`` links open in meeting mode; ``calibration_id`` names the saved calibration
-    the scenario runs on."""
+    """The full share link of ``scenario`` on ``page`` (its URL path, e.g. ``"Scenario"``), in
+    the session's language; ``presenter`` links open in meeting mode; ``calibration_id`` names
+    the saved calibration the scenario runs on."""
     params = scenario_to_query(scenario)
     if calibration_id is not None:
         params[CALIBRATION_PARAM] = calibration_id
+    params |= language_param()
     if presenter:
         params[present.PARAM] = present.ON
     query = "&".join(f"{key}={value}" for key, value in params.items())

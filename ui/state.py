@@ -1,7 +1,7 @@
 """The few things a session remembers: the Business in use (and where it came from), the
-current Scenario, which upload (file and column mapping) was last calibrated on the Data page,
-and the digest of the file in the Data page's uploader (with the table inside, if it came
-compressed).
+current Scenario, the interface language chosen, which upload (file and column mapping) was last
+calibrated on the Data page, and the digest of the file in the Data page's uploader (with the
+table inside, if it came compressed).
 
 Nothing else goes in ``st.session_state`` (widget keys aside). Getters initialise lazily, so
 every page works when opened directly by its URL. This module owns the scenario and the business
@@ -15,17 +15,19 @@ import hashlib
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import simulator
 from simulator.data.archives import is_compressed, unpack
 from simulator.data.mapping import ColumnMapping
-from ui import cached, inputs
+from ui import cached, inputs, text
 
 _BUSINESS = "business"  # simulator.Business: the sample, or one edited on the Assumptions page
 _SCENARIO = "scenario"  # simulator.Scenario: the last valid settings of the Scenario page
 _CALIBRATED = "calibrated_upload"  # (file digest, ColumnMapping) last calibrated on the Data page
 _ORIGIN = "business_origin"  # (Business, Origin): where a calibrated business came from
 _UPLOAD_DIGEST = "upload_digest"  # (uploader file id, SHA-256 digest, unpacked table or None)
+_LANGUAGE = "language"  # str: the interface language this session chose (a link's or the sidebar's)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,3 +126,20 @@ def set_scenario(value: simulator.Scenario) -> None:
 def has_scenario() -> bool:
     """True once this session has a scenario (set, or read by :func:`scenario`)."""
     return _SCENARIO in st.session_state
+
+
+def language() -> str | None:
+    """The interface language this session chose (a share link's ``lang``, the sidebar's
+    switch), or None: the server's default (:func:`ui.text.server_language`). None outside a
+    Streamlit run too (tests and commands that call :mod:`ui.text` directly)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    return st.session_state.get(_LANGUAGE)
+
+
+def set_language(code: str) -> None:
+    """Speak ``code`` (one of :func:`ui.text.languages`) from now on, on every page."""
+    st.session_state[_LANGUAGE] = code
+
+
+text.follow(language)  # ui.text reads the session's choice through here, on every page

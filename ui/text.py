@@ -1,12 +1,17 @@
-"""Every word and number the pages show: strings by stable id, and number/currency formatting.
+"""Every word and number the pages show: English strings by stable id, and locale formats.
 
 One module on purpose: every string and number format the pages show, in one place, so that a
-second language and a currency setting change no page.
+language and a currency setting change no page.
 
-Pages and chart builders never contain user-facing English; they call :func:`t` with a key and
-format numbers with :func:`money`, :func:`percent`, :func:`number` and their ``signed_`` variants.
-Adding Italian means adding ``STRINGS["it"]`` and ``NUMBER_STYLES["it"]``; the language code is
-read in one place, :func:`language`. This module is pure Python (no Streamlit, no Plotly).
+Pages and chart builders never contain user-facing text; they call :func:`t` with a key and
+format numbers with :func:`money`, :func:`percent`, :func:`number` and their ``signed_``
+variants, dates with :func:`date`. :data:`STRINGS` holds the English of every message, the
+source of the translations: ``bash scripts/i18n.sh`` extracts it into the gettext catalogs
+``locales/<lang>/LC_MESSAGES/messages.po`` (:mod:`ui.i18n`), where the Italian lives. Numbers,
+percentages, money and dates follow the current language's CLDR formats through Babel, money in
+the business's currency. The language is read in one place, :func:`language`: the session's
+choice (:func:`follow`), else the server's default (:data:`LANGUAGE_VARIABLE`). This module is
+pure Python (no Streamlit, no Plotly).
 
 Negative numbers start with an ASCII ``-`` because ``st.metric`` decides the colour and arrow of
 a delta from its first character.
@@ -22,51 +27,32 @@ without a template goes through :func:`ui.literal.literal` itself.
 
 from __future__ import annotations
 
+import copy
 import datetime
+import decimal
+import functools
 import math
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Sequence
+
+import babel.dates
+import babel.numbers
+from babel import Locale
+from babel.numbers import NumberPattern
 
 from simulator import ParameterError, Scenario
+from ui import catalog
 from ui.literal import ECHO_CHARS, MARKDOWN, PLAIN, SENTENCE_CHARS, literal
 
-DEFAULT_LANGUAGE = "en"
+DEFAULT_LANGUAGE = catalog.SOURCE_LANGUAGE
+"""English: the language of :data:`STRINGS`, and of the interface unless one is chosen."""
 FLAT_VALUE_SHARE = 1e-3
 """A value change within this share of the baseline NPV reads as "almost no difference"."""
 LANGUAGE_VARIABLE = "SERVICE_GAP_LANGUAGE"
-"""Environment variable that selects the language (default :data:`DEFAULT_LANGUAGE`)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class NumberStyle:
-    """How one language writes numbers and money."""
-
-    thousands: str
-    decimal: str
-    money: str  # placeholders: sign, symbol, amount
-    suffixes: tuple[str, str, str]  # thousand, million, billion (compact forms)
-    plotly_separators: str  # Plotly layout.separators: decimal then thousands
-
-
-NUMBER_STYLES: dict[str, NumberStyle] = {
-    "en": NumberStyle(
-        thousands=",",
-        decimal=".",
-        money="{sign}{symbol}{amount}",
-        suffixes=("k", "M", "B"),
-        plotly_separators=".,",
-    ),
-}
-
-CURRENCY_SYMBOLS: dict[str, str] = {
-    "EUR": "€",
-    "USD": "$",
-    "GBP": "£",
-    "JPY": "¥",
-    "INR": "₹",
-    "CHF": "CHF\u00a0",
-}
+"""Environment variable that sets the server's default language (default
+:data:`DEFAULT_LANGUAGE`); each session may choose another in the sidebar."""
+NBSP = "\u00a0"
 
 SOURCE_KEYS: dict[str, str] = {
     "data": "source.data",
@@ -585,6 +571,143 @@ STRINGS: dict[str, dict[str, str]] = {
         "lever.training": "Authority and training",
         "lever.incentives": "Incentives",
         "lever.people": "People",
+        # language, units, rules and export headers in the reader's language (ui.text, ui.exports)
+        "business.sample_name": "Sample broadband provider",
+        "language.label": "Language",
+        "language.help": (
+            "The language of every page, chart, download and share link. Numbers, money and "
+            "dates follow it too."
+        ),
+        "unit.points": "{value} pts",
+        "param_unit.contacts_per_100_customers": "contacts per 100 customers",
+        "param_unit.contacts_per_defector": "contacts per leaver",
+        "param_unit.conversion_elasticity": "conversion elasticity",
+        "param_unit.currency_per_customer": "{currency} per customer",
+        "param_unit.currency_per_customer_month": "{currency} per customer-month",
+        "param_unit.currency_per_minute": "{currency} per minute",
+        "param_unit.currency_per_month": "{currency} per month",
+        "param_unit.customers": "customers",
+        "param_unit.customers_lost_per_defector": "customers lost per leaver",
+        "param_unit.customers_per_month": "customers per month",
+        "param_unit.fraction": "fraction",
+        "param_unit.fraction_at_full_effect": "fraction at full effect",
+        "param_unit.fraction_of_base": "fraction of base",
+        "param_unit.fraction_of_churn": "fraction of churn",
+        "param_unit.fraction_of_competitors_price": "fraction of competitors' price",
+        "param_unit.fraction_of_controllable_churn": "fraction of controllable churn",
+        "param_unit.fraction_of_list_price": "fraction of list price",
+        "param_unit.fraction_per_100_overload": "fraction per 100% overload",
+        "param_unit.fraction_per_year": "fraction per year",
+        "param_unit.fraction_points_at_full_effect": "fraction points at full effect",
+        "param_unit.fraction_satisfied": "fraction satisfied",
+        "param_unit.hazard_elasticity": "hazard elasticity",
+        "param_unit.hazard_multiplier": "hazard multiplier",
+        "param_unit.issues_per_customer_month": "issues per customer-month",
+        "param_unit.log_price": "log-price",
+        "param_unit.minutes_per_contact": "minutes per contact",
+        "param_unit.month": "month",
+        "param_unit.months": "months",
+        "param_unit.multiple_of_handling_time": "multiple of handling time",
+        "param_unit.multiple_of_price": "multiple of price",
+        "param_unit.per_unit_of_quality": "per unit of quality",
+        "param_unit.ratio": "ratio",
+        "param_unit.ratio_to_competitors_price": "ratio to competitors' price",
+        "param_unit.referrals_per_customer_month": "referrals per customer-month",
+        "param_unit.shape": "shape",
+        "param_unit.share_of_prospects": "share of prospects",
+        "param_unit.share_of_quality_index": "share of quality index",
+        "param_unit.yes_no": "yes/no",
+        "reference.assumption": "assumption",
+        "reference.assumption_logit_saturation": "assumption (logit saturation)",
+        "reference.assumption_no_published_source": "assumption (no published source)",
+        "reference.benchmarks_pilots": "benchmarks, pilots",
+        "reference.contact_centre_data": "contact-centre data",
+        "reference.customer_data_active_base": "customer data (active base)",
+        "reference.customer_data_revenue": "customer data (revenue)",
+        "reference.customer_data_start_dates": "customer data (start dates)",
+        "reference.finance": "finance",
+        "reference.market_data": "market data",
+        "reference.marketing": "marketing",
+        "reference.survey_data": "survey data",
+        "reference.your_market_view": "your market view",
+        "reference.price_evidence_fit": (
+            "fit to Netflix 2011 and UK broadband 2023 (price evidence)"
+        ),
+        "reference.model_service_investment": "docs/model.md: service investment",
+        "reference.model_service_investment_planned": (
+            "docs/model.md: service investment (planned spend)"
+        ),
+        "rule.above": "above {value}",
+        "rule.at_least": "at least {value}",
+        "rule.below": "below {value}",
+        "rule.at_most": "at most {value}",
+        "rule.interval": "in {left}{low}, {high}{right}",
+        "rule.range": "{low} to {high}",
+        "rule.a_number": "a number",
+        "rule.a_finite_number": "a finite number",
+        "rule.a_whole_number": "a whole number",
+        "rule.true_or_false": "true or false",
+        "rule.non_empty_label": "a non-empty label",
+        "rule.finite_counts": "finite counts of at least 0",
+        "rule.covariance": "empty or (var ln alpha, covariance, var ln beta), a valid covariance",
+        "rule.fcr_gain": "at least 0 and keep first-contact resolution below 100%",
+        "rule.csat_gain": "at least 0 and keep CSAT at most 100%",
+        "rule.whole_month": "a whole month of at least 1",
+        "rule.one_segment": "at least one segment",
+        "rule.unique_segments": "uniquely named segments",
+        "rule.currency_code": "a three-letter currency code",
+        "rule.within_horizon": "between 1 and the horizon",
+        "rule.before_price": "at least 0 and before the month the new price applies",
+        "rule.at_least_low": "at least the low value",
+        "rule.open_share": "between 0 and 1 (exclusive)",
+        "rule.price_threshold": "in [0, ln 1.1), so that a +10% increase is noticed",
+        "rule.amount_per_customer": "from 0 to {amount} per customer-month",
+        "rule.amount_a_month": "from 0 to {amount} a month",
+        "rule.discount_rate": (
+            "from {low} to 1 a year, as a fraction (0.1 = 10%), so that customers beyond the "
+            "horizon are discounted"
+        ),
+        "rule.one_of_segments": "one of the segments {segments}",
+        "export.sheet.monthly": "Monthly",
+        "export.sheet.segments": "Segments",
+        "export.sheet.assumptions": "Assumptions",
+        "export.column.case": "case",
+        "export.column.segment": "segment",
+        "export.column.month": "month",
+        "export.column.customers": "customers",
+        "export.column.paid_acquisitions": "paid_acquisitions",
+        "export.column.referral_acquisitions": "referral_acquisitions",
+        "export.column.churned": "churned",
+        "export.column.price_driven_defectors": "price_driven_defectors",
+        "export.column.wave_contacts": "wave_contacts",
+        "export.column.revenue_per_customer": "revenue_per_customer",
+        "export.column.revenue": "revenue",
+        "export.column.variable_cost": "variable_cost",
+        "export.column.contact_cost": "contact_cost",
+        "export.column.contribution": "contribution",
+        "export.column.acquisition_cost": "acquisition_cost",
+        "export.column.service_spend": "service_spend",
+        "export.column.cash_flow": "cash_flow",
+        "export.column.discount_factor": "discount_factor",
+        "export.column.customers_end_baseline": "customers_end_baseline",
+        "export.column.customers_end_scenario": "customers_end_scenario",
+        "export.column.customers_lost": "customers_lost",
+        "export.column.extra_churned": "extra_churned",
+        "export.column.value_lost": "value_lost",
+        "export.column.clv_baseline": "clv_baseline",
+        "export.column.clv_scenario": "clv_scenario",
+        "export.column.npv_baseline": "npv_baseline",
+        "export.column.npv_scenario": "npv_scenario",
+        "export.column.group": "group",
+        "export.column.parameter": "parameter",
+        "export.column.value": "value",
+        "export.column.unit": "unit",
+        "export.column.source": "source",
+        "export.column.reference": "reference",
+        "export.column.kpi": "kpi",
+        "export.column.label": "label",
+        "export.column.scenario": "scenario",
+        "export.column.difference": "difference",
         # Data page
         "nav.data": "Data",
         "nav.data.help": "Upload your customer table and measure retention from it.",
@@ -1058,8 +1181,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "unc.tornado.x": "Value added ({symbol})",
         "unc.tornado.low": "Estimate low (10th percentile)",
         "unc.tornado.high": "Estimate high (90th percentile)",
-        "unc.tornado.setting_low": "Setting lower",
-        "unc.tornado.setting_high": "Setting higher",
         "unc.tornado.hover": "{label}: {value}",
         "unc.rank.title": "Which estimates go with better outcomes",
         "unc.rank.subtitle": "Rank correlation with value added across futures",
@@ -1217,7 +1338,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "data.tab.upload": "Calibrate from a file",
         "data.tab.saved": "Saved calibrations",
         "saved.calibration_use": "Use “{name}”",
-        "data.saved_header": "Saved calibrations",
         "data.saved_caption": (
             "Shared by everyone using this app, so a calibration is made once and used by all; "
             "kept in the shared database ({kind})."
@@ -1231,10 +1351,42 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-def language() -> str:
-    """The language code of the interface: the one place it is read (default ``"en"``)."""
+def languages() -> tuple[str, ...]:
+    """The languages the interface speaks: English (the source) and every catalog's."""
+    return catalog.languages()
+
+
+def language_name(code: str) -> str:
+    """A language's name in that language (CLDR, through Babel): "English", "Italiano"."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def server_language() -> str:
+    """The server's default language: :data:`LANGUAGE_VARIABLE` if it names one of
+    :func:`languages`, else :data:`DEFAULT_LANGUAGE`."""
     code = os.environ.get(LANGUAGE_VARIABLE, DEFAULT_LANGUAGE).strip().lower()
-    return code if code in STRINGS else DEFAULT_LANGUAGE
+    return code if code in languages() else DEFAULT_LANGUAGE
+
+
+_chosen: Callable[[], str | None] | None = None
+
+
+def follow(chosen: Callable[[], str | None]) -> None:
+    """Take the interface language from ``chosen`` (the session's choice, see
+    :func:`ui.state.language`), which returns a code or None (no choice: the server's)."""
+    global _chosen
+    _chosen = chosen
+
+
+def language() -> str:
+    """The language code of the interface: the session's choice (:func:`follow`) when it is one
+    of :func:`languages`, else :func:`server_language`. The one place it is read."""
+    if _chosen is not None:
+        code = _chosen()
+        if code is not None and code in languages():
+            return code
+    return server_language()
 
 
 def t(key: str, *, markup: str = MARKDOWN, **values: object) -> str:
@@ -1243,11 +1395,16 @@ def t(key: str, *, markup: str = MARKDOWN, **values: object) -> str:
     A placeholder in :data:`USER_TEXT` is filled with its value as literal text in ``markup``
     (:func:`ui.literal.literal`: :data:`MARKDOWN` for the pages, :data:`PLOTLY` for charts,
     :data:`PLAIN` for elements that show text as it is), cut to its length there; the others
-    are filled as given (numbers formatted here, other texts of this module). Falls back to
-    English for a key the current language lacks; an unknown key raises KeyError.
+    are filled as given (numbers formatted here, other texts of this module). The translation
+    comes from the language's catalog (:func:`ui.catalog.translations`) when it was made from the
+    English the code holds now; otherwise the English shows. An unknown key raises KeyError.
     """
-    strings = STRINGS[language()]
-    template = strings[key] if key in strings else STRINGS[DEFAULT_LANGUAGE][key]
+    template = STRINGS[DEFAULT_LANGUAGE][key]
+    code = language()
+    if code != DEFAULT_LANGUAGE:
+        found = catalog.translations(code).get(key)
+        if found is not None and found[0] == template:
+            template = found[1]
     if not values:
         return template
     filled = {
@@ -1268,124 +1425,238 @@ def has(key: str) -> bool:
     return key in STRINGS[DEFAULT_LANGUAGE]
 
 
-def _style() -> NumberStyle:
-    return NUMBER_STYLES.get(language(), NUMBER_STYLES[DEFAULT_LANGUAGE])
+# --- numbers, money and dates: CLDR formats through Babel ---------------------------------------
 
 
-def plotly_separators() -> str:
-    """Decimal and thousands separators for Plotly's ``layout.separators``."""
-    return _style().plotly_separators
+@functools.cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
 
 
-def currency_symbol(currency: str) -> str:
-    """The symbol of an ISO 4217 code (``"EUR"`` -> ``"€"``); unknown codes stay as a prefix."""
-    code = currency.upper()
-    return CURRENCY_SYMBOLS.get(code, f"{code}\u00a0")
+@functools.cache
+def _pattern(code: str, kind: str, decimals: int) -> NumberPattern:
+    """The locale's standard ``kind`` pattern ("decimal", "currency" or "percent") with exactly
+    ``decimals`` decimals."""
+    locale = _locale(code)
+    formats = {
+        "decimal": locale.decimal_formats,
+        "currency": locale.currency_formats,
+        "percent": locale.percent_formats,
+    }[kind]
+    pattern = copy.copy(formats["standard"] if kind == "currency" else formats[None])
+    pattern.frac_prec = (decimals, decimals)
+    return pattern
 
 
-def _digits(value: float, decimals: int) -> str:
-    """``abs(value)`` with grouped thousands and ``decimals`` decimals, in the current style."""
-    style = _style()
-    raw = f"{abs(value):,.{decimals}f}"
-    return raw.replace(",", "\x00").replace(".", style.decimal).replace("\x00", style.thousands)
+WIDE_DIGITS = 1_000
+"""Babel rounds in ``decimal``, whose default 28 digits cannot hold 1e300 with two decimals (a
+hostile upload's revenue); every float has fewer digits than this."""
+
+
+def _wide(format_function: Callable) -> Callable:
+    """``format_function`` run in a decimal context of :data:`WIDE_DIGITS` digits."""
+
+    @functools.wraps(format_function)
+    def wide(*args, **kwargs):
+        with decimal.localcontext(prec=WIDE_DIGITS):
+            return format_function(*args, **kwargs)
+
+    return wide
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or math.isnan(value)
 
 
 def _is_zero(value: float, decimals: int) -> bool:
     return round(abs(value), decimals) == 0
 
 
-def _sign(value: float, decimals: int, *, plus: bool) -> str:
-    if _is_zero(value, decimals) or math.isnan(value):
-        return ""
-    if value < 0:
-        return "-"
-    return "+" if plus else ""
+def _shown(value: float, decimals: int) -> float:
+    """``value``, or 0.0 when it rounds to zero (so that no "-0" is shown)."""
+    return 0.0 if _is_zero(value, decimals) else value
 
 
+def _plus(value: float, formatted: str, plus: bool) -> str:
+    """``formatted`` with the locale's plus sign in front for a positive ``value``. Negative
+    numbers carry Babel's minus, an ASCII ``-`` in every language here: ``st.metric`` reads
+    the colour and arrow of a delta from its first character."""
+    if plus and value > 0:
+        return babel.numbers.get_plus_sign_symbol(_locale(language())) + formatted
+    return formatted
+
+
+def currency_symbol(currency: str) -> str:
+    """The symbol of an ISO 4217 code in the current language (CLDR): ``"EUR"`` -> ``"€"``;
+    a code without one stays as it is (``"SEK"``; in Italian, ``"USD"``)."""
+    return babel.numbers.get_currency_symbol(currency.upper(), _locale(language()))
+
+
+def _spaced(formatted: str, symbol: str) -> str:
+    """CLDR's currency spacing, which Babel leaves out: a no-break space between a symbol that
+    ends (or starts) with a letter and the digits beside it ("CHF 1,000", not "CHF1,000")."""
+    if symbol[-1:].isalpha():
+        formatted = re.sub(re.escape(symbol) + r"(?=\d)", symbol + NBSP, formatted)
+    if symbol[:1].isalpha():
+        formatted = re.sub(r"(?<=\d)" + re.escape(symbol), NBSP + symbol, formatted)
+    return formatted
+
+
+@_wide
 def _money(value: float, currency: str, decimals: int, *, plus: bool) -> str:
-    return _style().money.format(
-        sign=_sign(value, decimals, plus=plus),
-        symbol=currency_symbol(currency),
-        amount=_digits(value, decimals),
+    code, shown = language(), _shown(value, decimals)
+    formatted = _pattern(code, "currency", decimals).apply(
+        shown, _locale(code), currency=currency.upper(), currency_digits=False
     )
+    return _plus(shown, _spaced(formatted, currency_symbol(currency)), plus)
 
 
-def _compact_parts(value: float) -> tuple[float, str, int]:
-    """Scaled value, suffix and decimals for a compact form (1.2M, 850k, 12)."""
-    size = abs(value)
-    thousand, million, billion = _style().suffixes
-    if round(size, -8) >= 1e9:
-        return value / 1e9, billion, 1
-    if round(size, -5) >= 1e6:
-        return value / 1e6, million, 1
-    if round(size) >= 1e4:
-        return value / 1e3, thousand, 0
-    if round(size) >= 1e3:
-        return value / 1e3, thousand, 1
-    return value, "", 0
+COMPACT_FROM = 1_000
+"""Money from this size on is written in the compact form (``compact=True``)."""
+
+
+@_wide
+def _compact_money(value: float, currency: str, *, plus: bool) -> str:
+    """The locale's short compact form (CLDR: "€1.2M", "1,2 Mln €", "€850K"): one decimal below
+    ten thousand and from a million on, none in between (the small rule Babel leaves to us)."""
+    size = round(abs(value))
+    if size < COMPACT_FROM:
+        return _money(value, currency, 0, plus=plus)
+    digits = 0 if 10_000 <= size < 999_500 else 1
+    formatted = babel.numbers.format_compact_currency(
+        value, currency.upper(), locale=_locale(language()), fraction_digits=digits
+    )
+    return _plus(value, _spaced(formatted, currency_symbol(currency)), plus)
 
 
 def money(value: float, currency: str, *, decimals: int = 0, compact: bool = False) -> str:
-    """Money for display: ``money(1234567, "EUR")`` -> ``"€1,234,567"``.
+    """Money in the current language's format: ``money(1234567, "EUR")`` is ``"€1,234,567"``
+    in English, ``"1.234.567 €"`` in Italian.
 
-    ``compact=True`` gives the short form for KPI cards: ``"€1.2M"``, ``"€850k"``, ``"€4.3k"``.
+    ``compact=True`` gives the short form for KPI cards: ``"€1.2M"``, ``"€850K"``,
+    ``"1,2 Mln €"``.
     """
-    if value is None or math.isnan(value):
+    if _missing(value):
         return t("value.none")
     if compact:
-        scaled, suffix, places = _compact_parts(value)
-        return _money(scaled, currency, places, plus=False) + suffix
+        return _compact_money(value, currency, plus=False)
     return _money(value, currency, decimals, plus=False)
 
 
 def signed_money(value: float, currency: str, *, decimals: int = 0, compact: bool = False) -> str:
-    """Like :func:`money` with an explicit ``+`` for gains: ``"+€2.7M"``, ``"-€120k"``."""
-    if value is None or math.isnan(value):
+    """Like :func:`money` with an explicit ``+`` for gains: ``"+€2.7M"``, ``"-€120K"``."""
+    if _missing(value):
         return t("value.none")
     if compact:
-        scaled, suffix, places = _compact_parts(value)
-        return _money(scaled, currency, places, plus=True) + suffix
+        return _compact_money(value, currency, plus=True)
     return _money(value, currency, decimals, plus=True)
 
 
-def date(value: datetime.date) -> str:
-    """A calendar date in ISO 8601 (``2026-09-30``): unambiguous in every language."""
-    return value.isoformat()
+def money_affixes(currency: str) -> tuple[str, str]:
+    """What goes before and after a positive amount of ``currency`` in the current language:
+    ``("€", "")`` in English, ``("", " €")`` in Italian (for chart axes and hover formats)."""
+    pattern = _pattern(language(), "currency", 0)
+    symbol = currency_symbol(currency)
+    prefix = pattern.prefix[0].replace("¤", symbol)
+    suffix = pattern.suffix[0].replace("¤", symbol)
+    if prefix[-1:].isalpha():
+        prefix += NBSP
+    if suffix[:1].isalpha():
+        suffix = NBSP + suffix
+    return prefix, suffix
+
+
+@_wide
+def _number(value: float, decimals: int, *, plus: bool) -> str:
+    code, shown = language(), _shown(value, decimals)
+    formatted = _pattern(code, "decimal", decimals).apply(shown, _locale(code))
+    return _plus(shown, formatted, plus)
 
 
 def number(value: float, *, decimals: int = 0) -> str:
-    """A count or quantity: ``number(17355.6)`` -> ``"17,356"``."""
-    if value is None or math.isnan(value):
+    """A count or quantity: ``number(17355.6)`` is ``"17,356"`` (Italian ``"17.356"``)."""
+    if _missing(value):
         return t("value.none")
-    return _sign(value, decimals, plus=False) + _digits(value, decimals)
+    return _number(value, decimals, plus=False)
 
 
 def signed_number(value: float, *, decimals: int = 0) -> str:
     """A change in a count: ``"+534"``, ``"-12"``, ``"0"``."""
-    if value is None or math.isnan(value):
+    if _missing(value):
         return t("value.none")
-    return _sign(value, decimals, plus=True) + _digits(value, decimals)
+    return _number(value, decimals, plus=True)
+
+
+@_wide
+def significant(value: float, digits: int = 6) -> str:
+    """A parameter value to ``digits`` significant digits, in the language's separators and
+    without trailing zeros: ``0.0125`` is ``"0.0125"`` (Italian ``"0,0125"``)."""
+    if _missing(value):
+        return t("value.none")
+    rounded = float(f"{value:.{digits}g}")
+    return babel.numbers.format_decimal(
+        rounded, locale=_locale(language()), decimal_quantization=False
+    )
+
+
+@_wide
+def _percent(fraction: float, digits: int, *, plus: bool) -> str:
+    code, shown = language(), _shown(fraction, digits + 2)
+    formatted = _pattern(code, "percent", digits).apply(shown, _locale(code))
+    return _plus(shown, formatted, plus)
 
 
 def percent(fraction: float, digits: int = 1) -> str:
-    """A fraction as a percentage: ``percent(0.125)`` -> ``"12.5%"``."""
-    if fraction is None or math.isnan(fraction):
+    """A fraction as a percentage: ``percent(0.125)`` is ``"12.5%"`` (Italian ``"12,5%"``)."""
+    if _missing(fraction):
         return t("value.none")
-    return number(100.0 * fraction, decimals=digits) + "%"
+    return _percent(fraction, digits, plus=False)
 
 
 def signed_percent(fraction: float, digits: int = 1) -> str:
-    """A relative change: ``signed_percent(0.05)`` -> ``"+5.0%"``."""
-    if fraction is None or math.isnan(fraction):
+    """A relative change: ``signed_percent(0.05)`` is ``"+5.0%"`` (Italian ``"+5,0%"``)."""
+    if _missing(fraction):
         return t("value.none")
-    return signed_number(100.0 * fraction, decimals=digits) + "%"
+    return _percent(fraction, digits, plus=True)
 
 
 def signed_points(fraction_difference: float, digits: int = 1) -> str:
-    """A difference of two percentages in points: ``signed_points(0.116)`` -> ``"+11.6 pts"``."""
-    if fraction_difference is None or math.isnan(fraction_difference):
+    """A difference of two percentages in points: ``signed_points(0.116)`` is ``"+11.6 pts"``
+    (Italian ``"+11,6 p.p."``)."""
+    if _missing(fraction_difference):
         return t("value.none")
-    return signed_number(100.0 * fraction_difference, decimals=digits) + " pts"
+    return t("unit.points", value=signed_number(100.0 * fraction_difference, decimals=digits))
+
+
+def date(value: datetime.date) -> str:
+    """A calendar date in words (CLDR's long form): ``"September 30, 2026"``,
+    ``"30 settembre 2026"``."""
+    return babel.dates.format_date(value, "long", locale=_locale(language()))
+
+
+def time(value: datetime.datetime | datetime.time) -> str:
+    """A time of day (CLDR's short form): ``"2:05 PM"``, ``"14:05"``."""
+    return babel.dates.format_time(value, "short", locale=_locale(language()))
+
+
+def plotly_separators() -> str:
+    """Decimal and thousands separators for Plotly's ``layout.separators`` (``".,"`` in English,
+    ``",."`` in Italian), so axes and hovers write numbers as the pages do."""
+    locale = _locale(language())
+    return babel.numbers.get_decimal_symbol(locale) + babel.numbers.get_group_symbol(locale)
+
+
+def plotly_money(currency: str, field: str = "y", fmt: str = ",.0f") -> str:
+    """A Plotly hover format of an amount of ``currency``: ``"€%{y:,.0f}"`` in English,
+    ``"%{y:,.0f} €"`` in Italian."""
+    prefix, suffix = money_affixes(currency)
+    return f"{prefix}%{{{field}:{fmt}}}{suffix}"
+
+
+def plotly_money_axis(currency: str) -> dict[str, str]:
+    """``tickprefix`` and ``ticksuffix`` of a money axis, the symbol where the language puts it."""
+    prefix, suffix = money_affixes(currency)
+    return {"tickprefix": prefix, "ticksuffix": suffix}
 
 
 def period(months: int) -> str:
@@ -1395,6 +1666,14 @@ def period(months: int) -> str:
     if months % 12 == 0:
         return t("period.years", years=months // 12)
     return t("period.months", months=months)
+
+
+def business_name(name: str) -> str:
+    """A business's name for display: the bundled sample's in the current language (its name
+    in the core is English), any other as it was given."""
+    if name == STRINGS[DEFAULT_LANGUAGE]["business.sample_name"]:
+        return t("business.sample_name")
+    return name
 
 
 def source_label(source: str) -> str:
@@ -1408,12 +1687,34 @@ def parameter_label(name: str) -> str:
     return t(key) if has(key) else name.replace("_", " ")
 
 
+def _slug(words: str) -> str:
+    """``"currency per customer-month"`` -> ``"currency_per_customer_month"``."""
+    return re.sub(r"[^a-z0-9]+", "_", words.lower().replace("%", "")).strip("_")
+
+
 def unit_label(unit: str, currency: str) -> str:
-    """A unit from :mod:`simulator.model.assumptions` for display, the word currency as its
-    symbol."""
-    key = f"unit.{unit}"
-    shown = t(key) if has(key) else unit
-    return shown.replace("currency", currency_symbol(currency).strip())
+    """A unit from :mod:`simulator.model.assumptions` in the current language, the word
+    currency as its symbol (``"currency per month"`` -> ``"€ per month"``); an unknown unit as
+    it is."""
+    key = f"param_unit.{_slug(unit)}"
+    symbol = currency_symbol(currency).strip()
+    return t(key, currency=symbol) if has(key) else unit.replace("currency", symbol)
+
+
+@functools.cache
+def _reference_keys() -> dict[str, str]:
+    """The plain-word references of the core's parameters (English) and their text ids."""
+    english = STRINGS[DEFAULT_LANGUAGE]
+    return {english[key]: key for key in english if key.startswith("reference.")}
+
+
+def reference_label(reference: str) -> str:
+    """A parameter's reference in the current language: its plain-word parts (``"survey
+    data"``) translated, citations (``"Fader & Hardie 2007"``) as they are."""
+    if not isinstance(reference, str):
+        return reference
+    keys = _reference_keys()
+    return "; ".join(t(keys[part]) if part in keys else part for part in reference.split("; "))
 
 
 def describe_scenario(scenario: Scenario, currency: str) -> str:
@@ -1509,11 +1810,84 @@ def verdict(
     )
 
 
+RULE_KEYS: dict[str, str] = {
+    "a number": "rule.a_number",
+    "a finite number": "rule.a_finite_number",
+    "a whole number": "rule.a_whole_number",
+    "true or false": "rule.true_or_false",
+    "a non-empty label": "rule.non_empty_label",
+    "finite counts of at least 0": "rule.finite_counts",
+    "empty or (var ln alpha, covariance, var ln beta), a valid covariance": "rule.covariance",
+    "at least 0 and keep first-contact resolution below 100 %": "rule.fcr_gain",
+    "at least 0 and keep CSAT at most 100 %": "rule.csat_gain",
+    "a whole month of at least 1": "rule.whole_month",
+    "at least one segment": "rule.one_segment",
+    "uniquely named segments": "rule.unique_segments",
+    "a three-letter currency code": "rule.currency_code",
+    "between 1 and the horizon": "rule.within_horizon",
+    "at least 0 and before month 1 (notice_months < price_change_month)": "rule.before_price",
+    "at least low": "rule.at_least_low",
+    "between 0 and 1 (exclusive)": "rule.open_share",
+    "in [0, ln 1.1) so that a +10 % increase is noticed": "rule.price_threshold",
+}
+"""The core's fixed rule wordings (:class:`simulator.ParameterError`) and their text ids."""
+_NUMBER = r"(-?[0-9][0-9,]*(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?)"
+_RULE_SHAPES: tuple[tuple[re.Pattern, str], ...] = (
+    (re.compile(rf"^above {_NUMBER}$"), "rule.above"),
+    (re.compile(rf"^at least {_NUMBER}$"), "rule.at_least"),
+    (re.compile(rf"^below {_NUMBER}$"), "rule.below"),
+    (re.compile(rf"^at most {_NUMBER}$"), "rule.at_most"),
+    (re.compile(rf"^in ([\[(]){_NUMBER}, {_NUMBER}([\])])$"), "rule.interval"),
+    (re.compile(rf"^{_NUMBER} to {_NUMBER}$"), "rule.range"),
+    (
+        re.compile(rf"^from 0 to {_NUMBER} currency units per customer-month$"),
+        "rule.amount_per_customer",
+    ),
+    (re.compile(rf"^from 0 to {_NUMBER} currency units a month$"), "rule.amount_a_month"),
+    (
+        re.compile(rf"^from {_NUMBER} to 1 a year, as a fraction .*discounted$"),
+        "rule.discount_rate",
+    ),
+    (re.compile(r"^one of the segments (.*)$"), "rule.one_of_segments"),
+)
+"""The core's rule wordings with numbers in them, and their text ids."""
+
+
+def _rule_number(raw: str) -> str:
+    return significant(float(raw.replace(",", "")))
+
+
+def rule_words(rule: str) -> str:
+    """What a value must be (a :class:`simulator.ParameterError`'s ``rule``, English from the
+    core) in the current language, numbers in its format; an unknown wording as it is."""
+    if rule in RULE_KEYS:
+        return t(RULE_KEYS[rule])
+    for pattern, key in _RULE_SHAPES:
+        found = pattern.match(rule)
+        if found is None:
+            continue
+        groups = found.groups()
+        if key == "rule.interval":
+            left, low, high, right = groups
+            return t(key, left=left, low=_rule_number(low), high=_rule_number(high), right=right)
+        if key == "rule.range":
+            return t(key, low=_rule_number(groups[0]), high=_rule_number(groups[1]))
+        if key in ("rule.amount_per_customer", "rule.amount_a_month"):
+            return t(key, amount=_rule_number(groups[0]))
+        if key == "rule.discount_rate":
+            return t(key, low=_rule_number(groups[0]))
+        if key == "rule.one_of_segments":
+            return t(key, markup=PLAIN, segments=groups[0])
+        return t(key, value=_rule_number(groups[0]))
+    return rule
+
+
 def validation_message(error: Exception, *, label: str | None = None) -> str:
     """A planner-readable message for an invalid parameter.
 
     A :class:`simulator.ParameterError` names its field, which is shown by its label here (with
-    the segment for segment parameters); any other error is shown as it is.
+    the segment for segment parameters), and its rule in words (:func:`rule_words`); any other
+    error is shown as it is.
     """
     if not isinstance(error, ParameterError):
         return t("error.generic", markup=PLAIN, message=str(error))
@@ -1524,5 +1898,4 @@ def validation_message(error: Exception, *, label: str | None = None) -> str:
     segment = error.owner.removeprefix("Segment ").strip("'")
     if error.owner.startswith("Segment ") and label is None:
         name = f"{name} ({segment})"
-    rule = error.rule
-    return t("error.field", markup=PLAIN, label=name, rule=rule, given=value)
+    return t("error.field", markup=PLAIN, label=name, rule=rule_words(error.rule), given=value)

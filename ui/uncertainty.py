@@ -246,8 +246,8 @@ def _bands(rows: pd.DataFrame) -> list:
     )
 
 
-def _hover(measure: str, symbol: str) -> str:
-    return "%{y:,.0f}" if measure == "customers" else f"{symbol}%{{y:,.0f}}"
+def _hover(measure: str, currency: str) -> str:
+    return "%{y:,.0f}" if measure == "customers" else text.plotly_money(currency)
 
 
 def _y_axis(measure: str, symbol: str) -> dict:
@@ -273,7 +273,7 @@ def fan_figure(fan: pd.DataFrame, measure: str, *, currency: str) -> go.Figure:
             "name": text.t("unc.fan.median"),
             "mode": "lines",
             "line": {"color": SCENARIO_COLOR, "width": 3},
-            "hovertemplate": _hover(measure, symbol),
+            "hovertemplate": _hover(measure, currency),
         },
         {
             "type": "scatter",
@@ -282,7 +282,7 @@ def fan_figure(fan: pd.DataFrame, measure: str, *, currency: str) -> go.Figure:
             "name": text.t("unc.fan.baseline"),
             "mode": "lines",
             "line": {"color": BASELINE_COLOR, "width": 2, "dash": "dash"},
-            "hovertemplate": _hover(measure, symbol),
+            "hovertemplate": _hover(measure, currency),
         },
     ]
     return figure(
@@ -306,7 +306,7 @@ def difference_figure(fan: pd.DataFrame, measure: str, *, currency: str) -> go.F
             "name": text.t("unc.fan.median_difference"),
             "mode": "lines",
             "line": {"color": SCENARIO_COLOR, "width": 3},
-            "hovertemplate": _hover(measure, symbol),
+            "hovertemplate": _hover(measure, currency),
         }
     ]
     return figure(
@@ -345,7 +345,7 @@ def histogram_figure(mc: MonteCarlo, *, currency: str) -> go.Figure:
                 "width": widths[mask],
                 "name": name,
                 "marker": {"color": color, "line": {"width": 0}},
-                "hovertemplate": f"{symbol}%{{x:,.0f}}: %{{y:.1%}}<extra></extra>",
+                "hovertemplate": text.plotly_money(currency, "x") + ": %{y:.1%}<extra></extra>",
             }
         )
     median = mc.delta_npv_quantile(0.5)
@@ -455,7 +455,9 @@ def tornado_figure(tornado: pd.DataFrame, *, currency: str, top: int = TOP_DRIVE
                 "customdata": [_value(v) for v in values],
                 "hovertemplate": (
                     text.t("unc.tornado.hover", label="%{y}", value="%{customdata}")
-                    + f"<br>{symbol}%{{x:,.0f}}<extra></extra>"
+                    + "<br>"
+                    + text.plotly_money(currency, "x")
+                    + "<extra></extra>"
                 ),
             }
         )

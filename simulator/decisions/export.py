@@ -19,7 +19,7 @@ OWASP Foundation, "CSV Injection", https://owasp.org/www-community/attacks/CSV_I
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -128,13 +128,21 @@ def parameter_rows(parameters: pd.DataFrame) -> pd.DataFrame:
     return parameters.loc[:, list(EXPORT_PARAMETER_COLUMNS)].reset_index(drop=True)
 
 
-def projection_csv(evaluation: Evaluation) -> bytes:
+def _headed(frame: pd.DataFrame, headers: Mapping[str, str] | None) -> pd.DataFrame:
+    """``frame`` with its columns renamed as ``headers`` says (the reader's language); columns
+    it does not name keep their names."""
+    return frame if headers is None else frame.rename(columns=dict(headers))
+
+
+def projection_csv(evaluation: Evaluation, *, headers: Mapping[str, str] | None = None) -> bytes:
     """The monthly projection of both cases as CSV bytes.
 
     Parameters
     ----------
     evaluation
         A scenario against its baseline (:func:`simulator.decisions.evaluate`).
+    headers
+        Column name -> header to write (the reader's language); None: the column names.
 
     Returns
     -------
@@ -144,11 +152,17 @@ def projection_csv(evaluation: Evaluation) -> bytes:
         :data:`EXPORT_MONTHLY_COLUMNS`, neutralised (:func:`neutralise`). Numbers are written
         in full precision with a ``.`` decimal point.
     """
-    frame = neutralise(monthly_table(evaluation), USER_COLUMNS)
+    frame = _headed(neutralise(monthly_table(evaluation), USER_COLUMNS), headers)
     return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def projection_xlsx(evaluation: Evaluation, parameters: pd.DataFrame) -> bytes:
+def projection_xlsx(
+    evaluation: Evaluation,
+    parameters: pd.DataFrame,
+    *,
+    headers: Mapping[str, str] | None = None,
+    sheets: Sequence[str] = SHEETS,
+) -> bytes:
     """The projection as an Excel workbook (``.xlsx`` bytes).
 
     Parameters
@@ -157,6 +171,10 @@ def projection_xlsx(evaluation: Evaluation, parameters: pd.DataFrame) -> bytes:
         A scenario against its baseline (:func:`simulator.decisions.evaluate`).
     parameters
         :func:`simulator.model.assumptions.parameter_table` for the same business and scenario.
+    headers
+        Column name -> header to write (the reader's language); None: the column names.
+    sheets
+        The three sheets' names, in the order of :data:`SHEETS`.
 
     Returns
     -------
@@ -178,17 +196,19 @@ def projection_xlsx(evaluation: Evaluation, parameters: pd.DataFrame) -> bytes:
     )
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in zip(SHEETS, frames, strict=True):
-            neutralise(frame, USER_COLUMNS).to_excel(writer, sheet_name=name, index=False)
+        for name, frame in zip(sheets, frames, strict=True):
+            shown = _headed(neutralise(frame, USER_COLUMNS), headers)
+            shown.to_excel(writer, sheet_name=name, index=False)
     return buffer.getvalue()
 
 
-def comparison_csv(kpis: pd.DataFrame) -> bytes:
+def comparison_csv(kpis: pd.DataFrame, *, headers: Mapping[str, str] | None = None) -> bytes:
     """CSV bytes (UTF-8) of a comparison's KPI table, formula-looking text neutralised.
 
     ``kpis`` has one row per KPI and scenario (the Compare page's ``ui.compare.kpi_frame``:
     ``kpi``, ``label``, ``scenario``, ``value``, ``difference``, ``unit``); money is in each
     scenario's business currency, fractions as fractions. Only the scenario names and text
     values (business names) are neutralised: the units (``+fraction``) stay as they are.
+    ``headers`` renames the columns (the reader's language).
     """
-    return neutralise(kpis, USER_COLUMNS).to_csv(index=False).encode("utf-8")
+    return _headed(neutralise(kpis, USER_COLUMNS), headers).to_csv(index=False).encode("utf-8")
