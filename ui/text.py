@@ -617,6 +617,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "param_unit.share_of_prospects": "share of prospects",
         "param_unit.share_of_quality_index": "share of quality index",
         "param_unit.yes_no": "yes/no",
+        "param_unit.log_hazard_per_contact_per_customer_month": (
+            "log-hazard per contact per customer-month"
+        ),
+        "param_unit.minutes_per_agent_month": "minutes per agent-month",
+        "param_unit.fraction_a_year": "fraction a year",
+        "param_unit.fraction_a_year_at_full_effect": "fraction a year at full effect",
+        "param_unit.months_of_loaded_agent_cost": "months of loaded agent cost",
+        "param_unit.share_of_the_unit_cost": "share of the unit cost",
         "reference.assumption": "assumption",
         "reference.assumption_logit_saturation": "assumption (logit saturation)",
         "reference.assumption_no_published_source": "assumption (no published source)",
@@ -634,9 +642,16 @@ STRINGS: dict[str, dict[str, str]] = {
             "fit to Netflix 2011 and UK broadband 2023 (price evidence)"
         ),
         "reference.model_service_investment": "docs/model.md: service investment",
-        "reference.model_service_investment_planned": (
-            "docs/model.md: service investment (planned spend)"
+        "reference.model_service_investment_assumption": (
+            "docs/model.md: service investment (assumption)"
         ),
+        "reference.workforce_planning": "workforce planning",
+        "reference.your_customer_data_upper_bound": (
+            "your customer data (an upper bound: confounded)"
+        ),
+        "reference.your_finance_data": "your finance data",
+        "reference.hr_data_contact_centres": "HR data (contact centres: 30-45 %)",
+        "reference.hr_data_replacement": "HR data (practitioner: USD 10-20k)",
         "rule.above": "above {value}",
         "rule.at_least": "at least {value}",
         "rule.below": "below {value}",
@@ -687,6 +702,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "export.column.contribution": "contribution",
         "export.column.acquisition_cost": "acquisition_cost",
         "export.column.service_spend": "service_spend",
+        "export.column.attrition_savings": "attrition_savings",
         "export.column.cash_flow": "cash_flow",
         "export.column.discount_factor": "discount_factor",
         "export.column.customers_end_baseline": "customers_end_baseline",
