@@ -46,7 +46,11 @@ def _answers_shown(at: AppTest) -> list[str]:
 
 
 def _expected_sentences(
-    business: simulator.Business, scenario: simulator.Scenario, *, max_price=0.30, limit=0.05
+    business: simulator.Business,
+    scenario: simulator.Scenario,
+    *,
+    max_price=explore.MAX_PRICE_PCT[3] / 100,
+    limit=0.05,
 ) -> list[str]:
     grid = explore.axes(scenario, max_price)
     answers = explore.Answers(
@@ -177,6 +181,30 @@ def test_probability_heatmap_is_centred_on_a_coin_toss():
     assert (heat.zmin, heat.zmid, heat.zmax) == (0.0, 0.5, 1.0)
     assert np.asarray(heat.z).shape == (3, 3)
     assert fig.layout.title.text == text.t("chart.explore.title_probability")
+
+
+def test_the_price_axis_opens_at_plus_100_percent_in_round_steps():
+    grid = explore.axes(SCENARIO, explore.MAX_PRICE_PCT[3] / 100)
+    assert grid.price_changes[0] == pytest.approx(-0.10)
+    assert grid.max_price_change == pytest.approx(1.0)
+    assert np.diff(grid.price_changes) == pytest.approx(0.05)  # 23 points
+    assert len(grid.budgets) == explore.STEPS
+    assert explore.MAX_PRICE_PCT[1] >= 200  # the slider reaches +200 %
+    assert explore.price_points(-0.10, 0.30) == 21  # 2-point steps, as before issue 20
+    assert explore.price_points(-0.10, 2.0) == 22  # 10-point steps
+    assert explore.price_points(-0.13, 0.30) <= explore.MAX_PRICE_POINTS
+    coarse = explore.axes(SCENARIO, 1.0, explore.PROBABILITY_STEPS)
+    assert len(coarse.price_changes) == len(coarse.budgets) == explore.PROBABILITY_STEPS
+
+
+@pytest.mark.slow
+def test_goal_seek_searches_up_to_plus_100_percent_and_finds_where_value_turns():
+    at = _explore()
+    assert at.slider(key="explore_max_price_pct").value == 100
+    price = largest_price_increase(APP_BUSINESS, SCENARIO, max_price_change=1.0)
+    assert price.searched == (0.0, 1.0) and price.status == "found"
+    assert 0.0 < price.value < 0.30  # the rise stops paying well inside the range
+    assert _answers_shown(at)[0] == _expected_sentences(APP_BUSINESS, SCENARIO)[0]
 
 
 def test_axes_always_contain_the_plan():

@@ -272,12 +272,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "inputs.settings_caption": "Your settings (not data).",
         "inputs.price_change_pct": "Price change (%)",
         "inputs.price_change_pct.help": (
-            "Change of the list price for every segment; +5 means 5% more."
+            "Change of the list price for every segment; +5 means 5% more. From -30% to +100% "
+            "in 1-point steps (use the arrow keys for single steps), so you can see where a "
+            "rise stops paying."
         ),
         "inputs.monthly_fee": "New monthly fee ({currency} per customer)",
         "inputs.monthly_fee.help": (
-            "A separate fee on every bill. Customers weigh a fee more than the same money in "
-            "the price (fee salience, see Assumptions)."
+            "A separate fee on every bill, up to 30 a month in the business's currency. "
+            "Customers weigh a fee more than the same money in the price (fee fairness, see "
+            "Assumptions); prospects see it as part of the price."
         ),
         "inputs.price_change_month": "Month the new price applies",
         "inputs.price_change_month.help": "1 = the first simulated month.",

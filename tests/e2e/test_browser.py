@@ -76,7 +76,7 @@ def test_price_slider_moves_npv_and_redraws_charts(page: Page, app_url: str):
     thumb = page.locator(".st-key-scenario_price_change_pct").get_by_role("slider")
     thumb.focus()
     start = time.perf_counter()
-    for _ in range(4):  # ArrowRight = one step of 0.5 percentage points
+    for _ in range(2):  # ArrowRight = one step of 1 percentage point
         thumb.press("ArrowRight")
     expect(thumb).to_have_value("7")
     expect(npv).to_have_text(_npv(0.07))  # assert the result first, then wait for idle
