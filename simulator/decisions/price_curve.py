@@ -128,11 +128,11 @@ def _variants(business: Business) -> list[dict[str, float]]:
 
 
 def _current(business: Business, path: str) -> float:
-    """The business's value at a segment or service path."""
-    parts = path.split(".")
-    if parts[0] == "segments":
-        return float(getattr(business.segment(parts[1]), parts[2]))
-    return float(getattr(business.service, parts[1]))
+    """The business's value at a segment or service path (a segment's name may hold dots)."""
+    if path.startswith("segments."):
+        name, field = path.removeprefix("segments.").rsplit(".", 1)
+        return float(getattr(business.segment(name), field))
+    return float(getattr(business.service, path.removeprefix("service.")))
 
 
 def _best_and_breakeven(
