@@ -407,6 +407,87 @@ STRINGS: dict[str, dict[str, str]] = {
             "**With the model:** no price or fee increase, so price sensitivity cannot break it."
         ),
         "breakeven.model.not_computed": "**With the model:** not computed.",
+        # Scenario page: the price-response view (ui.price_view)
+        "price_view.header": "Where a price rise stops paying",
+        "price_view.caption": (
+            "This plan with every price change from -20% to +100%, the rest of it (fee, timing, "
+            "notice, service budget) as set, against doing nothing: NPV over {period}, without "
+            "terminal value. Prospects compare the price with competitors' and sign up less "
+            "often as it rises; customers leave once it passes what they would pay, more in the "
+            "month they are told, and tell others (see Assumptions, price and fee response)."
+        ),
+        "price_view.peak": (
+            "Value peaks at a price change of about **{best}** ({value} against doing nothing) "
+            "and falls to doing nothing's at about **{breakeven}**."
+        ),
+        "price_view.top_loss": "A **{top}** rise loses {loss} against doing nothing.",
+        "price_view.above": (
+            "Value peaks at a price change of about **{best}** ({value} against doing nothing) "
+            "and stays above doing nothing up to **{top}**, the largest change shown."
+        ),
+        "price_view.never": (
+            "No price change from {low} to {top} makes this plan worth as much as doing "
+            "nothing: even the best, about **{best}**, costs {loss}."
+        ),
+        "price_view.rising": (
+            "Value still rises at **{top}**, the largest change shown: as assumed, neither "
+            "customers nor prospects limit a rise in this range. Check the price-response "
+            "assumptions before trusting it."
+        ),
+        "price_view.falling": (
+            "Value is highest at the largest cut shown, **{low}**: as assumed, every rise from "
+            "there loses value."
+        ),
+        "price_view.plan.rise": (
+            "This plan's **{change}** rise brings {gain} from customers who stay, but loses "
+            "{customers} of customers who leave, {acquisitions} of new customers who no longer "
+            "sign up and {wom} to word of mouth: **{net}** on balance."
+        ),
+        "price_view.plan.cut": (
+            "This plan's **{change}** cut gives up {gain} of what customers pay, but keeps "
+            "{customers} of customers who would have left and wins {acquisitions} of new "
+            "customers: **{net}** on balance."
+        ),
+        "price_view.plan.rest_adds": (
+            "The rest of the plan (fee, service budget) adds {rest}: **{total}** against doing "
+            "nothing in all."
+        ),
+        "price_view.plan.rest_costs": (
+            "The rest of the plan (fee, service budget) costs {rest}: **{total}** against doing "
+            "nothing in all."
+        ),
+        "price_view.plan.none": (
+            "This plan keeps today's price: the charts show what each price change would do, "
+            "with the rest of the plan as set."
+        ),
+        "chart.price.x": "Price change",
+        "chart.price.value.title": "Value against doing nothing, by price change",
+        "chart.price.value.subtitle": (
+            "NPV over {period}, the rest of the plan as set. Green: it pays; red: it loses."
+        ),
+        "chart.price.value.y": "NPV vs doing nothing ({symbol})",
+        "chart.price.value.line": "Value against doing nothing",
+        "chart.price.nothing": "Doing nothing",
+        "chart.price.plan": "This plan ({change})",
+        "chart.price.best": "Best: about {change}",
+        "chart.price.breakeven": "Break-even: {change}",
+        "chart.price.hover": "{change}: {value}",
+        "chart.price.drivers.title": "Why value falls as the price rises",
+        "chart.price.drivers.subtitle": (
+            "What each price change adds and costs against the plan at today's price"
+        ),
+        "chart.price.drivers.y": "NPV ({symbol})",
+        "chart.price.driver.price_gain": "Customers who stay pay more",
+        "chart.price.driver.lost_customers": "Customers who leave",
+        "chart.price.driver.lost_acquisitions": "New customers who no longer sign up",
+        "chart.price.driver.word_of_mouth": "Word of mouth",
+        "chart.price.driver.net": "On balance",
+        "chart.price.volume.title": "Revenue and customers, by price change",
+        "chart.price.volume.subtitle": "Dashed: doing nothing",
+        "chart.price.revenue": "Revenue",
+        "chart.price.revenue_panel": "Revenue over {period}",
+        "chart.price.customers_panel": "Customers at the end, by segment",
+        "chart.price.customers_y": "Customers",
         # Assumptions page
         "assumptions.title": "Assumptions: every number the model uses",
         "assumptions.intro": (
