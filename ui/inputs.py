@@ -240,9 +240,52 @@ def table_edits(original: pd.DataFrame, edited: pd.DataFrame) -> dict[str, float
     return changes
 
 
-EDITABLE_GROUPS = ("segment", "service", "lever", "business")
-"""Groups of :func:`simulator.model.assumptions.parameter_table` a user may edit (not
-"scenario")."""
+EDITABLE_GROUPS = ("segment", "price", "service", "lever", "business")
+"""Sections of the Assumptions page a user may edit, in page order: the groups of
+:func:`simulator.model.assumptions.parameter_table` but "scenario", with the price and fee response
+of every group gathered in "price" (:data:`PRICE_RESPONSE`)."""
+
+PRICE_RESPONSE = frozenset(
+    {
+        # how existing customers respond: lasting, at notice, reservation prices
+        "lasting_price_elasticity",
+        "notice_shock_churn_per_10pct",
+        "notice_multiplier_cap",
+        "shock_half_life_months",
+        "decrease_response_ratio",
+        "price_threshold",
+        "wtp_median",
+        "wtp_log_sd",
+        "wtp_exit_half_life_months",
+        # prospects, competitors and word of mouth
+        "acquisition_price_elasticity",
+        "acquisition_share",
+        "market_price_ratio",
+        "negative_wom_per_defector",
+        "negative_wom_half_life_months",
+        # the contact wave
+        "rise_contacts_per_100",
+        "cancellation_contacts_per_defector",
+        "wave_handling_time_factor",
+        "overload_churn_increase",
+        # fees and the market (business-wide)
+        "fee_salience",
+        "market_price_change",
+        "market_price_change_month",
+    }
+)
+"""Parameters of the price and fee response (docs/model.md), shown together in the "price"
+section whichever group of the parameter table they belong to."""
+
+
+def section_rows(table: pd.DataFrame, section: str) -> pd.DataFrame:
+    """The rows of the parameter table one section of the Assumptions page shows: a group of
+    the table (its price-response rows left out), "price" (every group's :data:`PRICE_RESPONSE`
+    rows) or "scenario"."""
+    price = table["parameter"].isin(PRICE_RESPONSE) & (table["group"] != "scenario")
+    if section == "price":
+        return table[price]
+    return table[(table["group"] == section) & ~price]
 
 
 def _shown(value: object) -> str:
@@ -254,12 +297,14 @@ def _shown(value: object) -> str:
 
 
 def parameter_view(table: pd.DataFrame, group: str, currency: str) -> pd.DataFrame:
-    """The rows of one group as shown on the Assumptions page, indexed by parameter path.
+    """The rows of one section (:func:`section_rows`) as shown on the Assumptions page, indexed
+    by parameter path: segment or lever, parameter, value, unit, source, the evidence behind the
+    value in words (its grade) and its reference.
 
-    Editable groups keep ``value`` numeric (the editor's input); the scenario group shows it
+    Editable sections keep ``value`` numeric (the editor's input); the scenario section shows it
     as text.
     """
-    rows = table[table["group"] == group].set_index("path")
+    rows = section_rows(table, group).set_index("path")
     owner = rows["segment"].map(text.lever_label) if group == "lever" else rows["segment"]
     view = pd.DataFrame(
         {
@@ -272,6 +317,7 @@ def parameter_view(table: pd.DataFrame, group: str, currency: str) -> pd.DataFra
             ),
             "unit": rows["unit"].map(lambda unit: text.unit_label(unit, currency)),
             "source": rows["source"].map(text.source_label),
+            "grade": rows["grade"].map(text.grade_label),
             "reference": rows["reference"],
         },
         index=rows.index,
@@ -293,6 +339,9 @@ def _column_config(group: str) -> dict[str, object]:
         ),
         "unit": st.column_config.TextColumn(text.t("column.unit")),
         "source": st.column_config.TextColumn(text.t("column.source")),
+        "grade": st.column_config.TextColumn(
+            text.t("column.grade"), help=text.t("column.grade.help")
+        ),
         "reference": st.column_config.TextColumn(text.t("column.reference")),
     }
 
@@ -315,6 +364,21 @@ def parameter_editor(
         height=_height(len(view)),
     )
     return table_edits(view, edited)
+
+
+def parameter_editors(
+    table: pd.DataFrame, currency: str, *, prefix: str = "assumptions"
+) -> dict[str, float]:
+    """Every editable section with its header and note (a section without rows is left out);
+    returns ``{path: new value}`` for the edits in all of them, in page order."""
+    edits: dict[str, float] = {}
+    for group in EDITABLE_GROUPS:
+        if section_rows(table, group).empty:
+            continue
+        st.subheader(text.t(f"group.{group}"))
+        st.caption(text.t(f"group.{group}.note"))
+        edits |= parameter_editor(table, group, currency, prefix=prefix)
+    return edits
 
 
 def settings_table(table: pd.DataFrame, currency: str) -> None:

@@ -499,6 +499,12 @@ STRINGS: dict[str, dict[str, str]] = {
             "{total} parameters: {data} from data, {assumptions} assumptions, {user} set by you, "
             "{settings} scenario settings."
         ),
+        "assumptions.grades": (
+            "The Evidence column sets how widely the Uncertainty page varies each value: one "
+            "measured from your price history is drawn from its own 90% interval (1.5 times "
+            "wider without a control group, twice as wide from a survey); published figures "
+            "and assumptions from the ranges documented with the model, around the value in use."
+        ),
         "assumptions.reset": "Reset to defaults",
         "assumptions.reset.help": "Undo every edit on this page.",
         "assumptions.invalid": "Not applied: {message}",
@@ -527,7 +533,29 @@ STRINGS: dict[str, dict[str, str]] = {
             "How a monthly budget on each lever builds into service quality: ramp-up, "
             "saturation and weight."
         ),
-        "group.business.note": "How much more a new fee weighs on churn than a price rise.",
+        "group.business.note": "Business-wide settings.",
+        "column.grade": "Evidence",
+        "column.grade.help": (
+            "How well the value is known, strongest first: a randomised test, your price "
+            "history with or without a control group, a survey, your customer data, published "
+            "figures from other firms, an assumption; or your own setting."
+        ),
+        "grade.randomised_test": "randomised test",
+        "grade.history_with_control": "your history, with a control group",
+        "grade.history_without_control": "your history, no control group",
+        "grade.survey": "survey",
+        "grade.customer_data": "your customer data",
+        "grade.published": "published figures",
+        "grade.assumption": "assumption",
+        "grade.setting": "your setting",
+        "group.price": "Price and fee response",
+        "group.price.note": (
+            "How customers and prospects respond to a price change or a fee: the lasting churn "
+            "response, the extra leavers at notice (capped), reservation prices, prospects "
+            "comparing the price with competitors', word of mouth from leavers, the fairness "
+            "cost of a fee, competitors' own price move and the wave of contacts a rise brings. "
+            "Learn the lasting response from your own price history on the Data page."
+        ),
         "source.data": "From data",
         "source.assumption": "Assumption",
         "source.user": "Your setting",
@@ -1472,6 +1500,13 @@ def period(months: int) -> str:
     if months % 12 == 0:
         return t("period.years", years=months // 12)
     return t("period.months", months=months)
+
+
+def grade_label(grade: str) -> str:
+    """How well a value is known, in words (``"history_with_control"`` -> ``"your history,
+    with a control group"``; the grades of :data:`simulator.model.assumptions.GRADES`)."""
+    key = f"grade.{grade}"
+    return t(key) if has(key) else grade.replace("_", " ")
 
 
 def source_label(source: str) -> str:
