@@ -24,6 +24,8 @@ from simulator.data.counts import count_records
 from simulator.data.customers import sample_counts, summarize_calibration
 from simulator.data.holdout import holdout_check
 from simulator.data.mapping import ColumnMapping
+from simulator.data.price_response import PriceResponse, calibrate_price_files
+from simulator.data.price_tables import PriceColumns
 from simulator.data.sql.counting import check_and_count
 from simulator.data.sql.sources import sample_rows
 from simulator.data.tables import counted_in_sql
@@ -190,6 +192,20 @@ def upload_calibration(upload: Upload, mapping: ColumnMapping) -> Calibrated:
     return Calibrated(
         calibration=simulator.calibrate(counts, tenure_interval_months=interval),
         holdout=holdout_check(counts, tenure_interval_months=interval),
+    )
+
+
+@st.cache_data(scope="session", max_entries=4, show_spinner=False, hash_funcs=BY_VALUE)
+def price_response(customers: Upload, prices: Upload, columns: PriceColumns) -> PriceResponse:
+    """:func:`simulator.data.price_response.calibrate_price_files` of a customer table and its
+    price history under ``columns``. Raises :class:`simulator.DataError` (naming the file, the
+    column and the rows) or ValueError."""
+    return calibrate_price_files(
+        customers.raw,
+        prices.raw,
+        customers_name=customers.name,
+        prices_name=prices.name,
+        columns=columns,
     )
 
 

@@ -1321,6 +1321,97 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "data.tab.upload": "Calibrate from a file",
         "data.tab.saved": "Saved calibrations",
+        "data.tab.price": "Learn the price response",
+        # Data page: the price response learnt from the firm's price history (ui.price_history)
+        "data.price.intro": (
+            "Learn how your customers' churn responded to the price rises you have already "
+            "made. Give the customer table (id, start date, end date or empty while active, "
+            "optional segment) and the price history (one row per customer and price period: "
+            "id, the date the price took effect, the monthly price). Customers whose price did "
+            "not change while others were raised serve as the control group. Used, the result "
+            "replaces the assumed lasting price response of each segment it names, marked as "
+            "measured from your history."
+        ),
+        "data.price.customers": (
+            "Customer table (leave empty to use the one under Calibrate from a file)"
+        ),
+        "data.price.customers.help": (
+            "One row per customer: id, start date, end date (empty while active), optional "
+            "segment named as in the business. CSV, TSV, Excel or Parquet, also gzipped or "
+            "zipped; files up to {limit} MB."
+        ),
+        "data.price.upload": (
+            "Price history (CSV, TSV, text, Excel or Parquet; also gzipped or zipped)"
+        ),
+        "data.price.upload.help": (
+            "One row per customer and price period: customer id, the date the price took effect "
+            "and the monthly price. Files up to {limit} MB."
+        ),
+        "data.price.from_first": (
+            "Customer table: **{name}**, the one uploaded under Calibrate from a file."
+        ),
+        "data.price.need_customers": (
+            "Upload the customer table here, or under Calibrate from a file."
+        ),
+        "data.price.need_prices": "Upload the price history to learn the price response from it.",
+        "data.price.mapping_header": "Which column is which",
+        "data.price.mapping_caption": (
+            "Proposed from the column names (and from the customer table's mapping under "
+            "Calibrate from a file); correct any that is wrong. The first four are columns of "
+            "the customer table, the last three of the price history."
+        ),
+        "data.price.role.id": "Customer id (customer table)",
+        "data.price.role.start": "Start date",
+        "data.price.role.end": "End date (empty while active)",
+        "data.price.role.segment": "Segment",
+        "data.price.role.price_id": "Customer id (price history)",
+        "data.price.role.price_date": "Date the price took effect",
+        "data.price.role.price": "Monthly price",
+        "data.price.learn": "Learn the price response",
+        "data.price.learn.help": (
+            "Fit how churn changed after each customer's own price change, against customers "
+            "who kept their price at the same time, allowing for tenure as the simulator does."
+        ),
+        "data.price.progress": "Reading both tables and fitting the price response per segment…",
+        "data.price.error": "The price response could not be learnt: {message}",
+        "data.price.result_header": "What your price history says, per segment",
+        "data.price.result_caption": (
+            "Churn per +10% price: how much likelier a customer is to leave in a month, lasting, "
+            "after a 10% rise (1.20 = 20% more), with its 90% interval. First month: the extra "
+            "in the first month at a new price. Exposed: customers seen after their own price "
+            "change; control: customers who kept the old price while others were raised. As of "
+            "{as_of}."
+        ),
+        "data.price.column.segment": "Segment",
+        "data.price.column.ratio": "Churn per +10% price (hazard ratio)",
+        "data.price.column.interval": "90% interval",
+        "data.price.column.words": "In words",
+        "data.price.column.first": "First month at a new price (hazard ratio)",
+        "data.price.column.exposed": "Customers exposed",
+        "data.price.column.control": "Customers in control",
+        "data.price.column.evidence": "Evidence once used",
+        "data.price.words": "{change} monthly churn per +10% price",
+        "data.price.not_estimated": "not estimated",
+        "data.price.methods": "How each segment was estimated",
+        "data.price.method": "**{segment}**: {message}.",
+        "data.price.warning": "**{segment}**: {message}",
+        "data.price.file_warning": "{message}",
+        "data.price.skipped": "Not used for **{segment}**: {reason}.",
+        "data.price.none_applied": (
+            "No segment of this price history can be used for the business in use (segments "
+            "{segments}): name the segments as the business does, or map no segment column to "
+            "learn one response for every segment."
+        ),
+        "data.price.use": "Use this price response",
+        "data.price.use.help": (
+            "Every page then uses the lasting price response measured here for each segment "
+            "it names, graded as your history (with or without a control group); the "
+            "Uncertainty page draws it from its 90% interval. Everything else stays."
+        ),
+        "data.price.in_use": (
+            "Every page now uses the price response learnt from **{name}**: {segments}."
+        ),
+        "data.price.applied": "{segment}: lasting price sensitivity {value} ({grade})",
         "saved.calibration_use": "Use “{name}”",
         "data.saved_header": "Saved calibrations",
         "data.saved_caption": (
