@@ -41,6 +41,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: `ui`, `benchmarks`
 
 import simulator  # noqa: E402
+from benchmarks.cold_pages import ColdPage, bench_cold_pages, cold_pages_table  # noqa: E402
 from benchmarks.cold_start import ColdStart, bench_cold_start, cold_start_table  # noqa: E402
 from benchmarks.common import (  # noqa: E402
     PRICE_SLIDER,
@@ -261,7 +262,11 @@ def table(results: list[Result]) -> str:
 
 
 def document(
-    results: list[Result], scale: list[ScaleResult], cold: list[ColdStart], info: dict[str, str]
+    results: list[Result],
+    scale: list[ScaleResult],
+    cold: list[ColdStart],
+    pages: list[ColdPage],
+    info: dict[str, str],
 ) -> str:
     """The text of docs/benchmarks.md."""
     machine_lines = "\n".join(f"| {k} | {v} |" for k, v in info.items())
@@ -361,6 +366,15 @@ compare runs made on one machine at low load. The unit tests assert no timings.
 ## Cold start of the command line
 
 {cold_start_table(cold) if cold else "(skipped: run without `--no-cold-start`)"}
+
+## Cold start of the app
+
+A freshly started server (`streamlit run app.py`: nothing imported or cached; numba's machine
+code cached on disk, as an installed server has it) and one websocket session opening the page
+as a browser does, timed from connecting to the first metric card and to the end of the page's
+run (`benchmarks/cold_pages.py`; no browser, so the server's work and the loopback).
+
+{cold_pages_table(pages) if pages else "(skipped: run without `--no-cold-start`)"}
 {_kept_sections()}"""
 
 
@@ -406,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-cold-start",
         action="store_true",
-        help="skip the command line's cold-start benchmarks",
+        help="skip the cold-start benchmarks (the command line's and the app's)",
     )
     parser.add_argument(
         "--write", action="store_true", help=f"also rewrite {DOC.relative_to(ROOT)}"
@@ -425,16 +439,23 @@ def main(argv: list[str] | None = None) -> int:
             results += bench_uncertainty_page()
     scale = [] if args.no_scale else bench_scale()
     cold = [] if args.no_cold_start else bench_cold_start()
+    pages = [] if args.no_cold_start else bench_cold_pages()
     info["Load average at end (1/5/15 min)"] = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     print(table(results))
     if scale:
         print("\n" + scale_table(scale))
     if cold:
         print("\n" + cold_start_table(cold))
+    if pages:
+        print("\n" + cold_pages_table(pages))
     if args.write:
-        DOC.write_text(document(results, scale, cold, info), encoding="utf-8")
+        DOC.write_text(document(results, scale, cold, pages, info), encoding="utf-8")
         print(f"\nwrote {DOC.relative_to(ROOT)}", file=sys.stderr)
-    failed = any(r.verdict == "FAIL" for r in results + cold) or not all(r.passed for r in scale)
+    failed = (
+        any(r.verdict == "FAIL" for r in results + cold)
+        or not all(r.passed for r in scale)
+        or not all(r.passed for r in pages)
+    )
     return 1 if failed else 0
 
 

@@ -86,9 +86,7 @@ def uploaded_firm() -> tuple[bytes, Business]:
 
 def service_operations(**changes: object) -> ServiceOperations:
     """A contact centre with four identical, easily reasoned-about levers."""
-    lever = LeverResponse(
-        ramp_half_life_months=2.0, half_effect_spend_per_month=10_000.0, hill_exponent=1.0
-    )
+    lever = LeverResponse(ramp_half_life_months=2.0, half_effect_cost_share=1.0, hill_exponent=1.0)
     settings: dict[str, object] = {
         "tools": lever,
         "training": lever,

@@ -192,14 +192,14 @@ def test_assumptions_edit_changes_the_scenario_numbers():
 @pytest.mark.slow  # AppTest runs the real page scripts
 def test_lever_and_base_size_edits_rebuild_the_business():
     at = _on(ASSUMPTIONS)
-    _edit(at, "lever", "service.people.half_effect_spend_per_month", 30_000.0)
+    _edit(at, "lever", "service.people.half_effect_cost_share", 0.3)
     _edit(at, "segment", "segments.price-sensitive.base_customers_by_tenure", 20_000.0)
     assert not at.exception
     business = at.session_state["business"]
-    assert business.service.people.half_effect_spend_per_month == 30_000.0
+    assert business.service.people.half_effect_cost_share == 0.3
     assert business.segment("price-sensitive").base_customers == pytest.approx(20_000.0)
     assert set(business.user_fields) == {
-        "service.people.half_effect_spend_per_month",
+        "service.people.half_effect_cost_share",
         "segments.price-sensitive.base_customers_by_tenure",
     }
 

@@ -70,7 +70,8 @@ def test_base_customers_are_summarised_as_their_total(tiny_business):
 def test_every_service_field_appears_with_unit_and_source(tiny_business):
     table = parameter_table(tiny_business, Scenario())
     listed = rows(table, "service")
-    assert set(listed) == field_names(ServiceOperations) - set(LEVERS)
+    unset = {"agents"} if tiny_business.service.agents is None else set()  # only when entered
+    assert set(listed) == field_names(ServiceOperations) - set(LEVERS) - unset
     for name, row in listed.items():
         assert row.unit and row.reference and row.source in SOURCES, name
         assert row.value == getattr(tiny_business.service, name)
@@ -197,7 +198,7 @@ def test_with_parameter_rejects_empty_and_invalid_values(value):
 
 def test_every_row_has_a_grade_from_its_source_and_evidence():
     from simulator.model.assumptions import GRADES, PUBLISHED
-    from simulator.model.params import Evidence
+    from simulator.model.evidence import Evidence
 
     path = "segments.core.lasting_price_elasticity"
     measured = dataclasses.replace(

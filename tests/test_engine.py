@@ -672,14 +672,16 @@ def test_service_budget_is_shared_over_segments_by_customers(tiny_business):
         )
 
 
-def test_arpu_uplift_follows_the_quality_index_when_service_improves():
+def test_arpu_uplift_follows_the_cross_sell_levers_when_service_improves():
     business = one_segment_business(
         service=service_operations(max_arpu_uplift=0.04), constant_monthly_churn=0.03
     )
-    projection = simulate(business, Scenario(people_spend_per_month=10_000.0, horizon_months=12))
-    dq = projection.service["quality_index"].to_numpy()
+    run = Scenario(incentives_spend_per_month=1_000.0, horizon_months=12)
+    projection = simulate(business, run)
+    uplift = projection.service["arpu_uplift"].to_numpy()
+    assert uplift[-1] > 0
     np.testing.assert_allclose(
-        column(projection, "only", "revenue_per_customer"), 50.0 * (1 + 0.04 * dq), rtol=EXACT
+        column(projection, "only", "revenue_per_customer"), 50.0 * (1 + uplift), rtol=EXACT
     )
 
 

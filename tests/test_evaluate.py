@@ -135,7 +135,7 @@ def test_payback_is_the_first_month_from_which_the_cumulative_difference_stays_n
 
 def test_payback_of_a_service_programme_matches_its_cumulative_cash_flow(sample):
     evaluation = evaluate(
-        sample, PRICE_RISE.with_changes(people_spend_per_month=15_000.0), breakeven=False
+        sample, PRICE_RISE.with_changes(training_spend_per_month=10_000.0), breakeven=False
     )
     cumulative = evaluation.cumulative_cash_flow_difference.to_numpy()
     month = evaluation.payback_month

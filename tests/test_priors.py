@@ -114,8 +114,8 @@ def test_lognormal_priors_have_the_model_md_ranges():
     assert 0.009 < shock.low < 0.012 and 0.075 < shock.high < 0.09  # 1-8 % around 3 %
     half_life = priors["segments.core.shock_half_life_months"]
     assert half_life.high / half_life.median == pytest.approx(math.exp(1.644854 * 0.545), 1e-6)
-    x50 = priors["service.tools.half_effect_spend_per_month"]
-    assert x50.low == pytest.approx(5_000, rel=0.01) and x50.high == pytest.approx(20_000, rel=0.01)
+    x50 = priors["service.tools.half_effect_cost_share"]  # 0.5-2 x the share (0.10)
+    assert x50.low == pytest.approx(0.05, rel=0.01) and x50.high == pytest.approx(0.20, rel=0.01)
     # lognormal CDF check at an interior quantile
     q = np.array([0.1, 0.3, 0.7, 0.9])
     assert stats.lognorm(s=0.80, scale=0.5).cdf(eta.ppf(q)) == pytest.approx(q, abs=1e-12)
@@ -382,13 +382,16 @@ def test_business_round_trips_values_and_keeps_everything_else():
     assert drawn.service.csat == business.service.csat
 
 
-def test_a_failed_draw_has_zero_lever_weights_and_no_quality():
+def test_a_failed_draw_has_zero_lever_weights_and_no_service_effect():
     business = sample_business()
     draws = draw_parameters(business, 30, seed=SEED)
     i = int(np.flatnonzero(~draws.service_works)[0])
     failed = draws.business(business, i)
     assert all(failed.service.lever(lever).weight == 0.0 for lever in LEVERS)
-    assert (quality_index(failed.service, example_scenario())["quality_index"] == 0).all()
+    frame = quality_index(failed, example_scenario())
+    assert (frame["quality_index"] == 0).all()
+    assert (frame["arpu_uplift"] == 0).all() and (frame["attrition_reduction"] == 0).all()
+    assert (frame["first_contact_resolution"] == business.service.first_contact_resolution).all()
 
 
 # --- tornado design --------------------------------------------------------------------------

@@ -398,7 +398,7 @@ SERVICE_BAD: dict[str, st.SearchStrategy] = {
 
 LEVER_BAD: dict[str, st.SearchStrategy] = {
     "ramp_half_life_months": st.one_of(st.floats(-10.0, 0.0), NOT_FINITE),
-    "half_effect_spend_per_month": st.one_of(st.floats(-10.0, 0.0), NOT_FINITE),
+    "half_effect_cost_share": st.one_of(st.floats(-10.0, 0.0), NOT_FINITE),
     "hill_exponent": st.one_of(st.floats(-10.0, 0.0), above(10.0)),
     "weight": st.one_of(below(0.0), above(1.0)),
 }
@@ -411,7 +411,7 @@ def _segment(**changes):
 
 
 def _lever(**changes):
-    settings_ = {"ramp_half_life_months": 2.0, "half_effect_spend_per_month": 10_000.0}
+    settings_ = {"ramp_half_life_months": 2.0, "half_effect_cost_share": 1.0}
     settings_.update(changes)
     return LeverResponse(**settings_)
 

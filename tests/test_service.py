@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from simulator.model.params import LEVERS, LeverResponse, Scenario
-from simulator.model.service import hill, quality_index, ramp
+from simulator.model.service import LOADINGS, hill, quality_index, ramp
 
-from .conftest import service_operations
+from .conftest import one_segment_business, service_operations
 
 EXACT = 1e-12
 SPECIAL = 1e-9
@@ -82,26 +83,43 @@ def test_ramp_rejects_a_half_life_that_is_not_positive():
 
 # quality index ----------------------------------------------------------------------------------
 
+CUSTOMERS = 1000.0
+"""The business of :func:`business`: 1,000 customers today."""
+
+
+def business(service=None):
+    """One segment of :data:`CUSTOMERS` customers on ``service`` (conftest's by default)."""
+    return one_segment_business(service=service)
+
+
+def handling_cost(ops) -> float:
+    """The desk's monthly handling cost today: contacts x minutes x cost per minute. With agents
+    derived from handling minutes, every lever's volume x unit cost is this amount."""
+    contacts = CUSTOMERS * ops.issues_per_customer_month / ops.first_contact_resolution
+    return contacts * ops.handling_time_minutes * ops.cost_per_handling_minute
+
 
 def test_quality_index_is_zero_and_kpis_are_today_s_without_spend():
     ops = service_operations()
-    frame = quality_index(ops, Scenario(horizon_months=24))
+    frame = quality_index(business(ops), Scenario(horizon_months=24))
     assert list(frame["month"]) == list(range(1, 25))
     assert np.all(frame["quality_index"] == 0.0)
     assert np.all(frame["csat"] == ops.csat)
     assert np.all(frame["first_contact_resolution"] == ops.first_contact_resolution)
     assert np.all(frame["handling_time_minutes"] == ops.handling_time_minutes)
     assert np.all(frame["service_spend"] == 0.0)
+    assert np.all(frame["arpu_uplift"] == 0.0) and np.all(frame["attrition_reduction"] == 0.0)
 
 
-def test_quality_index_combines_levers_as_one_minus_the_product_of_shortfalls():
+def test_a_lever_responds_to_its_budget_per_unit_against_a_share_of_the_unit_cost():
+    """Tools are read per contact, the other levers per agent-month; the half effect is the
+    cost share times the unit cost, so the Hill argument is the budget over the share of the
+    desk's monthly handling cost."""
     ops = service_operations(
-        tools=LeverResponse(
-            ramp_half_life_months=1.0, half_effect_spend_per_month=1_000.0, weight=0.3
-        ),
+        tools=LeverResponse(ramp_half_life_months=1.0, half_effect_cost_share=0.5, weight=0.3),
         training=LeverResponse(
             ramp_half_life_months=3.0,
-            half_effect_spend_per_month=2_000.0,
+            half_effect_cost_share=1.5,
             hill_exponent=2.0,
             weight=0.6,
         ),
@@ -113,12 +131,13 @@ def test_quality_index_combines_levers_as_one_minus_the_product_of_shortfalls():
         people_spend_per_month=0.0,
         horizon_months=36,
     )
-    frame = quality_index(ops, scenario)
+    frame = quality_index(business(ops), scenario)
     shortfall = np.ones(36)
+    cost = handling_cost(ops)
     for lever in LEVERS:
         r = ops.lever(lever)
         stock = ramp(np.full(36, scenario.spend_per_month(lever)), r.ramp_half_life_months)
-        q = hill(stock, r.half_effect_spend_per_month, r.hill_exponent)
+        q = hill(stock, r.half_effect_cost_share * cost, r.hill_exponent)
         np.testing.assert_allclose(frame[f"response_{lever}"], q, rtol=EXACT)
         shortfall *= 1 - r.weight * q
     np.testing.assert_allclose(frame["quality_index"], 1 - shortfall, rtol=EXACT)
@@ -128,14 +147,13 @@ def test_quality_index_combines_levers_as_one_minus_the_product_of_shortfalls():
 def test_quality_index_stays_below_one_at_a_hundred_times_the_half_effect_spend():
     ops = service_operations(
         **{
-            lever: LeverResponse(
-                ramp_half_life_months=1.0, half_effect_spend_per_month=1.0, weight=1.0
-            )
+            lever: LeverResponse(ramp_half_life_months=1.0, half_effect_cost_share=0.01, weight=1.0)
             for lever in LEVERS
         }
     )
-    scenario = Scenario(**{f"{lever}_spend_per_month": 100.0 for lever in LEVERS})
-    dq = quality_index(ops, scenario)["quality_index"].to_numpy()
+    budget = 100 * 0.01 * handling_cost(ops)
+    scenario = Scenario(**{f"{lever}_spend_per_month": budget for lever in LEVERS})
+    dq = quality_index(business(ops), scenario)["quality_index"].to_numpy()
     assert np.all((dq > 0) & (dq < 1))
 
 
@@ -144,30 +162,99 @@ def test_quality_index_never_exceeds_one_even_with_absurd_spend():
     # FCR + gain < 1, CSAT + gain <= 1 are validated).
     ops = service_operations(
         **{
-            lever: LeverResponse(
-                ramp_half_life_months=1.0, half_effect_spend_per_month=1.0, weight=1.0
-            )
+            lever: LeverResponse(ramp_half_life_months=1.0, half_effect_cost_share=0.01, weight=1.0)
             for lever in LEVERS
         }
     )
     scenario = Scenario(**{f"{lever}_spend_per_month": 1e9 for lever in LEVERS})
-    frame = quality_index(ops, scenario)
+    frame = quality_index(business(ops), scenario)
     assert np.all((frame["quality_index"] >= 0) & (frame["quality_index"] <= 1))
     assert np.all(frame["first_contact_resolution"] < 1)
     assert np.all(frame["csat"] <= 1)
 
 
-def test_kpis_move_by_their_maximum_gain_times_the_quality_index():
+def test_each_kpi_moves_by_its_maximum_gain_times_its_own_levers_index():
     ops = service_operations(
-        csat=0.7, max_csat_gain=0.2, max_fcr_gain=0.1, max_handling_time_reduction=0.25
+        csat=0.7,
+        max_csat_gain=0.2,
+        max_fcr_gain=0.1,
+        max_handling_time_reduction=0.25,
+        max_arpu_uplift=0.03,
+        max_attrition_reduction=0.1,
     )
-    frame = quality_index(ops, Scenario(people_spend_per_month=20_000.0, horizon_months=12))
+    frame = quality_index(
+        business(ops), Scenario(people_spend_per_month=2_000.0, horizon_months=12)
+    )
     dq = frame["quality_index"].to_numpy()
+    q = frame["response_people"].to_numpy()
     assert dq[-1] > 0
+    # only people spend: each KPI's index is its people loading times the response
+    load = LOADINGS
+    np.testing.assert_allclose(dq, ops.people.weight * q, rtol=EXACT)
     np.testing.assert_allclose(frame["csat"], 0.7 + 0.2 * dq, rtol=EXACT)
-    np.testing.assert_allclose(frame["first_contact_resolution"], 0.7 + 0.1 * dq, rtol=EXACT)
-    np.testing.assert_allclose(frame["handling_time_minutes"], 8.0 * (1 - 0.25 * dq), rtol=EXACT)
-    np.testing.assert_allclose(frame["cost_per_contact"], 8.0 * (1 - 0.25 * dq) * 1.0, rtol=EXACT)
+    fcr = 0.7 + 0.1 * load["resolution"]["people"] * q
+    np.testing.assert_allclose(frame["first_contact_resolution"], fcr, rtol=EXACT)
+    aht = 8.0 * (1 - 0.25 * load["handling_time"]["people"] * q)
+    np.testing.assert_allclose(frame["handling_time_minutes"], aht, rtol=EXACT)
+    np.testing.assert_allclose(frame["cost_per_contact"], aht * 1.0, rtol=EXACT)
+    assert np.all(frame["arpu_uplift"] == 0.0)  # people do not cross-sell
+    attrition = 0.1 * load["attrition"]["people"] * q
+    np.testing.assert_allclose(frame["attrition_reduction"], attrition, rtol=EXACT)
+
+
+def test_each_lever_moves_only_what_its_mechanism_moves():
+    ops = service_operations(max_arpu_uplift=0.03, max_attrition_reduction=0.1)
+    for lever, silent in (
+        ("tools", ()),
+        ("incentives", ("handling_time_minutes", "first_contact_resolution")),
+        ("people", ("arpu_uplift",)),
+    ):
+        frame = quality_index(
+            business(ops), Scenario(**{f"{lever}_spend_per_month": 2_000.0}, horizon_months=12)
+        )
+        for column in silent:
+            assert frame[column].nunique() == 1, (lever, column)
+        assert frame["quality_index"].iloc[-1] > 0
+
+
+def test_a_business_already_spending_gets_only_the_rest_of_the_curve():
+    """q = h(x_now + E) - h(x_now): with today's spend at the half effect (n = 1), the first
+    euro does half what it does from nothing (h' = x50 / (x50 + x)^2)."""
+    lever = LeverResponse(ramp_half_life_months=1e-6, half_effect_cost_share=1.0, weight=1.0)
+    now = replace(lever, current_spend_per_month=handling_cost(service_operations()))
+    small = 1.0
+    fresh = quality_index(
+        business(service_operations(tools=lever)), Scenario(tools_spend_per_month=small)
+    )
+    spending = quality_index(
+        business(service_operations(tools=now)), Scenario(tools_spend_per_month=small)
+    )
+    ratio = spending["response_tools"].iloc[-1] / fresh["response_tools"].iloc[-1]
+    assert ratio == pytest.approx(0.25, rel=1e-3)  # (x50 / (2 x50))^2 against 1
+
+
+def test_diminishing_returns_beyond_the_inflection_of_each_lever():
+    """Hill with n = 1.5 is S-shaped: returns grow up to x50 ((n - 1) / (n + 1)) ** (1 / n) and
+    fall beyond it; each further thousand adds less to satisfaction than the one before."""
+    ops = service_operations(
+        **{
+            lever: LeverResponse(
+                ramp_half_life_months=1.0, half_effect_cost_share=1.0, hill_exponent=1.5
+            )
+            for lever in LEVERS
+        }
+    )
+    inflection = handling_cost(ops) * (0.5 / 2.5) ** (1 / 1.5)
+    for lever in LEVERS:
+        budgets = inflection + np.arange(0, 10) * 1_000.0
+        ends = [
+            quality_index(
+                business(ops), Scenario(**{f"{lever}_spend_per_month": b}, horizon_months=24)
+            )["quality_index"].iloc[-1]
+            for b in budgets
+        ]
+        gains = np.diff(ends)
+        assert np.all(gains > 0) and np.all(np.diff(gains) < 0), lever
 
 
 # FCR identity -----------------------------------------------------------------------------------
@@ -176,7 +263,7 @@ def test_kpis_move_by_their_maximum_gain_times_the_quality_index():
 @pytest.mark.parametrize(("fcr", "expected"), [(0.70, 1.4285714), (0.75, 1.3333333)])
 def test_contacts_per_issue_are_one_over_first_contact_resolution(fcr, expected):
     ops = service_operations(issues_per_customer_month=1.0, first_contact_resolution=fcr)
-    contacts = quality_index(ops, Scenario(horizon_months=12))["contacts_per_customer"]
+    contacts = quality_index(business(ops), Scenario(horizon_months=12))["contacts_per_customer"]
     np.testing.assert_allclose(contacts, 1.0 / fcr, rtol=EXACT)
     assert contacts.iloc[0] == pytest.approx(expected, abs=5e-8)
 
@@ -184,20 +271,21 @@ def test_contacts_per_issue_are_one_over_first_contact_resolution(fcr, expected)
 def test_raising_fcr_from_70_to_75_percent_cuts_contacts_by_6_67_percent():
     def contacts(fcr: float) -> float:
         ops = service_operations(issues_per_customer_month=1.0, first_contact_resolution=fcr)
-        return float(quality_index(ops, Scenario(horizon_months=12))["contacts_per_customer"][0])
+        frame = quality_index(business(ops), Scenario(horizon_months=12))
+        return float(frame["contacts_per_customer"][0])
 
     assert contacts(0.75) / contacts(0.70) - 1 == pytest.approx(-1 / 15, rel=EXACT)
 
 
 def test_contacts_follow_issues_over_the_improved_fcr_when_service_improves():
     ops = service_operations(issues_per_customer_month=0.25, max_fcr_gain=0.1)
-    frame = quality_index(ops, Scenario(training_spend_per_month=30_000.0, horizon_months=24))
+    scenario = Scenario(training_spend_per_month=3_000.0, horizon_months=24)
+    frame = quality_index(business(ops), scenario)
     np.testing.assert_allclose(
         frame["contacts_per_customer"], 0.25 / frame["first_contact_resolution"], rtol=EXACT
     )
+    resolution = LOADINGS["resolution"]["training"] * frame["response_training"].iloc[0]
     assert math.isclose(
-        frame["contacts_per_customer"].iloc[0],
-        0.25 / (0.7 + 0.1 * frame["quality_index"].iloc[0]),
-        rel_tol=EXACT,
+        frame["contacts_per_customer"].iloc[0], 0.25 / (0.7 + 0.1 * resolution), rel_tol=EXACT
     )
     assert frame["contacts_per_customer"].is_monotonic_decreasing

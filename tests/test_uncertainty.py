@@ -217,7 +217,7 @@ def test_tornado_on_a_linear_toy_model_gives_the_exact_swings():
     coefficients = {
         "segments.core.arpu_per_month": 3.0,
         "segments.price-sensitive.lasting_price_elasticity": -2.5,
-        "service.tools.half_effect_spend_per_month": 0.01,
+        "service.tools.half_effect_cost_share": 1_000.0,
     }
     a = 100.0
 

@@ -249,3 +249,10 @@ def test_the_sentence_opens_with_how_often_the_plan_wins(small, share, opening):
     sentence = view.sentence(fake, loss=5e5, currency="EUR")
     assert sentence.startswith(text.t(opening, n=7))
     assert "€500k" in sentence
+
+
+def test_a_long_segment_name_is_cut_on_the_axis_so_the_chart_keeps_its_width():
+    name = "A segment named at great length by whoever exported the file" * 2
+    shown = view.label(f"segments.{name}.lasting_price_elasticity")
+    assert shown.startswith(text.t("param.lasting_price_elasticity"))
+    assert "…" in shown and len(shown) < len(text.t("param.lasting_price_elasticity")) + 30

@@ -29,7 +29,7 @@ from ui.charts import (
     vline,
 )
 from ui.kpis import Kpi
-from ui.literal import PLOTLY, literal
+from ui.literal import PLAIN, PLOTLY, literal
 
 DRAW_CHOICES = (500, 1000, 2000, 5000)
 BAND90_FILL = "rgba(31, 78, 140, 0.15)"
@@ -165,15 +165,23 @@ def precision(mc: MonteCarlo) -> str:
     )
 
 
+SEGMENT_LABEL_CHARS = 24
+"""Longest segment name in a category label on a bar chart's axis: a long name is cut with an
+ellipsis (the hover shows the same), so the chart keeps its width."""
+
+
 def label(path: str, kind: str = "parameter") -> str:
     """Readable label of a drawn parameter path or a scenario setting, for a chart's category
-    axis (Plotly's HTML: a segment's name as literal text)."""
+    axis (Plotly's HTML: a segment's name as literal text, cut to :data:`SEGMENT_LABEL_CHARS`)."""
     parts = path.split(".")
     if path == FAILURE_PATH:
         return text.t("unc.param.failure")
-    if parts[0] == "segments" and parts[-1] in ("sbg", "sbg_alpha", "sbg_beta"):
-        return text.t(f"unc.param.{parts[-1]}", markup=PLOTLY, segment=".".join(parts[1:-1]))
-    shown = text.path_label(path)  # may name a segment
+    if parts[0] == "segments":
+        segment = literal(".".join(parts[1:-1]), PLAIN, limit=SEGMENT_LABEL_CHARS)
+        parts = ["segments", segment, parts[-1]]
+        if parts[-1] in ("sbg", "sbg_alpha", "sbg_beta"):
+            return text.t(f"unc.param.{parts[-1]}", markup=PLOTLY, segment=segment)
+    shown = text.path_label(".".join(parts))
     if kind == "setting":
         return text.t("unc.param.setting", markup=PLOTLY, label=shown)
     return literal(shown, PLOTLY)
@@ -359,7 +367,7 @@ def histogram_figure(mc: MonteCarlo, *, currency: str) -> go.Figure:
             ),
             "x": median,
             "xref": "x",
-            "y": 1,
+            "y": 0.9,  # a line below "no difference", which it meets when the median is near 0
             "yref": "y domain",
             "xanchor": "left",
             "yanchor": "top",

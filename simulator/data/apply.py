@@ -31,19 +31,22 @@ def apply_calibration(business: Business, calibration: Calibration) -> Business:
       acquisitions not measured, e.g. in a table without start dates, are the template's scaled
       by the segment's active base over the template segment's: the template's acquisitions per
       active customer, still labelled an assumption);
-      ``lasting_price_elasticity`` from the price link and ``max_service_churn_reduction``
-      from the satisfaction link when those are significant (:data:`LINK_LEVEL`) and point the
-      expected way (:func:`service_churn_reduction`). Every other field is kept.
+      ``lasting_price_elasticity`` from the price link, ``max_service_churn_reduction``
+      from the satisfaction link and ``contacts_churn_coefficient`` from the contacts link
+      when those are significant (:data:`LINK_LEVEL`) and point the expected way
+      (:func:`service_churn_reduction`; more contacts, more churn). Every other field is kept.
     * Segments of the calibration the business does not have are **added**, copying every prior
       (costs, price and service response, and the sBG parameters and ARPU when the data cannot
       supply them) of the template's first segment under the new name.
     * Segments of the business absent from the calibration are **dropped**: the business then
       describes the customers in the data. A dropped ``core_segment`` becomes None (the first
       segment), and data/user field paths of dropped segments are removed.
-    * ``service.csat`` becomes the satisfied share when the data have satisfaction scores.
+    * ``service.csat`` becomes the satisfied share when the data have satisfaction scores, and
+      ``service.issues_per_customer_month`` the contacts per customer-month measured (times
+      today's first-contact resolution: issues = contacts x FCR) when they have contacts.
 
     Each replaced parameter is listed in ``data_fields`` (``"segments.<name>.<field>"``,
-    ``"service.csat"``).
+    ``"service.csat"``, ``"service.issues_per_customer_month"``).
 
     Parameters
     ----------
@@ -89,9 +92,34 @@ def apply_calibration(business: Business, calibration: Calibration) -> Business:
         data_fields=tuple(dict.fromkeys(data_fields)),
         user_fields=tuple(user_fields),
     )
+    applied = _with_measured_contacts(applied, calibration)
     if calibration.satisfaction is None:
         return applied
     return with_measured_csat(applied, calibration.satisfaction)
+
+
+def _with_measured_contacts(business: Business, calibration: Calibration) -> Business:
+    """``business`` with the issues per customer-month the data's contacts imply (active
+    customers' contacts per month, weighted by segment, times today's FCR), labelled data."""
+    known = [
+        (s.active, s.contacts_per_month)
+        for s in calibration.segments
+        if math.isfinite(s.contacts_per_month) and s.active > 0
+    ]
+    if not known:
+        return business
+    active = sum(a for a, _ in known)
+    contacts = sum(a * c for a, c in known) / active
+    service = business.service
+    path = "service.issues_per_customer_month"
+    return replace(
+        business,
+        service=replace(
+            service, issues_per_customer_month=contacts * service.first_contact_resolution
+        ),
+        data_fields=tuple(dict.fromkeys((*business.data_fields, path))),
+        user_fields=tuple(p for p in business.user_fields if p != path),
+    )
 
 
 def with_measured_csat(business: Business, satisfaction: SatisfactionSummary) -> Business:
@@ -159,6 +187,10 @@ def _segment_changes(
     price = cal.links.get("price_change_log")
     if price is not None and price.significant(LINK_LEVEL) and price.coefficient > 0:
         changes["lasting_price_elasticity"] = price.coefficient
+    contacts = cal.links.get("contacts")
+    if contacts is not None and contacts.significant(LINK_LEVEL) and contacts.coefficient > 0:
+        # The link is per contact in 12 months; the model's contacts are per customer-month.
+        changes["contacts_churn_coefficient"] = 12.0 * contacts.coefficient
     link = cal.links.get("satisfaction")
     if (
         link is not None

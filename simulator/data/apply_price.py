@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from simulator.data.price_response import PriceResponse, controllable_elasticity
-from simulator.model.params import Business, Evidence
+from simulator.model.evidence import Evidence
+from simulator.model.params import Business
 
 ALL_SEGMENTS = "all"
 """The segment name of a price history read without a segment column: it applies to every

@@ -161,6 +161,9 @@ class SegmentCalibration:
         before) (the last is the lasting price elasticity of the hazard).
     link_reasons
         Why a link in :data:`LINKS` whose column the data have was not fitted.
+    contacts_per_month
+        Contacts per customer-month of the active customers with a known contacts column (its
+        12-month count / 12); NaN without one.
     """
 
     name: str
@@ -184,6 +187,7 @@ class SegmentCalibration:
     referral_rate_per_month: float = math.nan
     links: dict[str, HazardFit] = field(default_factory=dict, compare=False)
     link_reasons: dict[str, str] = field(default_factory=dict, compare=False)
+    contacts_per_month: float = math.nan
 
     @property
     def fitted(self) -> bool:
@@ -398,6 +402,13 @@ def _calibrate_segment(
         link_reasons = {c: reason for c in LINKS if rows[c].notna().any()}
 
     paid, referral = _flows(flows, as_of_month)
+    contacts = rows["contacts"].to_numpy(dtype=float)
+    counted = ~churned & np.isfinite(contacts)
+    contacts_per_month = (
+        float(np.average(contacts[counted], weights=weights[counted])) / 12.0
+        if weights[counted].sum() > 0
+        else math.nan
+    )
     return SegmentCalibration(
         name=name,
         customers=n,
@@ -418,6 +429,7 @@ def _calibrate_segment(
         referral_rate_per_month=referral,
         links=links,
         link_reasons=link_reasons,
+        contacts_per_month=contacts_per_month,
         **constant,
     )
 

@@ -41,7 +41,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import betaincinv, gammaincinv, ndtr, ndtri
 
-from simulator.model.params import GRADE_WIDENING, LEVERS, Business, Segment
+from simulator.model.evidence import GRADE_WIDENING
+from simulator.model.params import LEVERS, Business, Segment
 
 FAILURE_PROBABILITY = 0.2
 """p_fail: probability that the service programme has no effect at all (model.md 3.4;
@@ -50,6 +51,16 @@ Simester et al. 2000 on implementation risk) [assumption]."""
 ETA_SHOCK_CORRELATION = 0.5
 """Correlation of the normal scores of a segment's lasting price elasticity and its notice-month
 shock (Gaussian copula, model.md 5.1) [assumption]."""
+
+PROGRAMME_EFFECTS = (
+    "max_fcr_gain",
+    "max_handling_time_reduction",
+    "max_arpu_uplift",
+    "max_referral_uplift",
+    "max_attrition_reduction",
+)
+"""The service operations' largest effects a failed programme does not deliver (with the lever
+weights, which carry satisfaction)."""
 
 FAILURE_PATH = "service.implementation_failure"
 """Path of the implementation-failure prior (not a Business field: it sets the lever weights)."""
@@ -192,8 +203,9 @@ class ParameterDraws:
     def business(self, business: Business, index: int) -> Business:
         """``business`` with the values of row ``index`` (not marked as user-set).
 
-        A row where the service failed has every lever weight 0, which makes the quality index
-        0. Everything not drawn stays as in ``business``.
+        A row where the service failed has every lever weight and every effect of
+        :data:`PROGRAMME_EFFECTS` 0, which makes every service response 0. Everything not drawn
+        stays as in ``business``.
         """
         segment_changes: dict[str, dict[str, float]] = {s.name: {} for s in business.segments}
         service_changes: dict[str, float] = {}
@@ -215,6 +227,7 @@ class ParameterDraws:
         if not self.service_works[index]:
             for lever in LEVERS:
                 lever_changes[lever]["weight"] = 0.0
+            service_changes.update({name: 0.0 for name in PROGRAMME_EFFECTS})
         service = business.service
         levers = {lever: replace(service.lever(lever), **lever_changes[lever]) for lever in LEVERS}
         return replace(
@@ -395,6 +408,27 @@ def uncertain_parameters(business: Business) -> tuple[Prior, ...]:
                 0.95,
             )
         )
+    if ops.max_attrition_reduction > 0:  # 10 points (2-28)
+        priors.append(
+            _prior(
+                business,
+                "service.max_attrition_reduction",
+                "gamma",
+                ops.max_attrition_reduction,
+                (2.0,),
+                ops.agent_attrition_per_year,
+            )
+        )
+    if ops.agent_replacement_cost_months > 0:  # 2 months (1.2-3.3)
+        priors.append(
+            _prior(
+                business,
+                "service.agent_replacement_cost_months",
+                "lognormal",
+                ops.agent_replacement_cost_months,
+                (0.30,),
+            )
+        )
     for name in ("rise_contacts_per_100", "overload_churn_increase"):  # 5: 1.6-16; 0.09: 0.03-0.3
         if getattr(ops, name) > 0:
             priors.append(
@@ -408,12 +442,12 @@ def uncertain_parameters(business: Business) -> tuple[Prior, ...]:
         r = ops.lever(lever)
         base = f"service.{lever}."
         priors += [
-            # x50: 1 x planned spend (0.5-2 x), model.md 3.3
+            # x50 as a share of the lever's unit cost (0.5-2 x), docs/model.md service investment
             _prior(
                 business,
-                base + "half_effect_spend_per_month",
+                base + "half_effect_cost_share",
                 "lognormal",
-                r.half_effect_spend_per_month,
+                r.half_effect_cost_share,
                 (0.42,),
             ),
             # ramp half-life, e.g. 4 months (2-9), model.md 3.2

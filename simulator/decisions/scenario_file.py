@@ -19,9 +19,11 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from simulator.model.evidence import Evidence
 from simulator.model.params import (
+    LEVERS,
+    PER_CONTACT_LEVERS,
     Business,
-    Evidence,
     LeverResponse,
     Scenario,
     Segment,
@@ -96,6 +98,7 @@ def _business(data: Any, path: str) -> Business:
     )
     service = data.get("service")
     _expect(isinstance(service, dict), f"{path}.service", "an object")
+    service = _as_cost_shares(service, sum(seg.base_customers for seg in built))
     levers = {
         name: _build(LeverResponse, service.get(name), f"{path}.service.{name}", required=True)
         for name in ("tools", "training", "incentives", "people")
@@ -116,6 +119,48 @@ def _business(data: Any, path: str) -> Business:
         required=True,
         extra={"segments": built, "service": ops, "evidence": measured},
     )
+
+
+OLD_HALF_EFFECT = "half_effect_spend_per_month"
+"""A lever's half effect as an amount a month (files before the response was read per contact or
+agent): read as the same share of the lever's unit cost at the file's size of the business."""
+
+
+def _as_cost_shares(service: dict, customers: float) -> dict:
+    """``service`` with every lever's old absolute half effect turned into a cost share (the
+    same response at today's size; :data:`OLD_HALF_EFFECT`)."""
+    if not any(isinstance(service.get(k), dict) and OLD_HALF_EFFECT in service[k] for k in LEVERS):
+        return service
+    defaults = {f.name: f.default for f in dataclasses.fields(ServiceOperations)}
+
+    def get(name: str) -> float:
+        value = service.get(name, defaults[name])
+        return float(value) if isinstance(value, int | float) and value else float(defaults[name])
+
+    contacts = customers * get("issues_per_customer_month") / get("first_contact_resolution")
+    minutes = contacts * get("handling_time_minutes")
+    agents = service.get("agents") or minutes / get("handling_minutes_per_agent_month")
+    cost = get("cost_per_handling_minute")
+    converted = dict(service)
+    for lever in LEVERS:
+        old = service.get(lever)
+        if not isinstance(old, dict) or OLD_HALF_EFFECT not in old:
+            continue
+        lever_data = {k: v for k, v in old.items() if k != OLD_HALF_EFFECT}
+        amount = old[OLD_HALF_EFFECT]
+        if isinstance(amount, int | float) and "half_effect_cost_share" not in lever_data:
+            per_contact = lever in PER_CONTACT_LEVERS
+            units = contacts if per_contact else agents
+            unit_cost = (
+                get("handling_time_minutes") * cost
+                if per_contact
+                else minutes / max(agents, 1e-12) * cost
+            )
+            lever_data["half_effect_cost_share"] = (
+                float(amount) / (units * unit_cost) if units * unit_cost > 0 else 1.0
+            )
+        converted[lever] = lever_data
+    return converted
 
 
 def _build(cls, data: Any, path: str, *, required: bool, extra: dict | None = None):

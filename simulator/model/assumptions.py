@@ -13,7 +13,8 @@ from dataclasses import replace
 
 import pandas as pd
 
-from simulator.model.params import EVIDENCE_GRADES, LEVERS, Business, Scenario, Segment
+from simulator.model.evidence import EVIDENCE_GRADES
+from simulator.model.params import LEVERS, Business, Scenario, Segment
 from simulator.model.validators import ParameterError
 
 # field -> (unit, reference). Units: "currency" is the business's currency.
@@ -54,6 +55,10 @@ SEGMENT_FIELDS: dict[str, tuple[str, str]] = {
         "Wharton/Verde 2006; East et al. 2008; Goldenberg et al. 2007",
     ),
     "negative_wom_half_life_months": ("months", "assumption; Trusov et al. 2009"),
+    "contacts_churn_coefficient": (
+        "log-hazard per contact per customer-month",
+        "your customer data (an upper bound: confounded)",
+    ),
     "notice_multiplier_cap": (
         "hazard multiplier",
         "Ascarza et al. 2016 (x1.56); Einav et al. 2023 (about x2)",
@@ -74,13 +79,25 @@ SERVICE_FIELDS: dict[str, tuple[str, str]] = {
     "cancellation_contacts_per_defector": ("contacts per defector", "assumption"),
     "wave_handling_time_factor": ("multiple of handling time", "assumption"),
     "overload_churn_increase": ("fraction per 100 % overload", "assumption"),
+    "handling_minutes_per_agent_month": ("minutes per agent-month", "workforce planning"),
+    "agents": ("agents (full-time)", "workforce data"),
+    "agent_attrition_per_year": ("fraction a year", "HR data (contact centres: 30-45 %)"),
+    "max_attrition_reduction": (
+        "fraction a year at full effect",
+        "Harter, Schmidt & Hayes 2002; assumption",
+    ),
+    "agent_replacement_cost_months": (
+        "months of loaded agent cost",
+        "HR data (practitioner: USD 10-20k)",
+    ),
 }
 LEVER_FIELDS: dict[str, tuple[str, str]] = {
     "ramp_half_life_months": ("months", "Jin et al. 2017 (adstock)"),
-    "half_effect_spend_per_month": (
-        "currency per month",
-        "docs/model.md: service investment (planned spend)",
+    "half_effect_cost_share": (
+        "share of the unit cost",
+        "docs/model.md: service investment (assumption)",
     ),
+    "current_spend_per_month": ("currency per month", "your finance data"),
     "hill_exponent": ("shape", "Little 1970; Jin et al. 2017"),
     "weight": ("share of quality index", "docs/model.md: service investment"),
 }
@@ -181,7 +198,9 @@ def parameter_table(business: Business, scenario: Scenario) -> pd.DataFrame:
                 value = seg.base_customers
             row("segment", seg.name, name, f"segments.{seg.name}.{name}", value, unit, ref)
     for name, (unit, ref) in SERVICE_FIELDS.items():
-        row("service", "", name, f"service.{name}", getattr(business.service, name), unit, ref)
+        value = getattr(business.service, name)
+        if value is not None:  # agents: only when the planner entered them
+            row("service", "", name, f"service.{name}", value, unit, ref)
     for lever in LEVERS:
         response = business.service.lever(lever)
         for name, (unit, ref) in LEVER_FIELDS.items():

@@ -74,6 +74,7 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
     "contribution",
     "acquisition_cost",
     "service_spend",
+    "attrition_savings",
     "cash_flow",
     "discount_factor",
 )
@@ -411,6 +412,7 @@ class _Flows:
     contribution: np.ndarray
     acquisition_cost: np.ndarray
     service_spend: np.ndarray
+    attrition_savings: np.ndarray
     cash_flow: np.ndarray
     service: ServicePaths
     discount: np.ndarray
@@ -441,6 +443,7 @@ class _Segment:
     variable_cost: np.ndarray
     contact_cost: np.ndarray
     acquisition_cost: np.ndarray
+    attrition_savings: np.ndarray
     run: CohortRun
     cohorts: ExactCohorts | QuadratureCohorts
     steady: dict[Key, np.ndarray]
@@ -459,7 +462,8 @@ def _project(
     horizon = scenario.horizon_months
     x = 1.0 / (1.0 + monthly_discount_rate(scenario.annual_discount_rate))
     discount = x ** np.arange(horizon)
-    service = service_paths(business.service, scenario, v.get, works)
+    today = sum(seg.base_customers for seg in business.segments)
+    service = service_paths(business.service, scenario, v.get, works, today)
     segments = [
         _segment(business, seg, i, scenario, v, service, survival)
         for i, seg in enumerate(business.segments)
@@ -477,7 +481,8 @@ def _project(
     paid, referred, revenue = stacked("paid"), stacked("referred"), stacked("revenue")
     contribution = revenue - stacked("variable_cost") - stacked("contact_cost")
     acquisition_cost = stacked("acquisition_cost")
-    cash_flow = contribution - acquisition_cost - service_spend
+    attrition_savings = stacked("attrition_savings")
+    cash_flow = contribution - acquisition_cost - service_spend + attrition_savings
     base = np.array([seg.base_customers for seg in business.segments])
     before = np.concatenate(
         (np.broadcast_to(base[None, :, None], (v.draws, base.size, 1)), customers[:, :, :-1]),
@@ -516,6 +521,7 @@ def _project(
         contribution=contribution,
         acquisition_cost=acquisition_cost,
         service_spend=service_spend,
+        attrition_savings=attrition_savings,
         cash_flow=cash_flow,
         service=service,
         discount=discount,
@@ -562,6 +568,7 @@ def _segment(
         market_price_change_month=business.market_price_change_month,
         notice_multiplier_cap=seg.notice_multiplier_cap,
         log_hazard_per_gap_overload=np.log1p(o("overload_churn_increase")) * overload,
+        contacts_log_hazard=p("contacts_churn_coefficient") * service.contacts_change,
         wtp_median=None if seg.wtp_median is None else p("wtp_median"),
         **{name: p(name) for name in SEGMENT_HAZARD_FIELDS if name != "wtp_median"},
     )
@@ -607,9 +614,7 @@ def _segment(
         p("acquisition_price_elasticity"),
         p("acquisition_share"),
     )
-    referral_rate = (
-        p("referral_rate_per_month") * (1.0 + o("max_referral_uplift") * dq) * conversion
-    )
+    referral_rate = p("referral_rate_per_month") * (1.0 + service.referral_uplift) * conversion
     defection = Defection(
         counted=counted,
         price_free=hazard.multipliers(kappa, counted, price=False),
@@ -627,7 +632,7 @@ def _segment(
         defection,
     )
 
-    uplift = 1.0 + o("max_arpu_uplift") * dq
+    uplift = 1.0 + service.arpu_uplift
     rev_old = p("arpu_per_month") * uplift
     rev_new = p("arpu_per_month") * hazard.factor * uplift + hazard.fee
     revenue = run.old_price * rev_old + (run.customers - run.old_price) * rev_new
@@ -640,6 +645,10 @@ def _segment(
     )
     wave_cost = wave * service.cost_per_contact * o("wave_handling_time_factor")
     variable = p("variable_cost_per_month")
+    # Fewer agents leaving: the desk's agent-months per customer (its handling cost per
+    # customer over the loaded cost of an agent-month) times the leavers avoided a month times
+    # what replacing one costs; written per customer, so it scales with the business.
+    saved = contact * service.attrition_reduction / 12.0 * o("agent_replacement_cost_months")
     return _Segment(
         customers=run.customers,
         paid=run.paid,
@@ -656,11 +665,12 @@ def _segment(
             (v.draws, horizon),
         )
         + run.referred * p("referral_reward_per_customer"),
+        attrition_savings=run.customers * saved,
         run=run,
         cohorts=cohorts,
         steady={k: paths[k][..., -1] for k in steady_keys},
-        margin_old=np.broadcast_to(rev_old - variable - contact, (v.draws, horizon)),
-        margin_new=np.broadcast_to(rev_new - variable - contact, (v.draws, horizon)),
+        margin_old=np.broadcast_to(rev_old - variable - contact + saved, (v.draws, horizon)),
+        margin_new=np.broadcast_to(rev_new - variable - contact + saved, (v.draws, horizon)),
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from simulator.model.evidence import Evidence
 from simulator.model.validators import (
     ABOVE_0,
     AT_LEAST_0,
@@ -32,6 +33,11 @@ from simulator.model.validators import (
 
 LEVERS: tuple[str, ...] = ("tools", "training", "incentives", "people")
 """The four service levers, in display order: tools, authority/training, incentives, people."""
+
+PER_CONTACT_LEVERS: tuple[str, ...] = ("tools",)
+"""Levers whose spend is an intensity per contact handled (licences and automation are bought per
+seat and transaction, and what they save accrues per contact); the others are per agent-month
+(training days, bonus pools and pay are per person, and their effect travels with the agent)."""
 
 MAX_MONTHLY_AMOUNT = 1e9
 """Largest new monthly fee (currency per customer-month) and largest monthly budget per service
@@ -129,6 +135,10 @@ class Segment:
     notice_multiplier_cap
         M_s > 1: the largest factor the notice shock can put on controllable churn
         (L tanh(kappa g / L), L = ln M_s); None leaves the shock unbounded.
+    contacts_churn_coefficient
+        gamma_K: log-hazard of controllable churn per contact per customer-month, from the
+        planner's data (an upper bound: customers about to leave call more); 0: contacts drive
+        no churn of their own, only satisfaction does.
     """
 
     name: str
@@ -171,6 +181,7 @@ class Segment:
     negative_wom_per_defector: float = rule(AT_LEAST_0, 0.0)
     negative_wom_half_life_months: float = rule(ABOVE_0, 3.0)
     notice_multiplier_cap: float | None = rule(Bounded(1.0, low_open=True), None)
+    contacts_churn_coefficient: float = rule(AT_LEAST_0, 0.0)
 
     def __post_init__(self) -> None:
         o = f"Segment {self.name!r}"
@@ -218,24 +229,34 @@ class Segment:
 
 @dataclass(frozen=True, kw_only=True)
 class LeverResponse:
-    """How spend on one service lever builds into quality (model.md section 3).
+    """How spend on one service lever builds into quality (docs/model.md, service investment).
+
+    A lever's spend is read as an intensity at today's size of the business: currency per
+    contact handled for tools, per agent-month for the other three (:data:`PER_CONTACT_LEVERS`),
+    so the same programme for a business ten times larger costs ten times as much.
 
     Parameters
     ----------
     ramp_half_life_months
         Months of sustained spend until half the full effect is reached (adstock half-life h).
-    half_effect_spend_per_month
-        Sustained monthly spend x_50 that reaches half the lever's maximum response.
+    half_effect_cost_share
+        theta_k: the intensity x_50 that reaches half the lever's maximum response, as a share
+        of the lever's unit cost (the handling cost of a contact for tools, the loaded cost of an
+        agent-month for the others).
     hill_exponent
         Shape n of the Hill curve q = x**n / (x_50**n + x**n); n > 1 is S-shaped.
     weight
-        w_k, the lever's maximum contribution to the quality index dQ, in [0, 1].
+        w_k, the lever's loading on satisfaction (the quality index dQ), in [0, 1].
+    current_spend_per_month
+        What the business already spends on this lever a month (currency, at today's size): the
+        programme's response is the increment from there, h(x_now + E) - h(x_now).
     """
 
     ramp_half_life_months: float = rule(ABOVE_0)
-    half_effect_spend_per_month: float = rule(ABOVE_0)
+    half_effect_cost_share: float = rule(ABOVE_0)
     hill_exponent: float = rule(Bounded(0.0, 10.0, low_open=True), 1.0)
     weight: float = rule(SHARE, 0.5)
+    current_spend_per_month: float = rule(AT_LEAST_0, 0.0)
 
     def __post_init__(self) -> None:
         check_fields("LeverResponse", self)
@@ -253,6 +274,12 @@ class ServiceOperations:
     ``wave_handling_time_factor`` times the normal handling time; while the desk is overloaded
     controllable churn rises by ``overload_churn_increase`` (a share) per 100 % of normal volume
     [assumptions].
+
+    The desk at today's size: contacts = customers x issues / FCR, agents = contacts x handling
+    minutes / ``handling_minutes_per_agent_month`` (or ``agents`` when the planner enters them).
+    Agents leave at ``agent_attrition_per_year``; the people lever (mostly) cuts that by up to
+    ``max_attrition_reduction``, each leaver avoided saving ``agent_replacement_cost_months`` of
+    an agent's loaded cost.
     """
 
     tools: LeverResponse
@@ -273,6 +300,11 @@ class ServiceOperations:
     cancellation_contacts_per_defector: float = rule(AT_LEAST_0, 0.0)
     wave_handling_time_factor: float = rule(ABOVE_0, 1.5)
     overload_churn_increase: float = rule(AT_LEAST_0, 0.0)
+    handling_minutes_per_agent_month: float = rule(ABOVE_0, 6_000.0)
+    agents: float | None = rule(ABOVE_0, None)
+    agent_attrition_per_year: float = rule(SHARE, 0.35)
+    max_attrition_reduction: float = rule(SHARE, 0.0)
+    agent_replacement_cost_months: float = rule(AT_LEAST_0, 2.0)
 
     def __post_init__(self) -> None:
         o = "ServiceOperations"
@@ -291,73 +323,19 @@ class ServiceOperations:
             self.max_csat_gain,
             "at least 0 and keep CSAT at most 100 %",
         )
+        check(
+            self.max_attrition_reduction <= self.agent_attrition_per_year,
+            o,
+            "max_attrition_reduction",
+            self.max_attrition_reduction,
+            "at most the agent attrition it reduces",
+        )
 
     def lever(self, name: str) -> LeverResponse:
         """The response of lever ``name`` (one of :data:`LEVERS`)."""
         if name not in LEVERS:
             raise ValueError(f"unknown service lever {name!r}; expected one of {LEVERS}")
         return getattr(self, name)
-
-
-EVIDENCE_GRADES: tuple[str, ...] = (
-    "randomised_test",
-    "history_with_control",
-    "history_without_control",
-    "survey",
-    "published",
-    "assumption",
-)
-"""How well a parameter's value is known, strongest first: a randomised price test on the firm's
-own customers; the firm's dated price history with customers who kept the old price as control;
-the same without control; a price-sensitivity survey; published figures from other firms; a
-judgement assumption. Data-based grades set the Monte Carlo range from the estimate's own
-interval (:data:`GRADE_WIDENING`)."""
-
-GRADE_WIDENING: dict[str, float] = {
-    "randomised_test": 1.0,
-    "history_with_control": 1.0,
-    "history_without_control": 1.5,
-    "survey": 2.0,
-}
-"""How much wider than its own 90 % interval the Monte Carlo draws an estimate of each data
-grade: an estimate without a control group, or from stated intentions, can be wrong in ways
-its interval does not show (selection, concurrent events; intentions overstate action)
-[assumption]."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Evidence:
-    """Where a parameter's value was measured and how well: its grade and 90 % interval.
-
-    Parameters
-    ----------
-    path
-        Dotted parameter path, e.g. ``"segments.core.lasting_price_elasticity"``.
-    grade
-        One of :data:`EVIDENCE_GRADES` (a data grade: not ``"published"`` or ``"assumption"``,
-        which are the catalogue's grades of judgement priors).
-    low, high
-        The estimate's 90 % interval, in the parameter's unit (low <= high).
-    note
-        How it was measured, in words (shown on the Assumptions page).
-    """
-
-    path: str
-    grade: str
-    low: float
-    high: float
-    note: str = ""
-
-    def __post_init__(self) -> None:
-        check_fields("Evidence", self)
-        check(
-            self.grade in GRADE_WIDENING,
-            "Evidence",
-            "grade",
-            self.grade,
-            f"one of {', '.join(GRADE_WIDENING)}",
-        )
-        check(self.low <= self.high, "Evidence", "high", self.high, "at least low")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -190,6 +190,7 @@ def hazard_paths(
     market_price_change_month: int = 1,
     notice_multiplier_cap: ArrayLike | None = None,
     log_hazard_per_gap_overload: ArrayLike = 0.0,
+    contacts_log_hazard: ArrayLike = 0.0,
 ) -> HazardPaths:
     """Price paths and log-hazard terms of one segment under ``scenario``.
 
@@ -202,8 +203,10 @@ def hazard_paths(
     (fairness); prospects see it at face value. The notice shock and the reservation-price
     exits reach only customers who knew today's price. ``log_hazard_per_gap_overload`` turns
     the notice gap into the desk's overload and its churn (0: no contact wave).
-    ``notice_multiplier_cap`` is M_s (None, or inf, for an unbounded shock). The defaults of
-    the reservation-price, market, cap and wave arguments switch those terms off.
+    ``notice_multiplier_cap`` is M_s (None, or inf, for an unbounded shock);
+    ``contacts_log_hazard`` is gamma_K times the change in contacts per customer-month. The
+    defaults of the reservation-price, market, cap, wave and contacts arguments switch those
+    terms off.
     """
     months = np.arange(1, scenario.horizon_months + 1)
     m = scenario.price_change_month
@@ -216,7 +219,9 @@ def hazard_paths(
         | (np.asarray(monthly_fee) != 0)
         | (np.asarray(market_price_change) != 0)
     )
-    service = np.log1p(-np.asarray(max_service_churn_reduction)) * dq
+    # Service: satisfaction lowers controllable churn (gamma dQ), and fewer contacts per customer
+    # lower it too where the planner's data measured a contacts-to-churn link.
+    service = np.log1p(-np.asarray(max_service_churn_reduction)) * dq + contacts_log_hazard
     told = months >= scenario.notice_month
     face = 1.0 + np.asarray(price_change) + np.asarray(monthly_fee) / np.asarray(arpu_per_month)
     acquisition_index = np.where(told, face, 1.0) / market

@@ -102,25 +102,25 @@ def sample_service() -> ServiceOperations:
     return ServiceOperations(
         tools=LeverResponse(
             ramp_half_life_months=2.0,
-            half_effect_spend_per_month=10_000.0,
+            half_effect_cost_share=0.10,
             hill_exponent=1.5,
             weight=0.35,
         ),
         training=LeverResponse(
             ramp_half_life_months=4.0,
-            half_effect_spend_per_month=15_000.0,
+            half_effect_cost_share=0.15,
             hill_exponent=1.5,
             weight=0.45,
         ),
         incentives=LeverResponse(
             ramp_half_life_months=1.0,
-            half_effect_spend_per_month=5_000.0,
+            half_effect_cost_share=0.05,
             hill_exponent=1.2,
             weight=0.25,
         ),
         people=LeverResponse(
             ramp_half_life_months=4.0,
-            half_effect_spend_per_month=15_000.0,
+            half_effect_cost_share=0.15,
             hill_exponent=1.5,
             weight=0.5,
         ),
@@ -138,6 +138,10 @@ def sample_service() -> ServiceOperations:
         cancellation_contacts_per_defector=1.0,
         wave_handling_time_factor=1.5,
         overload_churn_increase=0.09,
+        handling_minutes_per_agent_month=6_000.0,
+        agent_attrition_per_year=0.35,
+        max_attrition_reduction=0.10,
+        agent_replacement_cost_months=2.0,
     )
 
 
