@@ -18,7 +18,7 @@ from simulator.data.price_histories import generate_price_history
 from simulator.data.price_response import calibrate_price_files
 from simulator.decisions.priors import uncertain_parameters
 from simulator.model.assumptions import parameter_table
-from simulator.model.params import GRADE_WIDENING
+from simulator.model.evidence import GRADE_WIDENING
 from ui import price_history, text
 
 from .conftest import APP_BUSINESS
