@@ -3,7 +3,7 @@
 import streamlit as st
 
 import simulator
-from ui import cached, data, price_history, render, saved, state, text
+from ui import at_risk, cached, data, price_history, render, saved, state, text
 
 render.page_setup("nav.data")
 business = state.business()
@@ -101,3 +101,4 @@ with upload_tab:
     ):
         data.use_calibration(business, result, uploaded.name, arpu)
     data.drivers(result, business)
+    at_risk.section(uploaded, mapping, result.calibration, business, state.scenario())

@@ -8,11 +8,17 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
+import simulator
 from simulator import Scenario, sample_business, simulate
+from simulator.data.counts import count_records
 from simulator.decisions.at_risk import AT_RISK_COLUMNS, _leave_chance, at_risk, at_risk_csv, window
+from ui import at_risk as view
+from ui import text
 
 from .conftest import one_segment_business
+from .test_data_page import APP, DATA, customers_csv
 
 RISE = Scenario(price_change=0.3, price_change_month=2, notice_months=1, horizon_months=24)
 
@@ -154,3 +160,46 @@ def test_the_csv_neutralises_formula_like_ids_and_segments():
     assert set(read["segment"]) == {"'=HYPERLINK(1)"}
     assert "'+cmd|' /C calc'!A0" in set(read["customer_id"])
     assert float(read["added_risk"].iloc[0]) > 0
+
+
+# --- the Data page ---------------------------------------------------------------------------
+
+
+def _calibrated_data_page(scenario: Scenario | None = None):
+    at = AppTest.from_file(APP, default_timeout=120)
+    if scenario is not None:
+        at.session_state["scenario"] = scenario
+    at.run()
+    at.switch_page(DATA).run()
+    at.file_uploader(key="data_upload").upload("customers.csv", customers_csv(), "text/csv").run()
+    at.button(key="data_calibrate").click().run()
+    assert not at.exception
+    return at
+
+
+@pytest.mark.slow  # AppTest runs the real page script
+def test_the_data_page_lists_the_customers_most_at_risk_and_offers_the_csv():
+    at = _calibrated_data_page()
+    assert text.t("data.risk.header") in [h.value for h in at.subheader]
+    # What the page lists is the core's answer for the upload's active customers, on the
+    # calibration applied to the business in use, for the plan on the Scenario page.
+    table = simulator.read_table(customers_csv(), name="customers.csv")
+    mapping = simulator.propose_mapping(table)
+    records = simulator.customer_records(table, mapping, name="customers.csv")
+    calibration = simulator.calibrate(count_records(records))  # as the page calibrates it
+    business = simulator.apply_calibration(at.session_state["business"], calibration)
+    expected = at_risk(business, simulator.example_scenario(), records[~records["churned"]])
+    assert view.summary(expected) in [m.value for m in at.markdown]
+    shown = [d.value for d in at.dataframe if text.t("data.risk.column.added") in d.value.columns]
+    assert shown[0].equals(view.top_frame(expected, "EUR"))
+    assert len(shown[0]) == view.SHOWN
+    assert "data_risk_download" in {b.key for b in at.download_button}
+    assert expected["added_risk"].iloc[0] >= expected["added_risk"].iloc[-1]
+    assert len(expected) == int((~records["churned"]).sum())
+
+
+@pytest.mark.slow  # AppTest runs the real page script
+def test_without_a_rise_the_data_page_says_how_to_get_the_list():
+    at = _calibrated_data_page(Scenario(price_change=-0.1))
+    assert text.t("data.risk.no_rise") in [i.value for i in at.info]
+    assert "data_risk_download" not in {b.key for b in at.download_button}

@@ -92,7 +92,7 @@ def test_escaped_markdown_keeps_digits_letters_and_non_ascii_as_they_are():
 
 APP_PLACEHOLDERS = {
     "acquisitions", "amount", "as_of", "assumed", "assumptions", "baseline", "best", "breakeven",
-    "budget", "case", "gain", "grade", "net", "rest", "top", "wom",
+    "budget", "case", "gain", "grade", "mean", "net", "rest", "top", "wom",
     "cells", "change", "churn", "columns", "core", "count", "currency", "customers", "data",
     "date", "draws", "driver", "entry", "error", "extra", "fee", "first", "high", "id", "join",
     "kind", "large", "last", "limit", "loss", "lost", "low", "measure", "median", "model",

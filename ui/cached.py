@@ -30,6 +30,7 @@ from simulator.data.sql.counting import check_and_count
 from simulator.data.sql.sources import sample_rows
 from simulator.data.tables import counted_in_sql
 from simulator.decisions import uncertainty as simulator_uncertainty
+from simulator.decisions.at_risk import at_risk
 from simulator.decisions.price_curve import PriceCurve
 from simulator.decisions.price_curve import price_curve as _price_curve
 from simulator.model.assumptions import parameter_table as _parameter_table
@@ -193,6 +194,23 @@ def upload_calibration(upload: Upload, mapping: ColumnMapping) -> Calibrated:
         calibration=simulator.calibrate(counts, tenure_interval_months=interval),
         holdout=holdout_check(counts, tenure_interval_months=interval),
     )
+
+
+@st.cache_data(scope="session", max_entries=8, show_spinner=False, hash_funcs=BY_VALUE)
+def upload_at_risk(
+    upload: Upload,
+    mapping: ColumnMapping,
+    business: simulator.Business,
+    scenario: simulator.Scenario,
+) -> pd.DataFrame:
+    """:func:`simulator.decisions.at_risk.at_risk` of the upload's active customers under
+    ``scenario`` (a large upload is read whole here, once). Raises
+    :class:`simulator.DataError`."""
+    table = simulator.read_table(upload.raw, name=upload.name) if upload.large else None
+    records = simulator.customer_records(
+        upload_table(upload) if table is None else table, mapping, name=upload.name
+    )
+    return at_risk(business, scenario, records[~records["churned"]])
 
 
 @st.cache_data(scope="session", max_entries=4, show_spinner=False, hash_funcs=BY_VALUE)

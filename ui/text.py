@@ -1329,6 +1329,44 @@ STRINGS: dict[str, dict[str, str]] = {
         "data.tab.upload": "Calibrate from a file",
         "data.tab.saved": "Saved calibrations",
         "data.tab.price": "Learn the price response",
+        # Data page: the customers most at risk from the plan's rise (ui.at_risk)
+        "data.risk.header": "Customers most at risk from the rise",
+        "data.risk.caption": (
+            "For the plan on the Scenario page ({scenario}): each active customer's chance of "
+            "leaving in the 12 months from the notice (months {first} to {last}), with the rise "
+            "and without it, from their own tenure, what they pay against the market and how "
+            "the segment responds to price. The download lists every active customer, most "
+            "added risk first, for billing and retention teams."
+        ),
+        "data.risk.no_rise": (
+            "The plan on the Scenario page raises no price and adds no fee: set a rise there "
+            "to list the customers it puts at risk."
+        ),
+        "data.risk.summary": (
+            "Of **{customers}** active customers, **{count}** are at least {points} likelier "
+            "to leave within 12 months because of the rise; on average it adds {mean} points."
+        ),
+        "data.risk.none": "No active customer in this table belongs to the business's segments.",
+        "data.risk.unknown": (
+            "{count} active customers of segments the business does not have are left out."
+        ),
+        "data.risk.error": "The customers at risk could not be listed: {message}",
+        "data.risk.column.id": "Customer id",
+        "data.risk.column.segment": "Segment",
+        "data.risk.column.tenure": "Tenure (months)",
+        "data.risk.column.price": "Pays ({currency}/month)",
+        "data.risk.column.position": "Price vs market",
+        "data.risk.column.with": "Leaves within 12 months, with the rise",
+        "data.risk.column.without": "Without it",
+        "data.risk.column.added": "Added by the rise",
+        "data.risk.download": "Customers at risk (CSV)",
+        "data.risk.download.help": (
+            "Every active customer: segment, tenure in months, monthly price, price against the "
+            "market (1 = the market's price), the chance of leaving within the 12 months from "
+            "the notice with the rise and without it (0-1) and the difference; most added risk "
+            "first. Text a spreadsheet could run as a formula starts with an apostrophe."
+        ),
+        "data.risk.file_name": "{business}-customers-at-risk",
         # Data page: the price response learnt from the firm's price history (ui.price_history)
         "data.price.intro": (
             "Learn how your customers' churn responded to the price rises you have already "
