@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import simulator
 from simulator.model.assumptions import parameter_table, with_parameter
-from ui import inputs, text
+from ui import inputs, sections, text
 
 from .conftest import APP_BUSINESS
 from .user_text import shown
@@ -318,13 +318,14 @@ def test_assumptions_list_the_price_response_together_with_each_grade_in_words()
     assert text.t("assumptions.grades") in [c.value for c in at.caption]
     price = at.data_editor(key="assumptions_editor_price").value
     labels = set(price["parameter"])
-    for name in sorted(inputs.PRICE_RESPONSE):
+    for name in sorted(sections.PRICE_RESPONSE):
         assert text.parameter_label(name) in labels, name
     assert text.grade_label("published") in set(price["grade"])
     assert text.grade_label("assumption") in set(price["grade"])
     segment = at.data_editor(key="assumptions_editor_segment").value
     assert text.grade_label("customer_data") in set(segment["grade"])
-    assert not set(segment["parameter"]) & {text.parameter_label(n) for n in inputs.PRICE_RESPONSE}
+    price_labels = {text.parameter_label(n) for n in sections.PRICE_RESPONSE}
+    assert not set(segment["parameter"]) & price_labels
     assert text.grade_label("published") == "published figures"
     assert text.grade_label("history_without_control") == "your history, no control group"
 

@@ -19,6 +19,7 @@ import streamlit as st
 from simulator import LEVERS, Business, Scenario
 from simulator.model.assumptions import with_parameter
 from ui import text
+from ui.sections import EDITABLE_GROUPS, section_rows
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -238,54 +239,6 @@ def table_edits(original: pd.DataFrame, edited: pd.DataFrame) -> dict[str, float
         elif not math.isclose(float(new), float(old), rel_tol=1e-9, abs_tol=1e-12):
             changes[path] = float(new)
     return changes
-
-
-EDITABLE_GROUPS = ("segment", "price", "service", "lever", "business")
-"""Sections of the Assumptions page a user may edit, in page order: the groups of
-:func:`simulator.model.assumptions.parameter_table` but "scenario", with the price and fee response
-of every group gathered in "price" (:data:`PRICE_RESPONSE`)."""
-
-PRICE_RESPONSE = frozenset(
-    {
-        # how existing customers respond: lasting, at notice, reservation prices
-        "lasting_price_elasticity",
-        "notice_shock_churn_per_10pct",
-        "notice_multiplier_cap",
-        "shock_half_life_months",
-        "decrease_response_ratio",
-        "price_threshold",
-        "wtp_median",
-        "wtp_log_sd",
-        "wtp_exit_half_life_months",
-        # prospects, competitors and word of mouth
-        "acquisition_price_elasticity",
-        "acquisition_share",
-        "market_price_ratio",
-        "negative_wom_per_defector",
-        "negative_wom_half_life_months",
-        # the contact wave
-        "rise_contacts_per_100",
-        "cancellation_contacts_per_defector",
-        "wave_handling_time_factor",
-        "overload_churn_increase",
-        # fees and the market (business-wide)
-        "fee_salience",
-        "market_price_change",
-        "market_price_change_month",
-    }
-)
-"""Parameters of the price and fee response (docs/model.md), shown together in the "price"
-section whichever group of the parameter table they belong to."""
-
-
-def section_rows(table: pd.DataFrame, section: str) -> pd.DataFrame:
-    """The rows of the parameter table one section of the Assumptions page shows: a group of
-    the table (its price-response rows left out), "price" (every group's :data:`PRICE_RESPONSE`
-    rows) or "scenario"."""
-    price = table["parameter"].isin(PRICE_RESPONSE) & (table["group"] != "scenario")
-    if section == "price":
-        return table[price]
-    return table[(table["group"] == section) & ~price]
 
 
 def _shown(value: object) -> str:

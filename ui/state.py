@@ -20,6 +20,7 @@ import simulator
 from simulator.data.archives import is_compressed, unpack
 from simulator.data.mapping import ColumnMapping
 from ui import cached, inputs
+from ui.sections import EDITABLE_GROUPS
 
 _BUSINESS = "business"  # simulator.Business: the sample, or one edited on the Assumptions page
 _SCENARIO = "scenario"  # simulator.Scenario: the last valid settings of the Scenario page
@@ -76,7 +77,7 @@ def reset_business(*, prefix: str = "assumptions") -> None:
     """Go back to the business the app opened with, and forget the Assumptions page's pending
     edits (its editors' keys under ``prefix``); a button callback."""
     st.session_state[_BUSINESS] = cached.business()
-    for group in inputs.EDITABLE_GROUPS:
+    for group in EDITABLE_GROUPS:
         st.session_state.pop(inputs.widget_key(prefix, f"editor_{group}"), None)
 
 

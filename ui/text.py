@@ -234,7 +234,10 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "export.png": "Charts (PNG, zip)",
         "export.png.file_name": "{business}-charts",
-        "export.png.help": "The five charts as PNG images, for slides and documents.",
+        "export.png.help": (
+            "The Scenario page's charts as PNG images (the five monthly ones and where a price "
+            "rise stops paying), for slides and documents."
+        ),
         "export.png.failed": (
             "The charts could not be drawn as images on the server: no Chromium was found or "
             "Kaleido failed (the server log says why). The decision memo has the same charts."
