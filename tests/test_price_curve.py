@@ -95,3 +95,12 @@ def test_a_segment_named_with_dots_gets_its_curve():
     plain = price_curve(business, scenario, changes=(0.0, 0.1, 0.2)).points
     assert np.allclose(dotted["delta_npv"], plain["delta_npv"])
     assert f"customers_end_{business.core}.v2 (x.y)" in dotted.columns
+
+
+def test_without_locating_the_points_are_the_same_and_nothing_is_located():
+    changes = (0.0, 0.1, 0.3)
+    located = price_curve(sample_business(), SCENARIO, changes)
+    points = price_curve(sample_business(), SCENARIO, changes, locate=False)
+    assert points.points.equals(located.points)
+    assert (points.best, points.breakeven) == (None, None)
+    assert located.breakeven is not None

@@ -233,9 +233,11 @@ def test_moving_the_price_to_plus_100_percent_shows_its_loss_and_reuses_the_curv
     calls = []
     real = price_view.price_curve
 
-    def counting(business, scenario, changes=None):
+    def counting(business, scenario, changes=None, **options):
         calls.append(changes)
-        return real(business, scenario) if changes is None else real(business, scenario, changes)
+        if changes is None:
+            return real(business, scenario, **options)
+        return real(business, scenario, changes, **options)
 
     monkeypatch.setattr(price_view, "price_curve", counting)
     at.slider(key=PRICE_SLIDER).set_value(100.0).run()

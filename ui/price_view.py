@@ -76,7 +76,7 @@ def curve(business: Business, scenario: Scenario) -> PriceCurve:
 def plan_point(business: Business, scenario: Scenario) -> pd.Series:
     """The plan's own price change as one row of a :class:`PriceCurve`'s ``points``: its value
     against doing nothing and the four drivers, exact (not read off the grid)."""
-    one = price_curve(business, scenario, changes=(scenario.price_change,)).points
+    one = price_curve(business, scenario, changes=(scenario.price_change,), locate=False).points
     return one[one["price_change"] == scenario.price_change].iloc[0]
 
 
