@@ -1424,20 +1424,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "data.price.error": "The price response could not be learnt: {message}",
         "data.price.result_header": "What your price history says, per segment",
         "data.price.result_caption": (
-            "Churn per +10% price: how much likelier a customer is to leave in a month, lasting, "
-            "after a 10% rise (1.20 = 20% more), with its 90% interval. First month: the extra "
-            "in the first month at a new price. Exposed: customers seen after their own price "
-            "change; control: customers who kept the old price while others were raised. As of "
-            "{as_of}."
+            "Churn ratio per +10% price: how much likelier a customer is to leave in a month, "
+            "lasting, after a 10% rise (1.20 = 20% more), with its 90% interval. First month "
+            "ratio: the extra in the first month at a new price. Exposed: customers seen after "
+            "their own price change; control: customers who kept the old price while others "
+            "were raised. Evidence: the grade the estimate carries once used. As of {as_of}."
         ),
         "data.price.column.segment": "Segment",
-        "data.price.column.ratio": "Churn per +10% price (hazard ratio)",
+        "data.price.column.ratio": "Churn ratio per +10% price",
         "data.price.column.interval": "90% interval",
         "data.price.column.words": "In words",
-        "data.price.column.first": "First month at a new price (hazard ratio)",
-        "data.price.column.exposed": "Customers exposed",
-        "data.price.column.control": "Customers in control",
-        "data.price.column.evidence": "Evidence once used",
+        "data.price.column.first": "First month ratio",
+        "data.price.column.exposed": "Exposed",
+        "data.price.column.control": "Control",
+        "data.price.column.evidence": "Evidence",
         "data.price.words": "{change} monthly churn per +10% price",
         "data.price.not_estimated": "not estimated",
         "data.price.methods": "How each segment was estimated",

@@ -116,8 +116,8 @@ def test_an_uploaded_table_calibrates_and_drives_the_scenario_page(
         timeout=FIRST_LOAD_MS
     )
     wait_for_app_idle(page)
-    page.wait_for_selector("input[type=file]", state="attached")
-    page.locator("input[type=file]").set_input_files(str(path))
+    page.wait_for_selector(".st-key-data_upload input[type=file]", state="attached")
+    page.locator(".st-key-data_upload input[type=file]").set_input_files(str(path))
     calibrate = page.locator(".st-key-data_calibrate").get_by_role("button")
     expect(calibrate).to_be_enabled(timeout=FIRST_LOAD_MS)
     wait_for_app_idle(page)

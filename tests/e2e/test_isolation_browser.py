@@ -123,13 +123,13 @@ def test_two_sessions_uploading_at_once_never_see_each_others_data(
                 timeout=LOAD_MS
             )
             wait_for_app_idle(s.page, timeout=LOAD_MS)
-            s.page.wait_for_selector("input[type=file]", state="attached")
+            s.page.wait_for_selector(".st-key-data_upload input[type=file]", state="attached")
 
         # both upload at once (the second file goes in before the first is read)
         for s in (a, b):
             path = tmp_path / s.file_name
             path.write_bytes(s.raw)
-            s.page.locator("input[type=file]").set_input_files(str(path))
+            s.page.locator(".st-key-data_upload input[type=file]").set_input_files(str(path))
         for s in (a, b):
             calibrate = s.page.locator(".st-key-data_calibrate").get_by_role("button")
             expect(calibrate).to_be_enabled(timeout=LOAD_MS)
