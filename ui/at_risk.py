@@ -39,7 +39,7 @@ def summary(table: pd.DataFrame) -> str:
         "data.risk.summary",
         customers=text.number(len(table)),
         count=text.number(noticeable),
-        points=text.percent(NOTICEABLE, 0),
+        points=text.number(100 * NOTICEABLE),
         mean=text.number(100 * float(table["added_risk"].mean()), decimals=1),
     )
 
@@ -83,7 +83,7 @@ def section(
     st.caption(
         text.t(
             "data.risk.caption",
-            scenario=text.describe_scenario(scenario, business.currency),
+            scenario=text.describe_scenario(scenario, business.currency).rstrip("."),
             first=first,
             last=last,
         )

@@ -1346,8 +1346,9 @@ STRINGS: dict[str, dict[str, str]] = {
             "to list the customers it puts at risk."
         ),
         "data.risk.summary": (
-            "Of **{customers}** active customers, **{count}** are at least {points} likelier "
-            "to leave within 12 months because of the rise; on average it adds {mean} points."
+            "Of **{customers}** active customers, **{count}** are at least {points} points "
+            "likelier to leave within 12 months because of the rise; on average it adds {mean} "
+            "points."
         ),
         "data.risk.none": "No active customer in this table belongs to the business's segments.",
         "data.risk.unknown": (

@@ -2,7 +2,7 @@
 price response learnt from an uploaded price history.
 
 Screenshots land in artifacts/ (price-view.png, price-view-100.png, scenario-price-100.png,
-data-price-history.png, assumptions-price-graded.png); the report says what was checked in them.
+data-price-history.png, assumptions-price-graded.png, data-at-risk.png).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from ui import price_history, price_view, text
 from ui.literal import PLAIN
 
 from ..conftest import APP_BUSINESS
+from ..test_data_page import customers_csv
 from ..user_text import shown
 from .conftest import ARTIFACTS, wait_for_app_idle
 
@@ -141,3 +142,33 @@ def test_a_price_history_uploaded_is_learnt_used_and_graded(page: Page, app_url:
     expect(page.get_by_test_id("stException")).to_have_count(0)
     summary = text.t("assumptions.grades").split(":")[0]
     expect(page.get_by_text(summary, exact=False)).to_be_visible()
+
+
+def test_the_customers_most_at_risk_are_listed_with_a_download(page: Page, app_url: str, tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_bytes(customers_csv())
+    page.set_viewport_size({"width": 1400, "height": 3400})
+    page.goto(app_url + "/Data")
+    page.wait_for_selector(".st-key-data_upload input[type=file]", state="attached")
+    page.locator(".st-key-data_upload input[type=file]").set_input_files(str(path))
+    calibrate = page.locator(".st-key-data_calibrate").get_by_role("button")
+    expect(calibrate).to_be_enabled(timeout=FIRST_LOAD_MS)
+    wait_for_app_idle(page, timeout=FIRST_LOAD_MS)
+    calibrate.click()
+    header = page.get_by_role("heading", name=text.t("data.risk.header"))
+    expect(header).to_be_visible(timeout=FIRST_LOAD_MS)
+    download = page.locator(".st-key-data_risk_download").get_by_role("button")
+    expect(download).to_be_visible(timeout=FIRST_LOAD_MS)
+    wait_for_app_idle(page, timeout=FIRST_LOAD_MS)
+    middle = text.t("data.risk.summary").split("{points} ")[1].split(";")[0]  # words only
+    expect(page.get_by_text(middle, exact=False)).to_be_visible()
+    with page.expect_download() as started:
+        download.click()
+    saved = tmp_path / "at-risk.csv"
+    started.value.save_as(saved)
+    table = pd.read_csv(saved, encoding="utf-8-sig")
+    assert list(table.columns)[:3] == ["customer_id", "segment", "tenure_months"]
+    assert table["added_risk"].is_monotonic_decreasing and table["added_risk"].iloc[0] > 0
+    header.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "data-at-risk.png"))
+    expect(page.get_by_test_id("stException")).to_have_count(0)
