@@ -146,7 +146,9 @@ def test_heatmap_has_cells_frontier_plan_and_answers():
     heat = fig.data[0]
     assert heat.type == "heatmap"
     assert np.asarray(heat.z).shape == (21, 21)
-    assert heat.zmid == 0 and heat.zmin == -heat.zmax
+    # Gains and losses each reach their own extreme; 0 is white (test_the_value_colours_...).
+    assert heat.zmin < 0 < heat.zmax
+    assert (heat.zmin, heat.zmax) == (np.min(heat.z), np.max(heat.z))
     # z[budget, price]: the no-change corner (price 0, budget 0) is 0.
     assert heat.z[0][list(heat.x).index(0.0)] == pytest.approx(0.0, abs=1e-3)
     assert "€" in heat.text[0][0] and "%" in heat.text[0][0]
@@ -253,3 +255,15 @@ def test_a_failed_question_says_why_instead_of_a_traceback():
     )
     sentences = explore.answer_sentences(answers, SCENARIO, currency="EUR", max_core_loss=1.5)
     assert sentences == {"core": text.t("explore.error", message="max_core_loss must be a share")}
+
+
+def test_the_value_colours_are_white_at_zero_and_each_side_reaches_its_own_extreme():
+    mixed = explore.value_scale(np.array([[-15e6, -1e6], [0.0, 3e5]]))
+    assert (mixed["zmin"], mixed["zmax"]) == (-15e6, 3e5)
+    stops = {round(position, 9): colour for position, colour in mixed["colorscale"]}
+    white = 15e6 / (15e6 + 3e5)
+    assert stops[round(white, 9)] == explore.COLORSCALE[2][1]  # 0 is white
+    assert stops[1.0] == explore.COLORSCALE[-1][1] and stops[0.0] == explore.COLORSCALE[0][1]
+    losses = explore.value_scale(np.array([[-2.0, -1.0]]))
+    assert (losses["zmin"], losses["zmid"], losses["zmax"]) == (-2.0, 0.0, 2.0)
+    assert "colorscale" not in losses  # the page's palette, centred on 0

@@ -308,6 +308,27 @@ def _marker(name: str, x: float, y: float, symbol: str, color: str, size: int = 
     }
 
 
+def value_scale(z: np.ndarray) -> dict:
+    """Colour range of an NPV-difference map: white exactly at 0, the reds spread over the
+    losses and the greens over the gains, each side to its own extreme. A map whose losses
+    reach -15 M and whose gains reach +0.3 M (a wide price axis under the price response)
+    still shows every paying cell green; a symmetric range would wash them out to white."""
+    low, high = float(np.nanmin(z)), float(np.nanmax(z))
+    if not low < 0 < high:  # one side only: the other half of the palette
+        reach = max(abs(low), abs(high)) or 1.0
+        return {"zmin": -reach, "zmax": reach, "zmid": 0.0}
+    white = -low / (high - low)
+    (_, red), (_, pink), _, (_, mint), (_, green) = COLORSCALE
+    colours = [
+        [0.0, red],
+        [white / 2, pink],
+        [white, COLORSCALE[2][1]],
+        [white + (1 - white) / 2, mint],
+        [1.0, green],
+    ]
+    return {"zmin": low, "zmax": high, "colorscale": colours}
+
+
 def heatmap_figure(
     npv: pd.DataFrame,
     *,
@@ -332,8 +353,7 @@ def heatmap_figure(
         title = text.t("chart.explore.title_probability")
         subtitle = text.t("chart.explore.subtitle_probability", period=period, draws=draws)
     else:
-        reach = float(np.nanmax(np.abs(z))) or 1.0
-        scale = {"zmin": -reach, "zmax": reach, "zmid": 0.0}
+        scale = value_scale(z)
         bar = {
             "tickprefix": symbol,
             "tickformat": "~s",
@@ -347,7 +367,7 @@ def heatmap_figure(
         "y": budgets.tolist(),
         "z": z.tolist(),
         "colorscale": COLORSCALE,
-        **scale,
+        **scale,  # a value scale brings its own colorscale
         "colorbar": bar | {"thickness": 14},
         "text": _hover(prices, budgets, z, probability=shows_probability, currency=currency),
         "hovertemplate": "%{text}<extra></extra>",
