@@ -375,12 +375,12 @@ def _kept_sections() -> str:
 
 
 def _csv_ratio_note(scale: list[ScaleResult]) -> str:
-    """Where the CSV calibration's time goes, when the whole command misses 5x pyarrow's read."""
+    """Where the CSV calibration's time goes, when the whole command misses 5x a bare read."""
     csv = [r for r in scale if "CSV" in r.name and r.ratio is not None and r.ratio > 5]
     if not csv:
         return ""
     return f"""
-### Why the whole CSV command is above 5x pyarrow's read ({csv[0].ratio:.1f}x)
+### Why the whole CSV command is above 5x a bare pyarrow read ({csv[0].ratio:.1f}x)
 The command is the interpreter's start, the imports a calibration needs (pandas, which loads
 pyarrow, SciPy for the fits, DuckDB; see the cold-start table below for their share), the same
 pyarrow read that the peer times, then what follows it: the first rows read for the mapping,

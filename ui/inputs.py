@@ -142,16 +142,6 @@ def widget_key(prefix: str, name: str) -> str:
     return f"{prefix}_{name}"
 
 
-def percent_to_fraction(pct: float) -> float:
-    """5.0 (%) -> 0.05; the one place the UI divides by 100."""
-    return float(pct) / 100.0
-
-
-def fraction_to_percent(fraction: float) -> float:
-    """0.05 -> 5.0 (%), rounded so slider steps stay on their grid."""
-    return round(float(fraction) * 100.0, 6)
-
-
 def scenario_from_widgets(values: Mapping[str, object], *, prefix: str = "scenario") -> Scenario:
     """Build a Scenario from widget values keyed as on the page; raises ValueError if invalid."""
     fields = {
