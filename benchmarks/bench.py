@@ -41,6 +41,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: `ui`, `benchmarks`
 
 import simulator  # noqa: E402
+from benchmarks import price_view  # noqa: E402
 from benchmarks.cold_pages import ColdPage, bench_cold_pages, cold_pages_table  # noqa: E402
 from benchmarks.cold_start import ColdStart, bench_cold_start, cold_start_table  # noqa: E402
 from benchmarks.common import (  # noqa: E402
@@ -51,6 +52,7 @@ from benchmarks.common import (  # noqa: E402
     ScaleResult,
     result,
     scale_table,
+    table,
     time_calls,
 )
 from benchmarks.scale import bench_scale  # noqa: E402
@@ -246,21 +248,6 @@ def machine() -> dict[str, str]:
     }
 
 
-def table(results: list[Result]) -> str:
-    """The results as a markdown table."""
-    lines = [
-        "| benchmark | target (median) | median | p90 | median CPU | result | notes |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in results:
-        target = f"< {r.target_ms:.0f} ms" if r.target_ms is not None else "-"
-        lines.append(
-            f"| {r.name} | {target} | {r.median_ms:.1f} ms | {r.p90_ms:.1f} ms | "
-            f"{r.cpu_median_ms:.1f} ms | {r.verdict} | {r.note} |"
-        )
-    return "\n".join(lines)
-
-
 def document(
     results: list[Result],
     scale: list[ScaleResult],
@@ -282,7 +269,8 @@ re-renders in well under a second"). Regenerate this page with
 
 (`.venv/bin/python benchmarks/bench.py` alone prints the table without writing; `--help` lists
 the options; the section "Concurrent sessions" at the end is written by `benchmarks/load.py`
-and kept). Timings are wall clock (`time.perf_counter`) after warm-up runs, in one process;
+and kept, and the section on the price response by `benchmarks/price_view.py`, which this
+command runs too). Timings are wall clock (`time.perf_counter`) after warm-up runs, in one process;
 "median" and "p90" are over the runs stated in the notes, and the pass/fail verdict compares the
 wall-clock median with the target. "median CPU" is the process CPU time (`time.process_time`,
 all threads) of the same runs: it hardly changes when other programs compete for the CPUs, so
@@ -423,6 +411,11 @@ def main(argv: list[str] | None = None) -> int:
         help="skip the cold-start benchmarks (the command line's and the app's)",
     )
     parser.add_argument(
+        "--no-price-view",
+        action="store_true",
+        help="skip the price-response rows (benchmarks/price_view.py, their own section)",
+    )
+    parser.add_argument(
         "--write", action="store_true", help=f"also rewrite {DOC.relative_to(ROOT)}"
     )
     args = parser.parse_args(argv)
@@ -440,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
     scale = [] if args.no_scale else bench_scale()
     cold = [] if args.no_cold_start else bench_cold_start()
     pages = [] if args.no_cold_start else bench_cold_pages()
+    # Its own section of the page, written first so that the page below keeps it.
+    view_failed = 0 if args.no_price_view else price_view.run(write=args.write)
     info["Load average at end (1/5/15 min)"] = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     print(table(results))
     if scale:
@@ -452,7 +447,8 @@ def main(argv: list[str] | None = None) -> int:
         DOC.write_text(document(results, scale, cold, pages, info), encoding="utf-8")
         print(f"\nwrote {DOC.relative_to(ROOT)}", file=sys.stderr)
     failed = (
-        any(r.verdict == "FAIL" for r in results + cold)
+        view_failed
+        or any(r.verdict == "FAIL" for r in results + cold)
         or not all(r.passed for r in scale)
         or not all(r.passed for r in pages)
     )

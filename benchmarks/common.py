@@ -123,3 +123,18 @@ def scale_table(results: list[ScaleResult]) -> str:
     lines.append("")
     lines.extend(f"- {r.name}: {r.note}." for r in results)
     return "\n".join(lines)
+
+
+def table(results: list[Result]) -> str:
+    """The results as a markdown table."""
+    lines = [
+        "| benchmark | target (median) | median | p90 | median CPU | result | notes |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        target = f"< {r.target_ms:.0f} ms" if r.target_ms is not None else "-"
+        lines.append(
+            f"| {r.name} | {target} | {r.median_ms:.1f} ms | {r.p90_ms:.1f} ms | "
+            f"{r.cpu_median_ms:.1f} ms | {r.verdict} | {r.note} |"
+        )
+    return "\n".join(lines)

@@ -48,7 +48,7 @@ def bench_monte_carlo(runs: int = 3) -> list[Result]:
         lambda: monte_carlo(business, scenario, draws=10_000, seed=0), runs=runs, warmup=1
     )
     grid_scenario = example_scenario()
-    prices, budgets = default_price_changes(), default_budgets(grid_scenario)
+    prices, budgets = default_price_changes(21), default_budgets(grid_scenario)
     grid = time_calls(
         lambda: npv_grid(business, grid_scenario, price_changes=prices, budgets=budgets),
         runs=5,

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cached, exports, inputs, kpis, present, render, share, state, text
+from ui import cached, exports, inputs, kpis, present, price_view, render, share, state, text
 
 render.page_setup("nav.scenario", writes_url=False)
 business = state.business()
@@ -30,6 +30,19 @@ with st.container(border=True):
     st.subheader(text.t("scenario.breakeven_header"))
     render.bullet_lines(kpis.breakeven_lines(evaluation, business))
     st.caption(text.t("breakeven.caption"))
+
+with st.container(border=True, key="scenario_price_view"):
+    st.subheader(text.t("price_view.header"))
+    st.markdown(price_view.headline(cached.price_curve(business, scenario), currency))
+    st.markdown(price_view.plan_sentence(cached.plan_point(business, scenario), currency))
+    price_figures = cached.price_figures(business, scenario, text.language())
+    left, right = st.columns(2)
+    with left:
+        render.chart(price_figures["value"], key="scenario_chart_price_value")
+    with right:
+        render.chart(price_figures["drivers"], key="scenario_chart_price_drivers")
+    render.chart(price_figures["volume"], key="scenario_chart_price_volume")
+    st.caption(text.t("price_view.caption", period=text.period(scenario.horizon_months)))
 
 st.subheader(text.t("scenario.charts_header"))
 figures = cached.scenario_figures(business, scenario, text.language())

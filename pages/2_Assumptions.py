@@ -12,6 +12,7 @@ counts = render.source_totals(table)
 st.title(text.t("assumptions.title"))
 st.markdown(text.t("assumptions.intro"))
 st.caption(text.t("assumptions.summary", **counts))
+st.caption(text.t("assumptions.grades"))
 st.button(
     text.t("assumptions.reset"),
     key="assumptions_reset",
@@ -22,11 +23,7 @@ st.button(
 )
 alert = st.container()
 
-edits = {}
-for group in inputs.EDITABLE_GROUPS:
-    st.subheader(text.t(f"group.{group}"))
-    st.caption(text.t(f"group.{group}.note"))
-    edits |= inputs.parameter_editor(table, group, business.currency)
+edits = inputs.parameter_editors(table, business.currency)
 
 edited, problem = inputs.edited_business(business, edits)
 if problem:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import simulator
-from ui import cached, data, render, saved, state, text
+from ui import at_risk, cached, data, price_history, render, saved, state, text
 
 render.page_setup("nav.data")
 business = state.business()
@@ -12,9 +12,13 @@ limit = st.get_option("server.maxUploadSize")
 st.title(text.t("data.title"))
 st.markdown(text.t("data.intro"))
 saved.flash()
-upload_tab, saved_tab = st.tabs([text.t("data.tab.upload"), text.t("data.tab.saved")])
+upload_tab, price_tab, saved_tab = st.tabs(
+    [text.t("data.tab.upload"), text.t("data.tab.price"), text.t("data.tab.saved")]
+)
 with saved_tab:
     saved.calibrations_section()
+with price_tab:  # before the upload tab, whose steps stop the page until they are done
+    price_history.section(limit)
 with upload_tab:
     st.caption(text.t("data.limit", limit=limit))
     upload = st.file_uploader(
@@ -97,3 +101,4 @@ with upload_tab:
     ):
         data.use_calibration(business, result, uploaded.name, arpu)
     data.drivers(result, business)
+    at_risk.section(uploaded, mapping, result.calibration, business, state.scenario())

@@ -20,12 +20,13 @@ st.caption(
 st.page_link(render.SCENARIO_PAGE, label=text.t("explore.back"), icon=":material/tune:")
 
 left, middle, right = st.columns(3)
+lowest_pct, highest_pct, step_pct, opening_pct = explore.MAX_PRICE_PCT
 max_price_pct = left.slider(
     text.t("explore.max_price"),
-    min_value=10,
-    max_value=100,
-    value=30,
-    step=5,
+    min_value=lowest_pct,
+    max_value=highest_pct,
+    value=opening_pct,
+    step=step_pct,
     key="explore_max_price_pct",
     help=text.t("explore.max_price.help"),
 )

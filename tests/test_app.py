@@ -14,9 +14,10 @@ from streamlit.testing.v1 import AppTest
 
 import simulator
 from simulator.model.assumptions import parameter_table, with_parameter
-from ui import inputs, text
+from ui import inputs, sections, text
 
 from .conftest import APP_BUSINESS
+from .user_text import shown
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")  # relative paths resolve oddly
 HOME = "app.py"
@@ -305,3 +306,59 @@ def test_opening_the_app_loads_none_of_the_slow_libraries_it_does_not_use():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+# --- Assumptions: the price and fee response, graded -------------------------------------
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_assumptions_list_the_price_response_together_with_each_grade_in_words():
+    at = _on(ASSUMPTIONS)
+    assert text.t("group.price") in [h.value for h in at.subheader]
+    assert text.t("assumptions.grades") in [c.value for c in at.caption]
+    price = at.data_editor(key="assumptions_editor_price").value
+    labels = set(price["parameter"])
+    for name in sorted(sections.PRICE_RESPONSE):
+        assert text.parameter_label(name) in labels, name
+    assert text.grade_label("published") in set(price["grade"])
+    assert text.grade_label("assumption") in set(price["grade"])
+    segment = at.data_editor(key="assumptions_editor_segment").value
+    assert text.grade_label("customer_data") in set(segment["grade"])
+    price_labels = {text.parameter_label(n) for n in sections.PRICE_RESPONSE}
+    assert not set(segment["parameter"]) & price_labels
+    assert text.grade_label("published") == "published figures"
+    assert text.grade_label("history_without_control") == "your history, no control group"
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_price_response_edits_drive_the_scenario_and_keep_a_month_whole():
+    at = _on(ASSUMPTIONS)
+    _edit(at, "price", "segments.core.acquisition_price_elasticity", -3.0)
+    _edit(at, "price", "market_price_change_month", 7.0)
+    _edit(at, "price", "market_price_change", 0.05)
+    assert not at.exception and not at.error
+    business = at.session_state["business"]
+    assert business.segment("core").acquisition_price_elasticity == -3.0
+    assert business.market_price_change_month == 7 and business.market_price_change == 0.05
+    price = at.data_editor(key="assumptions_editor_price").value
+    assert text.grade_label("setting") in set(price["grade"])
+    at.switch_page(SCENARIO).run()
+    expected = APP_BUSINESS
+    for path, value in (
+        ("segments.core.acquisition_price_elasticity", -3.0),
+        ("market_price_change_month", 7.0),
+        ("market_price_change", 0.05),
+    ):
+        expected = with_parameter(expected, path, value)
+    _assert_npv_card(at, expected, simulator.example_scenario())
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_a_positive_acquisition_elasticity_is_refused_in_plain_words():
+    at = _on(ASSUMPTIONS)
+    _edit(at, "price", "segments.core.acquisition_price_elasticity", 1.5)
+    assert not at.exception
+    assert len(at.error) == 1
+    said = shown(at.error[0].value)  # the message is literal text in Markdown
+    assert text.parameter_label("acquisition_price_elasticity") in said and "at most 0" in said
+    assert at.session_state["business"] == APP_BUSINESS

@@ -180,6 +180,16 @@ def test_with_parameter_rebuilds_every_kind_of_path():
     assert with_parameter(edited, "service.csat", 0.8).user_fields == edited.user_fields
 
 
+def test_with_parameter_keeps_a_whole_month_whole_and_names_a_fraction_of_one():
+    edited = with_parameter(APP_BUSINESS, "market_price_change_month", 13.0)
+    assert edited.market_price_change_month == 13
+    assert isinstance(edited.market_price_change_month, int)
+    with pytest.raises(ValueError, match="market_price_change_month"):
+        with_parameter(APP_BUSINESS, "market_price_change_month", 2.5)
+    moved = with_parameter(edited, "market_price_change", 0.05)
+    assert moved.market_price_change == 0.05
+
+
 @pytest.mark.parametrize("value", [float("nan"), None, -5.0])
 def test_with_parameter_rejects_empty_and_invalid_values(value):
     with pytest.raises(ValueError, match="arpu_per_month"):

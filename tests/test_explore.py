@@ -53,9 +53,9 @@ def _engine_delta(business, scenario) -> float:
 
 
 def test_default_axes_span_the_documented_ranges():
-    prices = default_price_changes()
-    assert prices.size == 21 and prices[0] == pytest.approx(-0.10) and prices[-1] == 0.30
-    assert np.diff(prices) == pytest.approx(np.full(20, 0.02))
+    prices = default_price_changes()  # -10 % to +100 %: where value has turned (issue 20)
+    assert prices.size == 23 and prices[0] == pytest.approx(-0.10) and prices[-1] == 1.0
+    assert np.diff(prices) == pytest.approx(np.full(22, 0.05))
     budgets = default_budgets(SCENARIO)  # 2 x 45,000 = 90,000, rounded up to 100,000
     assert budgets.size == 21 and budgets[0] == 0 and budgets[-1] == 100_000
     assert SCENARIO.service_spend_per_month in budgets  # the scenario's budget is a grid point
@@ -123,7 +123,7 @@ def test_npv_grid_equals_the_engine_cell_by_cell(business, scenario):
 
 @pytest.mark.slow
 def test_a_21_by_21_grid_takes_at_most_two_seconds():
-    prices, budgets = default_price_changes(), default_budgets(SCENARIO)
+    prices, budgets = default_price_changes(21), default_budgets(SCENARIO)
     npv_grid(APP_BUSINESS, SCENARIO, price_changes=prices, budgets=budgets)  # warm up
     times = []
     for _ in range(3):

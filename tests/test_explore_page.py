@@ -46,7 +46,11 @@ def _answers_shown(at: AppTest) -> list[str]:
 
 
 def _expected_sentences(
-    business: simulator.Business, scenario: simulator.Scenario, *, max_price=0.30, limit=0.05
+    business: simulator.Business,
+    scenario: simulator.Scenario,
+    *,
+    max_price=explore.MAX_PRICE_PCT[3] / 100,
+    limit=0.05,
 ) -> list[str]:
     grid = explore.axes(scenario, max_price)
     answers = explore.Answers(
@@ -142,7 +146,9 @@ def test_heatmap_has_cells_frontier_plan_and_answers():
     heat = fig.data[0]
     assert heat.type == "heatmap"
     assert np.asarray(heat.z).shape == (21, 21)
-    assert heat.zmid == 0 and heat.zmin == -heat.zmax
+    # Gains and losses each reach their own extreme; 0 is white (test_the_value_colours_...).
+    assert heat.zmin < 0 < heat.zmax
+    assert (heat.zmin, heat.zmax) == (np.min(heat.z), np.max(heat.z))
     # z[budget, price]: the no-change corner (price 0, budget 0) is 0.
     assert heat.z[0][list(heat.x).index(0.0)] == pytest.approx(0.0, abs=1e-3)
     assert "€" in heat.text[0][0] and "%" in heat.text[0][0]
@@ -177,6 +183,30 @@ def test_probability_heatmap_is_centred_on_a_coin_toss():
     assert (heat.zmin, heat.zmid, heat.zmax) == (0.0, 0.5, 1.0)
     assert np.asarray(heat.z).shape == (3, 3)
     assert fig.layout.title.text == text.t("chart.explore.title_probability")
+
+
+def test_the_price_axis_opens_at_plus_100_percent_in_round_steps():
+    grid = explore.axes(SCENARIO, explore.MAX_PRICE_PCT[3] / 100)
+    assert grid.price_changes[0] == pytest.approx(-0.10)
+    assert grid.max_price_change == pytest.approx(1.0)
+    assert np.diff(grid.price_changes) == pytest.approx(0.05)  # 23 points
+    assert len(grid.budgets) == explore.STEPS
+    assert explore.MAX_PRICE_PCT[1] >= 200  # the slider reaches +200 %
+    assert explore.price_points(-0.10, 0.30) == 21  # 2-point steps, as before issue 20
+    assert explore.price_points(-0.10, 2.0) == 22  # 10-point steps
+    assert explore.price_points(-0.13, 0.30) <= explore.MAX_PRICE_POINTS
+    coarse = explore.axes(SCENARIO, 1.0, explore.PROBABILITY_STEPS)
+    assert len(coarse.price_changes) == len(coarse.budgets) == explore.PROBABILITY_STEPS
+
+
+@pytest.mark.slow
+def test_goal_seek_searches_up_to_plus_100_percent_and_finds_where_value_turns():
+    at = _explore()
+    assert at.slider(key="explore_max_price_pct").value == 100
+    price = largest_price_increase(APP_BUSINESS, SCENARIO, max_price_change=1.0)
+    assert price.searched == (0.0, 1.0) and price.status == "found"
+    assert 0.0 < price.value < 0.30  # the rise stops paying well inside the range
+    assert _answers_shown(at)[0] == _expected_sentences(APP_BUSINESS, SCENARIO)[0]
 
 
 def test_axes_always_contain_the_plan():
@@ -225,3 +255,15 @@ def test_a_failed_question_says_why_instead_of_a_traceback():
     )
     sentences = explore.answer_sentences(answers, SCENARIO, currency="EUR", max_core_loss=1.5)
     assert sentences == {"core": text.t("explore.error", message="max_core_loss must be a share")}
+
+
+def test_the_value_colours_are_white_at_zero_and_each_side_reaches_its_own_extreme():
+    mixed = explore.value_scale(np.array([[-15e6, -1e6], [0.0, 3e5]]))
+    assert (mixed["zmin"], mixed["zmax"]) == (-15e6, 3e5)
+    stops = {round(position, 9): colour for position, colour in mixed["colorscale"]}
+    white = 15e6 / (15e6 + 3e5)
+    assert stops[round(white, 9)] == explore.COLORSCALE[2][1]  # 0 is white
+    assert stops[1.0] == explore.COLORSCALE[-1][1] and stops[0.0] == explore.COLORSCALE[0][1]
+    losses = explore.value_scale(np.array([[-2.0, -1.0]]))
+    assert (losses["zmin"], losses["zmid"], losses["zmax"]) == (-2.0, 0.0, 2.0)
+    assert "colorscale" not in losses  # the page's palette, centred on 0

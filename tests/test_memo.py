@@ -13,13 +13,15 @@ import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from plotly.offline import get_plotlyjs
 from streamlit.testing.v1 import AppTest
 
 import simulator
 from simulator.model.assumptions import parameter_table
-from ui import charts, exports, kpis, memo, text
+from simulator.model.evidence import Evidence
+from ui import charts, exports, kpis, memo, price_view, sections, text
 
 from .user_text import shown
 
@@ -119,7 +121,7 @@ def test_memo_loads_nothing_from_the_network_and_embeds_plotlyjs_once(sample):
     assert document.resources == [], "no script src, stylesheet or image from anywhere"
     assert source.count(get_plotlyjs()[:500]) == 1
     assert "cdn.plot.ly" not in source.replace(get_plotlyjs(), "")
-    assert source.count('class="plotly-graph-div"') == 5
+    assert source.count('class="plotly-graph-div"') == 5 + len(price_view.FIGURES)
 
 
 def test_memo_states_the_plan_and_the_verdict_in_its_tone(sample):
@@ -147,28 +149,69 @@ def test_memo_has_every_kpi_card_of_the_scenario_page(sample):
 def test_memo_has_the_breakeven_lines_without_markdown(sample):
     business, source, evaluation, *_ = sample
     start = source.index(html.escape(text.t("scenario.breakeven_header")))
-    section = source[start : source.index(html.escape(text.t("scenario.charts_header")))]
+    section = source[start : source.index(html.escape(text.t("price_view.header")))]
     assert "**" not in section, "bold Markdown is rendered as <strong>"
     assert "<strong>" in section
     for line in kpis.breakeven_lines(evaluation, business):
         assert html.escape(line.removeprefix("- ").split("**")[-1]) in section
 
 
-def test_memo_lists_every_assumption_with_value_unit_and_source(sample):
+def test_memo_lists_every_assumption_with_value_unit_source_and_grade(sample):
     business, _, _, parameters, document = sample
     rows = [row for row in document.rows["assumptions"] if row]
     assert len(rows) == len(parameters)
-    for row, (_, parameter) in zip(rows, parameters.iterrows(), strict=True):
+    ordered = pd.concat([sections.section_rows(parameters, s) for s in sections.SECTIONS])
+    assert len(ordered) == len(parameters)  # every parameter in exactly one section
+    for row, (_, parameter) in zip(rows, ordered.iterrows(), strict=True):
         label = text.parameter_label(parameter["parameter"])
         start = row.index(label)
-        assert row[start : start + 4] == [
+        assert row[start : start + 5] == [
             label,
             memo.value_text(parameter["value"]),
             text.unit_label(parameter["unit"], business.currency),
             text.source_label(parameter["source"]),
+            text.grade_label(parameter["grade"]),
         ]
-        assert row[start + 4 :] in ([parameter["reference"]], [])
-        assert (start == 1) == (parameter["segment"] != "")  # segment or lever named first
+        assert row[start + 5 :] in ([parameter["reference"]], [])
+        owner = parameter["segment"]  # the segment or lever is named first, where a section has
+        if start == 1:
+            assert row[0] in (owner, text.lever_label(owner) if owner else "")
+        else:
+            assert owner == ""
+
+
+def test_memo_shows_where_a_price_rise_stops_paying_and_the_price_response_graded(sample):
+    business, source, evaluation, *_ = sample
+    scenario = simulator.example_scenario()
+    start = source.index(f"<h2>{html.escape(text.t('price_view.header'))}</h2>")
+    section = source[start : source.index(html.escape(text.t("scenario.charts_header")))]
+    curve = price_view.curve(business, scenario)
+    point = price_view.plan_point(business, scenario)
+    for sentence in (price_view.headline(curve, "EUR"), price_view.plan_sentence(point, "EUR")):
+        assert html.escape(shown(sentence).split("**")[-1]) in section
+    for name in price_view.FIGURES:
+        assert f'id="memo-chart-price_{name}"' in section
+    assert section.count(get_plotlyjs()[:500]) == 1  # the memo's first charts
+    assert f"<h3>{html.escape(text.t('group.price'))}</h3>" in source
+    wtp = text.parameter_label("wtp_median")
+    assert html.escape(text.grade_label("published")) in source and html.escape(wtp) in source
+
+
+def test_a_measured_price_response_is_graded_as_history_in_the_memo():
+    business = simulator.sample_business()
+    path = "segments.core.lasting_price_elasticity"
+    measured = dataclasses.replace(
+        business,
+        data_fields=(path,),
+        evidence=(
+            Evidence(path=path, grade="history_with_control", low=0.3, high=0.8, note="fit"),
+        ),
+    )
+    source, _, _ = _memo(measured)
+    rows = [row for row in Document(source).rows["assumptions"] if row]
+    core = [row for row in rows if text.parameter_label("lasting_price_elasticity") in row]
+    assert text.grade_label("history_with_control") in core[0]
+    assert "fit" in core[0]
 
 
 def test_memo_links_back_to_the_scenario_and_says_how_it_was_made(sample):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from simulator import evaluate, sample_business
 from simulator.decisions.price_curve import DEFAULT_CHANGES, DRIVERS, price_curve
-from simulator.model.params import LEVERS
+from simulator.model.params import LEVERS, Scenario
 from simulator.model.sample import example_scenario
 
 SCENARIO = example_scenario()
@@ -78,3 +80,27 @@ def test_a_curve_that_never_pays_has_no_break_even():
 def test_changes_outside_the_accepted_range_are_refused():
     with pytest.raises(ValueError, match="price changes must be in"):
         price_curve(sample_business(), SCENARIO, changes=[-0.95, 0.1])
+
+
+def test_a_segment_named_with_dots_gets_its_curve():
+    """Segment names come from uploaded files: "a.b" must not be read as a path of its own."""
+    business = sample_business()
+    renamed = replace(
+        business,
+        segments=tuple(replace(s, name=f"{s.name}.v2 (x.y)") for s in business.segments),
+        core_segment=f"{business.core}.v2 (x.y)",
+    )
+    scenario = Scenario(price_change=0.1, horizon_months=24)
+    dotted = price_curve(renamed, scenario, changes=(0.0, 0.1, 0.2)).points
+    plain = price_curve(business, scenario, changes=(0.0, 0.1, 0.2)).points
+    assert np.allclose(dotted["delta_npv"], plain["delta_npv"])
+    assert f"customers_end_{business.core}.v2 (x.y)" in dotted.columns
+
+
+def test_without_locating_the_points_are_the_same_and_nothing_is_located():
+    changes = (0.0, 0.1, 0.3)
+    located = price_curve(sample_business(), SCENARIO, changes)
+    points = price_curve(sample_business(), SCENARIO, changes, locate=False)
+    assert points.points.equals(located.points)
+    assert (points.best, points.breakeven) == (None, None)
+    assert located.breakeven is not None

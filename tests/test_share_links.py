@@ -218,12 +218,27 @@ def test_a_malformed_link_opens_with_a_notice_and_safe_values():
 
 @pytest.mark.slow  # AppTest runs the real page scripts
 def test_a_valid_setting_beyond_the_sliders_is_adjusted_with_a_notice():
-    at = _open({**scenario_to_query(LINKED), "price": "0.5"})  # the slider stops at +30 %
+    at = _open({**scenario_to_query(LINKED), "price": "2.5"})  # the slider stops at +100 %
     (notice,) = _notices(at)
-    assert "price: 0.5" in notice and "used 0.3" in notice
+    assert "price: 2.5" in notice and "used 1" in notice
     at.switch_page(SCENARIO).run()
-    assert at.slider(key=PRICE_SLIDER).value == pytest.approx(30.0)
-    assert at.query_params["price"] == "0.3"
+    assert at.slider(key=PRICE_SLIDER).value == pytest.approx(100.0)
+    assert at.query_params["price"] == "1"
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
+def test_a_link_within_the_wider_ranges_opens_unchanged():
+    """Issue 20: a +100 % price and a 30-a-month fee are on the sliders, so a link carrying
+    them opens exactly as given (the old sliders stopped at +30 % and 10)."""
+    wide = LINKED.with_changes(price_change=1.0, monthly_fee=30.0)
+    at = _open(scenario_to_query(wide))
+    assert _notices(at) == []
+    at.switch_page(SCENARIO).run()
+    assert at.slider(key=PRICE_SLIDER).value == pytest.approx(100.0)
+    assert at.slider(key="scenario_monthly_fee").value == pytest.approx(30.0)
+    assert at.session_state["scenario"] == wide
+    low = LINKED.with_changes(price_change=-0.3)
+    assert _notices(_open(scenario_to_query(low))) == []
 
 
 @pytest.mark.slow  # AppTest runs the real page scripts

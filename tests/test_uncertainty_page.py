@@ -10,7 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import simulator
-from simulator.decisions.uncertainty import elasticity_exceedance, monte_carlo
+from simulator.decisions.uncertainty import elasticity_exceedance, monte_carlo, tornado
+from simulator.model.evidence import Evidence
 from ui import text
 from ui import uncertainty as view
 
@@ -256,3 +257,52 @@ def test_a_long_segment_name_is_cut_on_the_axis_so_the_chart_keeps_its_width():
     shown = view.label(f"segments.{name}.lasting_price_elasticity")
     assert shown.startswith(text.t("param.lasting_price_elasticity"))
     assert "…" in shown and len(shown) < len(text.t("param.lasting_price_elasticity")) + 30
+
+
+PRICE_RESPONSE_PRIORS = (
+    "acquisition_price_elasticity",
+    "acquisition_share",
+    "wtp_median",
+    "wtp_log_sd",
+    "wtp_exit_half_life_months",
+    "negative_wom_per_defector",
+    "negative_wom_half_life_months",
+)
+"""The segment priors of the price response beyond the hazard (docs/model.md), issue 20."""
+
+
+def test_the_tornado_swings_the_price_response_priors_with_readable_labels(small):
+    _, tornado, _ = small
+    paths = set(tornado["path"])
+    for segment in APP_BUSINESS.segments:
+        for name in PRICE_RESPONSE_PRIORS:
+            assert f"segments.{segment.name}.{name}" in paths, name
+    assert {"fee_salience", "service.rise_contacts_per_100"} <= paths
+    assert "service.overload_churn_increase" in paths
+    rows = tornado.set_index("path")
+    for name in PRICE_RESPONSE_PRIORS:
+        label = view.label(f"segments.core.{name}")
+        assert label.startswith(text.parameter_label(name)) and "_" not in label
+    # On the app's example, what prospects do at a higher price is a leading driver.
+    top = list(tornado["path"].head(view.TOP_DRIVERS))
+    assert "segments.core.acquisition_price_elasticity" in top
+    assert rows.loc["segments.core.acquisition_price_elasticity", "swing"] > 0
+    fig = view.tornado_figure(tornado, currency="EUR")
+    shown_labels = set(fig.data[0].y)
+    assert view.label("segments.core.acquisition_price_elasticity") in shown_labels
+
+
+def test_the_tornado_draws_a_measured_elasticity_from_its_own_interval():
+    path = "segments.core.lasting_price_elasticity"
+    value = APP_BUSINESS.segment("core").lasting_price_elasticity
+    measured = dataclasses.replace(
+        APP_BUSINESS,
+        data_fields=(*APP_BUSINESS.data_fields, path),
+        evidence=(
+            Evidence(path=path, grade="history_with_control", low=0.9 * value, high=1.1 * value),
+        ),
+    )
+    assumed = tornado(APP_BUSINESS, SHORT).set_index("path").loc[path]
+    narrow = tornado(measured, SHORT).set_index("path").loc[path]
+    assert narrow["high_value"] - narrow["low_value"] < assumed["high_value"] - assumed["low_value"]
+    assert narrow["swing"] < assumed["swing"]

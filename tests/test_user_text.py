@@ -91,7 +91,8 @@ def test_escaped_markdown_keeps_digits_letters_and_non_ascii_as_they_are():
 # --- the text module: every user-supplied placeholder goes through the helper ------------------
 
 APP_PLACEHOLDERS = {
-    "amount", "as_of", "assumed", "assumptions", "baseline", "breakeven", "budget", "case",
+    "acquisitions", "amount", "as_of", "assumed", "assumptions", "baseline", "best", "breakeven",
+    "budget", "case", "gain", "grade", "mean", "net", "rest", "top", "wom",
     "cells", "change", "churn", "columns", "core", "count", "currency", "customers", "data",
     "date", "draws", "driver", "entry", "error", "extra", "fee", "first", "high", "id", "join",
     "kind", "large", "last", "left", "limit", "loss", "lost", "low", "measure", "median", "model",

@@ -24,13 +24,18 @@ from simulator.data.counts import count_records
 from simulator.data.customers import sample_counts, summarize_calibration
 from simulator.data.holdout import holdout_check
 from simulator.data.mapping import ColumnMapping
+from simulator.data.price_response import PriceResponse, calibrate_price_files
+from simulator.data.price_tables import PriceColumns
 from simulator.data.sql.counting import check_and_count
 from simulator.data.sql.sources import sample_rows
 from simulator.data.tables import counted_in_sql
 from simulator.decisions import uncertainty as simulator_uncertainty
+from simulator.decisions.at_risk import at_risk
+from simulator.decisions.price_curve import PriceCurve
+from simulator.decisions.price_curve import price_curve as _price_curve
 from simulator.model.assumptions import parameter_table as _parameter_table
 from simulator.model.sample import sample_business
-from ui import charts, text
+from ui import charts, price_view, text
 
 if TYPE_CHECKING:
     from ui.store import Store
@@ -191,6 +196,37 @@ def upload_calibration(upload: Upload, mapping: ColumnMapping) -> Calibrated:
     )
 
 
+@st.cache_data(scope="session", max_entries=8, show_spinner=False, hash_funcs=BY_VALUE)
+def upload_at_risk(
+    upload: Upload,
+    mapping: ColumnMapping,
+    business: simulator.Business,
+    scenario: simulator.Scenario,
+) -> pd.DataFrame:
+    """:func:`simulator.decisions.at_risk.at_risk` of the upload's active customers under
+    ``scenario`` (a large upload is read whole here, once). Raises
+    :class:`simulator.DataError`."""
+    table = simulator.read_table(upload.raw, name=upload.name) if upload.large else None
+    records = simulator.customer_records(
+        upload_table(upload) if table is None else table, mapping, name=upload.name
+    )
+    return at_risk(business, scenario, records[~records["churned"]])
+
+
+@st.cache_data(scope="session", max_entries=4, show_spinner=False, hash_funcs=BY_VALUE)
+def price_response(customers: Upload, prices: Upload, columns: PriceColumns) -> PriceResponse:
+    """:func:`simulator.data.price_response.calibrate_price_files` of a customer table and its
+    price history under ``columns``. Raises :class:`simulator.DataError` (naming the file, the
+    column and the rows) or ValueError."""
+    return calibrate_price_files(
+        customers.raw,
+        prices.raw,
+        customers_name=customers.name,
+        prices_name=prices.name,
+        columns=columns,
+    )
+
+
 @st.cache_data(max_entries=256, show_spinner=False, hash_funcs=BY_VALUE)
 def evaluate(business: simulator.Business, scenario: simulator.Scenario) -> simulator.Evaluation:
     """:func:`simulator.decisions.evaluate`: the scenario against its no-change baseline."""
@@ -270,6 +306,37 @@ def scenario_figures(
     much. Callers must not change them; ``st.plotly_chart`` only reads a figure.
     """
     return charts.scenario_figures(evaluate(business, scenario), business, scenario)
+
+
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=BY_VALUE)
+def _price_curve_at_today(business: simulator.Business, scenario: simulator.Scenario) -> PriceCurve:
+    """:func:`simulator.decisions.price_curve.price_curve` of a plan at today's price."""
+    return _price_curve(business, scenario)
+
+
+def price_curve(business: simulator.Business, scenario: simulator.Scenario) -> PriceCurve:
+    """:func:`ui.price_view.curve`: value from -20 % to +100 % for the plan's other settings,
+    cached without the plan's price change, so a price-slider move computes no curve."""
+    return price_view.placed(
+        _price_curve_at_today(business, price_view.at_today(scenario)), scenario
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=BY_VALUE)
+def plan_point(business: simulator.Business, scenario: simulator.Scenario) -> pd.Series:
+    """:func:`ui.price_view.plan_point`: the plan's own price change split into its drivers."""
+    return price_view.plan_point(business, scenario)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=BY_VALUE)
+def price_figures(
+    business: simulator.Business, scenario: simulator.Scenario, language: str
+) -> dict[str, go.Figure]:
+    """:func:`ui.price_view.figures` of the plan, for ``language``; shared, not copied, as
+    :func:`scenario_figures` (callers must not change them)."""
+    return price_view.figures(
+        price_curve(business, scenario), evaluate(business, scenario), business, scenario
+    )
 
 
 @st.cache_data(max_entries=64, show_spinner=False, hash_funcs=BY_VALUE)

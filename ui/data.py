@@ -149,9 +149,10 @@ def problems(found: list[simulator.Problem]) -> bool:
     return errors == 0
 
 
-def read_error(error: simulator.DataError) -> None:
-    """A file that cannot be read: one error box and its problems. A problem of the whole file
-    (the usual case) is also written out in the box, where it is not cut to a cell's width."""
+def read_error(error: simulator.DataError, *, key: str = "data_read_problems") -> None:
+    """A file that cannot be read: one error box and its problems (a table keyed ``key``). A
+    problem of the whole file (the usual case) is also written out in the box, where it is not
+    cut to a cell's width."""
     said = text.t("data.read_error", name=error.name)
     whole_file = [p for p in error.problems if p.column is None]
     if whole_file and len(whole_file) <= MAX_PROBLEMS_SPELLED_OUT:
@@ -165,7 +166,7 @@ def read_error(error: simulator.DataError) -> None:
             for p in whole_file
         )
     st.error(said, icon=":material/error:")
-    st.dataframe(problems_frame(error.problems), hide_index=True, key="data_read_problems")
+    st.dataframe(problems_frame(error.problems), hide_index=True, key=key)
 
 
 MAX_PROBLEMS_SPELLED_OUT = 3

@@ -25,10 +25,17 @@ from ui.charts import figure
 
 LOWEST_PRICE_CHANGE = -0.10
 """Left edge of the price axis (fraction), unless the plan's own price change is lower."""
+MAX_PRICE_PCT = (10, 200, 5, 100)
+"""The page's "largest price change explored" slider in percent: lowest, highest, step and the
+value it opens with (+100 %: where, under the price response, a rise has long stopped paying)."""
 STEPS = 21
-"""Grid points per axis of the NPV heatmap (21 x 21 = 441 cells)."""
+"""Grid points of the budget axis of the NPV heatmap."""
+PRICE_STEPS = (0.01, 0.02, 0.025, 0.05, 0.10, 0.20)
+"""Round steps of the price axis (fractions): the finest that keeps it to :data:`MAX_PRICE_POINTS`
+points (-10 % to +30 %: 2 points; to +100 %: 5 points; to +200 %: 10 points)."""
+MAX_PRICE_POINTS = 31
 PROBABILITY_STEPS = 11
-"""Grid points per axis of the probability heatmap (11 x 11 = 121 cells, every other point)."""
+"""Grid points per axis of the probability heatmap (11 x 11 = 121 cells)."""
 DRAW_CHOICES = (25, 50, 100, 200)
 DEFAULT_DRAWS = 100
 SEED = 20240601
@@ -68,13 +75,27 @@ class Axes:
         return self.budgets[-1]
 
 
-def axes(scenario: simulator.Scenario, max_price_change: float, steps: int = STEPS) -> Axes:
+def price_points(lowest: float, highest: float) -> int:
+    """How many evenly spaced price changes span ``lowest`` to ``highest`` (fractions) in the
+    finest round step of :data:`PRICE_STEPS` that needs at most :data:`MAX_PRICE_POINTS`."""
+    span = highest - lowest
+    for step in PRICE_STEPS:
+        points = math.ceil(span / step - 1e-9) + 1
+        if points <= MAX_PRICE_POINTS:
+            return max(points, 2)
+    return MAX_PRICE_POINTS
+
+
+def axes(scenario: simulator.Scenario, max_price_change: float, steps: int | None = None) -> Axes:
     """-10 % (or the plan's price change if lower) to ``max_price_change`` (or the plan's if
-    higher); budgets from 0 to twice the plan's (see
+    higher), in round steps (:func:`price_points`) or, when given, in ``steps`` points on both
+    axes; budgets from 0 to twice the plan's (see
     :func:`simulator.decisions.explore.default_budgets`)."""
     lowest = min(LOWEST_PRICE_CHANGE, scenario.price_change)
     highest = max(max_price_change, scenario.price_change, lowest + 0.01)
-    prices = default_price_changes(steps, lowest=lowest, highest=highest)
+    points = price_points(lowest, highest) if steps is None else steps
+    prices = default_price_changes(points, lowest=lowest, highest=highest)
+    steps = STEPS if steps is None else steps
     return Axes(
         price_changes=tuple(float(p) for p in prices),
         budgets=tuple(float(b) for b in default_budgets(scenario, steps)),
@@ -287,6 +308,27 @@ def _marker(name: str, x: float, y: float, symbol: str, color: str, size: int = 
     }
 
 
+def value_scale(z: np.ndarray) -> dict:
+    """Colour range of an NPV-difference map: white exactly at 0, the reds spread over the
+    losses and the greens over the gains, each side to its own extreme. A map whose losses
+    reach -15 M and whose gains reach +0.3 M (a wide price axis under the price response)
+    still shows every paying cell green; a symmetric range would wash them out to white."""
+    low, high = float(np.nanmin(z)), float(np.nanmax(z))
+    if not low < 0 < high:  # one side only: the other half of the palette
+        reach = max(abs(low), abs(high)) or 1.0
+        return {"zmin": -reach, "zmax": reach, "zmid": 0.0}
+    white = -low / (high - low)
+    (_, red), (_, pink), _, (_, mint), (_, green) = COLORSCALE
+    colours = [
+        [0.0, red],
+        [white / 2, pink],
+        [white, COLORSCALE[2][1]],
+        [white + (1 - white) / 2, mint],
+        [1.0, green],
+    ]
+    return {"zmin": low, "zmax": high, "colorscale": colours}
+
+
 def heatmap_figure(
     npv: pd.DataFrame,
     *,
@@ -311,8 +353,7 @@ def heatmap_figure(
         title = text.t("chart.explore.title_probability")
         subtitle = text.t("chart.explore.subtitle_probability", period=period, draws=draws)
     else:
-        reach = float(np.nanmax(np.abs(z))) or 1.0
-        scale = {"zmin": -reach, "zmax": reach, "zmid": 0.0}
+        scale = value_scale(z)
         bar = {
             **text.plotly_money_axis(currency),
             "tickformat": "~s",
@@ -326,7 +367,7 @@ def heatmap_figure(
         "y": budgets.tolist(),
         "z": z.tolist(),
         "colorscale": COLORSCALE,
-        **scale,
+        **scale,  # a value scale brings its own colorscale
         "colorbar": bar | {"thickness": 14},
         "text": _hover(prices, budgets, z, probability=shows_probability, currency=currency),
         "hovertemplate": "%{text}<extra></extra>",

@@ -106,6 +106,8 @@ def memo_file(
         parameters=parameters,
         created=datetime.datetime.now().astimezone(),
         link=link,
+        price_curve=cached.price_curve(business, scenario),
+        plan_point=cached.plan_point(business, scenario),
     )
     return html.encode("utf-8")
 
@@ -117,13 +119,20 @@ def charts_file(
     evaluation: simulator.Evaluation,
     language: str,
 ) -> bytes:
-    """The five Scenario charts as a zip of PNGs (:func:`ui.memo.chart_pngs`), or, when Kaleido
-    fails, a zip holding only a README.txt that says so; labelled in ``language`` (the current
-    one: it keys the cache).
+    """The Scenario page's charts (the five monthly ones and the price-response view's three) as
+    a zip of PNGs (:func:`ui.memo.chart_pngs`), or, when Kaleido fails, a zip holding only a
+    README.txt that says so; labelled in ``language`` (the current one: it keys the cache).
 
     Cached: drawing them starts a headless Chromium and takes several seconds.
     """
-    pngs = memo.chart_pngs(charts.scenario_figures(evaluation, business, scenario))
+    figures = {
+        **charts.scenario_figures(evaluation, business, scenario),
+        **{
+            f"price_{name}": figure
+            for name, figure in cached.price_figures(business, scenario, text.language()).items()
+        },
+    }
+    pngs = memo.chart_pngs(figures)
     if pngs is not None:
         return memo.charts_zip(pngs)
     return memo.charts_zip({}, note=text.t("export.png.failed"))

@@ -19,6 +19,7 @@ import streamlit as st
 from simulator import LEVERS, Business, Scenario
 from simulator.model.assumptions import with_parameter
 from ui import text
+from ui.sections import EDITABLE_GROUPS, section_rows
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,9 +52,9 @@ PRICE = (
         field="price_change",
         key="price_change_pct",
         label="inputs.price_change_pct",
-        low=-20.0,
-        high=30.0,
-        step=0.5,
+        low=-30.0,
+        high=100.0,
+        step=1.0,
         fmt="%+.1f%%",
         scale=100.0,
     ),
@@ -62,7 +63,7 @@ PRICE = (
         key="monthly_fee",
         label="inputs.monthly_fee",
         low=0.0,
-        high=10.0,
+        high=30.0,
         step=0.5,
         fmt="{money}%.2f",
     ),
@@ -244,11 +245,6 @@ def table_edits(original: pd.DataFrame, edited: pd.DataFrame) -> dict[str, float
     return changes
 
 
-EDITABLE_GROUPS = ("segment", "service", "lever", "business")
-"""Groups of :func:`simulator.model.assumptions.parameter_table` a user may edit (not
-"scenario")."""
-
-
 def _shown(value: object) -> str:
     if isinstance(value, bool):
         return text.t("value.yes" if value else "value.no")
@@ -258,12 +254,14 @@ def _shown(value: object) -> str:
 
 
 def parameter_view(table: pd.DataFrame, group: str, currency: str) -> pd.DataFrame:
-    """The rows of one group as shown on the Assumptions page, indexed by parameter path.
+    """The rows of one section (:func:`section_rows`) as shown on the Assumptions page, indexed
+    by parameter path: segment or lever, parameter, value, unit, source, the evidence behind the
+    value in words (its grade) and its reference.
 
-    Editable groups keep ``value`` numeric (the editor's input); the scenario group shows it
+    Editable sections keep ``value`` numeric (the editor's input); the scenario section shows it
     as text.
     """
-    rows = table[table["group"] == group].set_index("path")
+    rows = section_rows(table, group).set_index("path")
     owner = rows["segment"].map(text.lever_label) if group == "lever" else rows["segment"]
     view = pd.DataFrame(
         {
@@ -276,6 +274,7 @@ def parameter_view(table: pd.DataFrame, group: str, currency: str) -> pd.DataFra
             ),
             "unit": rows["unit"].map(lambda unit: text.unit_label(unit, currency)),
             "source": rows["source"].map(text.source_label),
+            "grade": rows["grade"].map(text.grade_label),
             "reference": rows["reference"].map(text.reference_label),
         },
         index=rows.index,
@@ -297,6 +296,9 @@ def _column_config(group: str) -> dict[str, object]:
         ),
         "unit": st.column_config.TextColumn(text.t("column.unit")),
         "source": st.column_config.TextColumn(text.t("column.source")),
+        "grade": st.column_config.TextColumn(
+            text.t("column.grade"), help=text.t("column.grade.help")
+        ),
         "reference": st.column_config.TextColumn(text.t("column.reference")),
     }
 
@@ -319,6 +321,21 @@ def parameter_editor(
         height=_height(len(view)),
     )
     return table_edits(view, edited)
+
+
+def parameter_editors(
+    table: pd.DataFrame, currency: str, *, prefix: str = "assumptions"
+) -> dict[str, float]:
+    """Every editable section with its header and note (a section without rows is left out);
+    returns ``{path: new value}`` for the edits in all of them, in page order."""
+    edits: dict[str, float] = {}
+    for group in EDITABLE_GROUPS:
+        if section_rows(table, group).empty:
+            continue
+        st.subheader(text.t(f"group.{group}"))
+        st.caption(text.t(f"group.{group}.note"))
+        edits |= parameter_editor(table, group, currency, prefix=prefix)
+    return edits
 
 
 def settings_table(table: pd.DataFrame, currency: str) -> None:

@@ -1,9 +1,11 @@
 """The decision memo: one self-contained HTML page to send or print, and the charts as PNGs.
 
 :func:`memo_html` puts on one page what the Scenario page shows: the plan in words, the
-verdict, the KPI cards as tables, the break-even readouts, the five charts (interactive Plotly,
-with plotly.js embedded once, so the file opens offline) and every parameter in use with its
-source. Everything that comes from the user (business and segment names, the share link) is
+verdict, the KPI cards as tables, the break-even readouts, where a price rise stops paying (the
+price-response view's sentences and charts), the five monthly charts (interactive Plotly, with
+plotly.js embedded once, so the file opens offline) and every parameter in use with its source
+and the evidence behind it (its grade in words), the price and fee response together.
+Everything that comes from the user (business and segment names, the share link) is
 HTML-escaped: the page strings it reuses hold such text escaped for Markdown
 (:mod:`ui.literal`), which :func:`_inline` writes as the literal characters. No Streamlit here,
 so the memo is tested as a string.
@@ -35,8 +37,10 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from simulator import Business, Evaluation, Scenario
-from ui import charts, kpis, text
+from simulator.decisions.price_curve import PriceCurve
+from ui import charts, kpis, price_view, text
 from ui.literal import PLAIN, WORD_JOINER
+from ui.sections import SECTIONS, section_rows
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +54,9 @@ KALEIDO_TIMEOUT_S = 90
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 BROWSER_VARIABLES = ("BROWSER_PATH", "CHROMIUM_PATH")
 """Environment variables naming a Chromium executable, read in this order before PATH."""
-GROUPS = ("segment", "service", "lever", "business", "scenario")
-"""Parameter groups of :func:`simulator.model.assumptions.parameter_table`, in memo order."""
+GROUPS = SECTIONS
+"""Sections of the parameter table (:mod:`ui.sections`), in memo order: as on the Assumptions
+page, the price and fee response together."""
 KPI_SECTIONS = ("memo.kpi.value", "memo.kpi.customers", "memo.kpi.service")
 
 STYLE = """
@@ -183,10 +188,11 @@ def _chart(name: str, figure: go.Figure, *, with_plotlyjs: bool) -> str:
     return f'<div class="chart">{div}</div>'
 
 
-def _charts(figures: Mapping[str, go.Figure]) -> str:
-    """Every figure as an interactive chart; plotly.js is embedded with the first one only."""
+def _charts(figures: Mapping[str, go.Figure], *, first: bool = True) -> str:
+    """Every figure as an interactive chart; plotly.js is embedded with the first one only when
+    these are the document's ``first`` charts."""
     return "\n".join(
-        _chart(name, figure, with_plotlyjs=i == 0)
+        _chart(name, figure, with_plotlyjs=first and i == 0)
         for i, (name, figure) in enumerate(figures.items())
     )
 
@@ -211,6 +217,7 @@ PARAMETER_COLUMNS = {
     "value": "column.value",
     "unit": "column.unit",
     "source": "column.source",
+    "grade": "column.grade",
     "reference": "column.reference",
 }
 """Columns of the assumption tables and their headers; "owner" is the segment or lever."""
@@ -230,6 +237,7 @@ def _parameter_cells(rows: pd.DataFrame, currency: str) -> pd.DataFrame:
             "value": rows["value"].map(value_text),
             "unit": rows["unit"].map(lambda unit: text.unit_label(unit, currency)),
             "source": rows["source"].map(text.source_label),
+            "grade": rows["grade"].map(text.grade_label),
             "reference": rows["reference"].fillna("").map(text.reference_label),
         }
     )
@@ -263,7 +271,7 @@ def _assumptions(parameters: pd.DataFrame, currency: str) -> str:
     )
     parts = [f'<p class="note">{_esc(caption)}</p>']
     for group in GROUPS:
-        rows = parameters[parameters["group"] == group]
+        rows = section_rows(parameters, group)
         if rows.empty:
             continue
         note = f"group.{group}.note"
@@ -293,6 +301,31 @@ def _link(link: str | None) -> str:
     return f'<p class="meta">{_esc(text.t("memo.link"))} <a href="{target}">{target}</a></p>'
 
 
+def _price_response(
+    curve: PriceCurve,
+    point: pd.Series,
+    evaluation: Evaluation,
+    business: Business,
+    scenario: Scenario,
+) -> str:
+    """The Scenario page's price-response view: its two sentences, its three charts (plotly.js
+    embedded with the first: they are the memo's first charts) and its caption."""
+    sentences = [
+        price_view.headline(curve, business.currency),
+        price_view.plan_sentence(point, business.currency),
+    ]
+    figures = price_view.figures(curve, evaluation, business, scenario)
+    caption = text.t("price_view.caption", period=text.period(scenario.horizon_months))
+    return "\n".join(
+        (
+            f"<h2>{_esc(text.t('price_view.header'))}</h2>",
+            _paragraphs(sentences),
+            _charts({f"price_{name}": figure for name, figure in figures.items()}),
+            f'<p class="note">{_inline(caption)}</p>',
+        )
+    )
+
+
 def memo_html(
     *,
     business: Business,
@@ -301,15 +334,20 @@ def memo_html(
     parameters: pd.DataFrame,
     created: datetime.datetime,
     link: str | None,
+    price_curve: PriceCurve | None = None,
+    plan_point: pd.Series | None = None,
 ) -> str:
     """The decision memo of ``scenario`` for ``business`` as one HTML document.
 
     ``evaluation`` is :func:`simulator.decisions.evaluate` of the two and ``parameters`` their
     :func:`simulator.model.assumptions.parameter_table`; ``created`` is printed as the memo's date
-    and
-    ``link`` (the share link, if any) as a link back to the app. The document is UTF-8, embeds
-    plotly.js once and loads nothing from the network, so it opens offline.
+    and ``link`` (the share link, if any) as a link back to the app. ``price_curve`` and
+    ``plan_point`` are the price-response view's (:func:`ui.price_view.curve` and
+    :func:`ui.price_view.plan_point`), computed here when not given. The document is UTF-8,
+    embeds plotly.js once and loads nothing from the network, so it opens offline.
     """
+    curve = price_curve or price_view.curve(business, scenario)
+    point = plan_point if plan_point is not None else price_view.plan_point(business, scenario)
     title = text.t("memo.title", markup=PLAIN, business=text.business_name(business.name))
     tone = kpis.tone(evaluation, business)
     sections = (
@@ -324,8 +362,9 @@ def memo_html(
         f"<h2>{_esc(text.t('scenario.breakeven_header'))}</h2>",
         _paragraphs(kpis.breakeven_lines(evaluation, business)),
         f'<p class="note">{_inline(text.t("breakeven.caption"))}</p>',
+        _price_response(curve, point, evaluation, business, scenario),
         f"<h2>{_esc(text.t('scenario.charts_header'))}</h2>",
-        _charts(charts.scenario_figures(evaluation, business, scenario)),
+        _charts(charts.scenario_figures(evaluation, business, scenario), first=False),
         f"<h2>{_esc(text.t('memo.assumptions_header'))}</h2>",
         _assumptions(parameters, business.currency),
         _footer(created),

@@ -1,7 +1,7 @@
 """The few things a session remembers: the Business in use (and where it came from), the
 current Scenario, the interface language chosen, which upload (file and column mapping) was last
-calibrated on the Data page, and the digest of the file in the Data page's uploader (with the
-table inside, if it came compressed).
+calibrated on the Data page, and the digest of the file in each of the Data page's uploaders (with
+the table inside, if it came compressed).
 
 Nothing else goes in ``st.session_state`` (widget keys aside). Getters initialise lazily, so
 every page works when opened directly by its URL. This module owns the scenario and the business
@@ -21,6 +21,7 @@ import simulator
 from simulator.data.archives import is_compressed, unpack
 from simulator.data.mapping import ColumnMapping
 from ui import cached, inputs, text
+from ui.sections import EDITABLE_GROUPS
 
 _BUSINESS = "business"  # simulator.Business: the sample, or one edited on the Assumptions page
 _SCENARIO = "scenario"  # simulator.Scenario: the last valid settings of the Scenario page
@@ -28,6 +29,7 @@ _CALIBRATED = "calibrated_upload"  # (file digest, ColumnMapping) last calibrate
 _ORIGIN = "business_origin"  # (Business, Origin): where a calibrated business came from
 _UPLOAD_DIGEST = "upload_digest"  # (uploader file id, SHA-256 digest, unpacked table or None)
 _LANGUAGE = "language"  # str: the interface language this session chose (a link's or the sidebar's)
+# ... per uploader ("slot"): the customer table's under _UPLOAD_DIGEST, others suffixed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +79,7 @@ def reset_business(*, prefix: str = "assumptions") -> None:
     """Go back to the business the app opened with, and forget the Assumptions page's pending
     edits (its editors' keys under ``prefix``); a button callback."""
     st.session_state[_BUSINESS] = cached.business()
-    for group in inputs.EDITABLE_GROUPS:
+    for group in EDITABLE_GROUPS:
         st.session_state.pop(inputs.widget_key(prefix, f"editor_{group}"), None)
 
 
@@ -91,19 +93,21 @@ def set_calibrated_upload(digest: str, mapping: ColumnMapping) -> None:
     st.session_state[_CALIBRATED] = (digest, mapping)
 
 
-def upload(file_id: str, name: str, raw: bytes) -> cached.Upload:
+def upload(file_id: str, name: str, raw: bytes, *, slot: str = "customers") -> cached.Upload:
     """The uploader's file ``file_id`` as a :class:`ui.cached.Upload`: its digest is computed
     once per upload (40 ms for 61 MB), not on every rerun of the Data page. A compressed file
     (``.gz``, ``.zip``) is unpacked once per upload too (:func:`simulator.data.archives.unpack`),
-    and the Upload is the table inside, under its own name.
+    and the Upload is the table inside, under its own name. Each uploader (``slot``: the
+    customer table, the price history, ...) keeps its own file.
 
     Raises :class:`simulator.DataError` when a compressed file holds no single table.
     """
-    memo = st.session_state.get(_UPLOAD_DIGEST)
+    key = _UPLOAD_DIGEST if slot == "customers" else f"{_UPLOAD_DIGEST}_{slot}"
+    memo = st.session_state.get(key)
     if memo is None or memo[0] != file_id:
         unpacked = unpack(raw, name) if is_compressed(name) else None
         memo = (file_id, hashlib.sha256(unpacked[0] if unpacked else raw).hexdigest(), unpacked)
-        st.session_state[_UPLOAD_DIGEST] = memo
+        st.session_state[key] = memo
     _, digest, unpacked = memo
     if unpacked is not None:
         raw, name = unpacked

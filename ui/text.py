@@ -220,7 +220,10 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "export.png": "Charts (PNG, zip)",
         "export.png.file_name": "{business}-charts",
-        "export.png.help": "The five charts as PNG images, for slides and documents.",
+        "export.png.help": (
+            "The Scenario page's charts as PNG images (the five monthly ones and where a price "
+            "rise stops paying), for slides and documents."
+        ),
         "export.png.failed": (
             "The charts could not be drawn as images on the server: no Chromium was found or "
             "Kaleido failed (the server log says why). The decision memo has the same charts."
@@ -258,12 +261,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "inputs.settings_caption": "Your settings (not data).",
         "inputs.price_change_pct": "Price change (%)",
         "inputs.price_change_pct.help": (
-            "Change of the list price for every segment; +5 means 5% more."
+            "Change of the list price for every segment; +5 means 5% more. From -30% to +100% "
+            "in 1-point steps (use the arrow keys for single steps), so you can see where a "
+            "rise stops paying."
         ),
         "inputs.monthly_fee": "New monthly fee ({currency} per customer)",
         "inputs.monthly_fee.help": (
-            "A separate fee on every bill. Customers weigh a fee more than the same money in "
-            "the price (fee salience, see Assumptions)."
+            "A separate fee on every bill, up to 30 a month in the business's currency. "
+            "Customers weigh a fee more than the same money in the price (fee fairness, see "
+            "Assumptions); prospects see it as part of the price."
         ),
         "inputs.price_change_month": "Month the new price applies",
         "inputs.price_change_month.help": "1 = the first simulated month.",
@@ -390,6 +396,87 @@ STRINGS: dict[str, dict[str, str]] = {
             "**With the model:** no price or fee increase, so price sensitivity cannot break it."
         ),
         "breakeven.model.not_computed": "**With the model:** not computed.",
+        # Scenario page: the price-response view (ui.price_view)
+        "price_view.header": "Where a price rise stops paying",
+        "price_view.caption": (
+            "This plan with every price change from -20% to +100%, the rest of it (fee, timing, "
+            "notice, service budget) as set, against doing nothing: NPV over {period}, without "
+            "terminal value. Prospects compare the price with competitors' and sign up less "
+            "often as it rises; customers leave once it passes what they would pay, more in the "
+            "month they are told, and tell others (see Assumptions, price and fee response)."
+        ),
+        "price_view.peak": (
+            "Value peaks at a price change of about **{best}** ({value} against doing nothing) "
+            "and falls to doing nothing's at about **{breakeven}**."
+        ),
+        "price_view.top_loss": "A **{top}** rise loses {loss} against doing nothing.",
+        "price_view.above": (
+            "Value peaks at a price change of about **{best}** ({value} against doing nothing) "
+            "and stays above doing nothing up to **{top}**, the largest change shown."
+        ),
+        "price_view.never": (
+            "No price change from {low} to {top} makes this plan worth as much as doing "
+            "nothing: even the best, about **{best}**, costs {loss}."
+        ),
+        "price_view.rising": (
+            "Value still rises at **{top}**, the largest change shown: as assumed, neither "
+            "customers nor prospects limit a rise in this range. Check the price-response "
+            "assumptions before trusting it."
+        ),
+        "price_view.falling": (
+            "Value is highest at the largest cut shown, **{low}**: as assumed, every rise from "
+            "there loses value."
+        ),
+        "price_view.plan.rise": (
+            "This plan's **{change}** rise brings {gain} from customers who stay, but loses "
+            "{customers} of customers who leave, {acquisitions} of new customers who no longer "
+            "sign up and {wom} to word of mouth: **{net}** on balance."
+        ),
+        "price_view.plan.cut": (
+            "This plan's **{change}** cut gives up {gain} of what customers pay, but keeps "
+            "{customers} of customers who would have left and wins {acquisitions} of new "
+            "customers: **{net}** on balance."
+        ),
+        "price_view.plan.rest_adds": (
+            "The rest of the plan (fee, service budget) adds {rest}: **{total}** against doing "
+            "nothing in all."
+        ),
+        "price_view.plan.rest_costs": (
+            "The rest of the plan (fee, service budget) costs {rest}: **{total}** against doing "
+            "nothing in all."
+        ),
+        "price_view.plan.none": (
+            "This plan keeps today's price: the charts show what each price change would do, "
+            "with the rest of the plan as set."
+        ),
+        "chart.price.x": "Price change",
+        "chart.price.value.title": "Value against doing nothing, by price change",
+        "chart.price.value.subtitle": (
+            "NPV over {period}, the rest of the plan as set. Green: it pays; red: it loses."
+        ),
+        "chart.price.value.y": "NPV vs doing nothing ({symbol})",
+        "chart.price.value.line": "Value against doing nothing",
+        "chart.price.nothing": "Doing nothing",
+        "chart.price.plan": "This plan ({change})",
+        "chart.price.best": "Best: about {change}",
+        "chart.price.breakeven": "Break-even: {change}",
+        "chart.price.hover": "{change}: {value}",
+        "chart.price.drivers.title": "Why value falls as the price rises",
+        "chart.price.drivers.subtitle": (
+            "What each price change adds and costs against the plan at today's price"
+        ),
+        "chart.price.drivers.y": "NPV ({symbol})",
+        "chart.price.driver.price_gain": "Customers who stay pay more",
+        "chart.price.driver.lost_customers": "Customers who leave",
+        "chart.price.driver.lost_acquisitions": "New customers who no longer sign up",
+        "chart.price.driver.word_of_mouth": "Word of mouth",
+        "chart.price.driver.net": "On balance",
+        "chart.price.volume.title": "Revenue and customers, by price change",
+        "chart.price.volume.subtitle": "Dashed: doing nothing",
+        "chart.price.revenue": "Revenue",
+        "chart.price.revenue_panel": "Revenue over {period}",
+        "chart.price.customers_panel": "Customers at the end, by segment",
+        "chart.price.customers_y": "Customers",
         # Assumptions page
         "assumptions.title": "Assumptions: every number the model uses",
         "assumptions.intro": (
@@ -400,6 +487,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "assumptions.summary": (
             "{total} parameters: {data} from data, {assumptions} assumptions, {user} set by you, "
             "{settings} scenario settings."
+        ),
+        "assumptions.grades": (
+            "The Evidence column sets how widely the Uncertainty page varies each value: one "
+            "measured from your price history is drawn from its own 90% interval (1.5 times "
+            "wider without a control group, twice as wide from a survey); published figures "
+            "and assumptions from the ranges documented with the model, around the value in use."
         ),
         "assumptions.reset": "Reset to defaults",
         "assumptions.reset.help": "Undo every edit on this page.",
@@ -429,7 +522,29 @@ STRINGS: dict[str, dict[str, str]] = {
             "How a monthly budget on each lever builds into service quality: ramp-up, "
             "saturation and weight."
         ),
-        "group.business.note": "How much more a new fee weighs on churn than a price rise.",
+        "group.business.note": "Business-wide settings.",
+        "column.grade": "Evidence",
+        "column.grade.help": (
+            "How well the value is known, strongest first: a randomised test, your price "
+            "history with or without a control group, a survey, your customer data, published "
+            "figures from other firms, an assumption; or your own setting."
+        ),
+        "grade.randomised_test": "randomised test",
+        "grade.history_with_control": "your history, with a control group",
+        "grade.history_without_control": "your history, no control group",
+        "grade.survey": "survey",
+        "grade.customer_data": "your customer data",
+        "grade.published": "published figures",
+        "grade.assumption": "assumption",
+        "grade.setting": "your setting",
+        "group.price": "Price and fee response",
+        "group.price.note": (
+            "How customers and prospects respond to a price change or a fee: the lasting churn "
+            "response, the extra leavers at notice (capped), reservation prices, prospects "
+            "comparing the price with competitors', word of mouth from leavers, the fairness "
+            "cost of a fee, competitors' own price move and the wave of contacts a rise brings. "
+            "Learn the lasting response from your own price history on the Data page."
+        ),
         "source.data": "From data",
         "source.assumption": "Assumption",
         "source.user": "Your setting",
@@ -1353,6 +1468,136 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "data.tab.upload": "Calibrate from a file",
         "data.tab.saved": "Saved calibrations",
+        "data.tab.price": "Learn the price response",
+        # Data page: the customers most at risk from the plan's rise (ui.at_risk)
+        "data.risk.header": "Customers most at risk from the rise",
+        "data.risk.caption": (
+            "For the plan on the Scenario page ({scenario}): each active customer's chance of "
+            "leaving in the 12 months from the notice (months {first} to {last}), with the rise "
+            "and without it, from their own tenure, what they pay against the market and how "
+            "the segment responds to price. The download lists every active customer, most "
+            "added risk first, for billing and retention teams."
+        ),
+        "data.risk.no_rise": (
+            "The plan on the Scenario page raises no price and adds no fee: set a rise there "
+            "to list the customers it puts at risk."
+        ),
+        "data.risk.summary": (
+            "Of **{customers}** active customers, **{count}** are at least {points} points "
+            "likelier to leave within 12 months because of the rise; on average it adds {mean} "
+            "points."
+        ),
+        "data.risk.none": "No active customer in this table belongs to the business's segments.",
+        "data.risk.unknown": (
+            "{count} active customers of segments the business does not have are left out."
+        ),
+        "data.risk.error": "The customers at risk could not be listed: {message}",
+        "data.risk.column.id": "Customer id",
+        "data.risk.column.segment": "Segment",
+        "data.risk.column.tenure": "Tenure (months)",
+        "data.risk.column.price": "Pays ({currency}/month)",
+        "data.risk.column.position": "Price vs market",
+        "data.risk.column.with": "Leaves within 12 months, with the rise",
+        "data.risk.column.without": "Without it",
+        "data.risk.column.added": "Added by the rise",
+        "data.risk.download": "Customers at risk (CSV)",
+        "data.risk.download.help": (
+            "Every active customer: segment, tenure in months, monthly price, price against the "
+            "market (1 = the market's price), the chance of leaving within the 12 months from "
+            "the notice with the rise and without it (0-1) and the difference; most added risk "
+            "first. Text a spreadsheet could run as a formula starts with an apostrophe."
+        ),
+        "data.risk.file_name": "{business}-customers-at-risk",
+        # Data page: the price response learnt from the firm's price history (ui.price_history)
+        "data.price.intro": (
+            "Learn how your customers' churn responded to the price rises you have already "
+            "made. Give the customer table (id, start date, end date or empty while active, "
+            "optional segment) and the price history (one row per customer and price period: "
+            "id, the date the price took effect, the monthly price). Customers whose price did "
+            "not change while others were raised serve as the control group. Used, the result "
+            "replaces the assumed lasting price response of each segment it names, marked as "
+            "measured from your history."
+        ),
+        "data.price.customers": (
+            "Customer table (leave empty to use the one under Calibrate from a file)"
+        ),
+        "data.price.customers.help": (
+            "One row per customer: id, start date, end date (empty while active), optional "
+            "segment named as in the business. CSV, TSV, Excel or Parquet, also gzipped or "
+            "zipped; files up to {limit} MB."
+        ),
+        "data.price.upload": (
+            "Price history (CSV, TSV, text, Excel or Parquet; also gzipped or zipped)"
+        ),
+        "data.price.upload.help": (
+            "One row per customer and price period: customer id, the date the price took effect "
+            "and the monthly price. Files up to {limit} MB."
+        ),
+        "data.price.from_first": (
+            "Customer table: **{name}**, the one uploaded under Calibrate from a file."
+        ),
+        "data.price.need_customers": (
+            "Upload the customer table here, or under Calibrate from a file."
+        ),
+        "data.price.need_prices": "Upload the price history to learn the price response from it.",
+        "data.price.mapping_header": "Which column is which",
+        "data.price.mapping_caption": (
+            "Proposed from the column names (and from the customer table's mapping under "
+            "Calibrate from a file); correct any that is wrong. The first four are columns of "
+            "the customer table, the last three of the price history."
+        ),
+        "data.price.role.id": "Customer id (customer table)",
+        "data.price.role.start": "Start date",
+        "data.price.role.end": "End date (empty while active)",
+        "data.price.role.segment": "Segment",
+        "data.price.role.price_id": "Customer id (price history)",
+        "data.price.role.price_date": "Date the price took effect",
+        "data.price.role.price": "Monthly price",
+        "data.price.learn": "Learn the price response",
+        "data.price.learn.help": (
+            "Fit how churn changed after each customer's own price change, against customers "
+            "who kept their price at the same time, allowing for tenure as the simulator does."
+        ),
+        "data.price.progress": "Reading both tables and fitting the price response per segment…",
+        "data.price.error": "The price response could not be learnt: {message}",
+        "data.price.result_header": "What your price history says, per segment",
+        "data.price.result_caption": (
+            "Churn ratio per +10% price: how much likelier a customer is to leave in a month, "
+            "lasting, after a 10% rise (1.20 = 20% more), with its 90% interval. First month "
+            "ratio: the extra in the first month at a new price. Exposed: customers seen after "
+            "their own price change; control: customers who kept the old price while others "
+            "were raised. Evidence: the grade the estimate carries once used. As of {as_of}."
+        ),
+        "data.price.column.segment": "Segment",
+        "data.price.column.ratio": "Churn ratio per +10% price",
+        "data.price.column.interval": "90% interval",
+        "data.price.column.words": "In words",
+        "data.price.column.first": "First month ratio",
+        "data.price.column.exposed": "Exposed",
+        "data.price.column.control": "Control",
+        "data.price.column.evidence": "Evidence",
+        "data.price.words": "{change} monthly churn per +10% price",
+        "data.price.not_estimated": "not estimated",
+        "data.price.methods": "How each segment was estimated",
+        "data.price.method": "**{segment}**: {message}.",
+        "data.price.warning": "**{segment}**: {message}",
+        "data.price.file_warning": "{message}",
+        "data.price.skipped": "Not used for **{segment}**: {reason}.",
+        "data.price.none_applied": (
+            "No segment of this price history can be used for the business in use (segments "
+            "{segments}): name the segments as the business does, or map no segment column to "
+            "learn one response for every segment."
+        ),
+        "data.price.use": "Use this price response",
+        "data.price.use.help": (
+            "Every page then uses the lasting price response measured here for each segment "
+            "it names, graded as your history (with or without a control group); the "
+            "Uncertainty page draws it from its 90% interval. Everything else stays."
+        ),
+        "data.price.in_use": (
+            "Every page now uses the price response learnt from **{name}**: {segments}."
+        ),
+        "data.price.applied": "{segment}: lasting price sensitivity {value} ({grade})",
         "saved.calibration_use": "Use “{name}”",
         "data.saved_caption": (
             "Shared by everyone using this app, so a calibration is made once and used by all; "
@@ -1690,6 +1935,13 @@ def business_name(name: str) -> str:
     if name == STRINGS[DEFAULT_LANGUAGE]["business.sample_name"]:
         return t("business.sample_name")
     return name
+
+
+def grade_label(grade: str) -> str:
+    """How well a value is known, in words (``"history_with_control"`` -> ``"your history,
+    with a control group"``; the grades of :data:`simulator.model.assumptions.GRADES`)."""
+    key = f"grade.{grade}"
+    return t(key) if has(key) else grade.replace("_", " ")
 
 
 def source_label(source: str) -> str:

@@ -85,10 +85,11 @@ def _nice_ceiling(value: float) -> float:
 
 
 def default_price_changes(
-    steps: int = 21, *, lowest: float = -0.10, highest: float = 0.30
+    steps: int = 23, *, lowest: float = -0.10, highest: float = 1.0
 ) -> np.ndarray:
     """Price changes for the grid (fractions, 0.05 = +5 %): ``steps`` evenly spaced values from
-    ``lowest`` to ``highest`` (by default -10 % to +30 % in 2-point steps)."""
+    ``lowest`` to ``highest`` (by default -10 % to +100 % in 5-point steps: far enough that,
+    under the price response, value has turned)."""
     if steps < 2:
         raise ValueError(f"steps must be at least 2; got {steps}")
     if not MIN_PRICE_CHANGE < lowest < highest <= MAX_PRICE_CHANGE:

@@ -92,7 +92,7 @@ def largest_price_increase(
     business: Business,
     scenario: Scenario,
     *,
-    max_price_change: float = 0.5,
+    max_price_change: float = 1.0,
     tolerance: float = 1e-5,
 ) -> GoalSeek:
     """The largest price change in [0, ``max_price_change``] with NPV at least the baseline's.
@@ -113,7 +113,7 @@ def price_increase_for_core_loss(
     scenario: Scenario,
     *,
     max_core_loss: float,
-    max_price_change: float = 0.5,
+    max_price_change: float = 1.0,
     tolerance: float = 1e-5,
 ) -> GoalSeek:
     """The largest price change in [0, ``max_price_change``] whose core-customer loss at the

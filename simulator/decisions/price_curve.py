@@ -67,9 +67,17 @@ class PriceCurve:
 
 
 def price_curve(
-    business: Business, scenario: Scenario, changes: Sequence[float] = DEFAULT_CHANGES
+    business: Business,
+    scenario: Scenario,
+    changes: Sequence[float] = DEFAULT_CHANGES,
+    *,
+    locate: bool = True,
 ) -> PriceCurve:
-    """The :class:`PriceCurve` of ``scenario`` over the price ``changes`` (fractions)."""
+    """The :class:`PriceCurve` of ``scenario`` over the price ``changes`` (fractions).
+
+    ``locate=False`` leaves out the best price and the break-even (both None), which cost a
+    root search on the engine: for callers that want only the points and their drivers (the
+    Scenario page's split of the plan's own price change)."""
     grid = np.asarray(sorted(set(changes) | {0.0}), dtype=float)
     if grid[0] <= MIN_PRICE_CHANGE or grid[-1] > MAX_PRICE_CHANGE:
         raise ValueError(
@@ -104,7 +112,9 @@ def price_curve(
             **{f"customers_end_{s.name}": customers[:, i] for i, s in enumerate(business.segments)},
         }
     )
-    best, breakeven = _best_and_breakeven(business, scenario, grid, full, baseline)
+    best, breakeven = (
+        _best_and_breakeven(business, scenario, grid, full, baseline) if locate else (None, None)
+    )
     return PriceCurve(points=points, best=best, breakeven=breakeven, current=scenario.price_change)
 
 
@@ -128,11 +138,11 @@ def _variants(business: Business) -> list[dict[str, float]]:
 
 
 def _current(business: Business, path: str) -> float:
-    """The business's value at a segment or service path."""
-    parts = path.split(".")
-    if parts[0] == "segments":
-        return float(getattr(business.segment(parts[1]), parts[2]))
-    return float(getattr(business.service, parts[1]))
+    """The business's value at a segment or service path (a segment's name may hold dots)."""
+    if path.startswith("segments."):
+        name, field = path.removeprefix("segments.").rsplit(".", 1)
+        return float(getattr(business.segment(name), field))
+    return float(getattr(business.service, path.removeprefix("service.")))
 
 
 def _best_and_breakeven(

@@ -261,6 +261,9 @@ def with_parameter(business: Business, path: str, value: float) -> Business:
             service = replace(service, **{parts[0]: value})
         changed = replace(business, service=service)
     else:
+        current = getattr(business, path)
+        if isinstance(current, int) and not isinstance(current, bool) and value.is_integer():
+            value = int(value)  # a whole month stays whole (market_price_change_month)
         changed = replace(business, **{path: value})
     user_fields = business.user_fields + (() if path in business.user_fields else (path,))
     return replace(changed, user_fields=user_fields)

@@ -50,6 +50,7 @@ from simulator.model.params import Business, Scenario, Segment
 from simulator.model.price import (
     REFERENCE_PRICE_RISE,
     SEGMENT_HAZARD_FIELDS,
+    HazardPaths,
     conversion_factor,
     hazard_paths,
     notice_cap,
@@ -541,7 +542,6 @@ def _segment(
 ) -> _Segment:
     horizon = scenario.horizon_months
     months = np.arange(1, horizon + 1)
-    dq = service.quality_index
     ops = business.service
 
     def p(field: str) -> np.ndarray:
@@ -550,28 +550,8 @@ def _segment(
     def o(field: str) -> np.ndarray:
         return v.get(f"service.{field}", getattr(ops, field))
 
-    # The contact wave after a rise loads the desk: extra contacts per customer per unit of
-    # the notice gap, against the normal contacts per customer; while it lasts, controllable
-    # churn rises by overload_churn_increase per 100 % overload (no wave when grandfathered).
     wave_per_gap = o("rise_contacts_per_100") / 100.0 / REFERENCE_PRICE_RISE
-    normal = service.contacts_per_customer
-    overload = np.divide(wave_per_gap, normal, out=np.zeros_like(normal), where=normal > 0)
-    if scenario.grandfather_existing:
-        overload = np.zeros_like(normal)
-    hazard = hazard_paths(
-        scenario,
-        dq,
-        price_change=v.get("scenario.price_change", scenario.price_change),
-        monthly_fee=v.get("scenario.monthly_fee", scenario.monthly_fee),
-        fee_salience=v.get("fee_salience", business.fee_salience),
-        market_price_change=v.get("market_price_change", business.market_price_change),
-        market_price_change_month=business.market_price_change_month,
-        notice_multiplier_cap=seg.notice_multiplier_cap,
-        log_hazard_per_gap_overload=np.log1p(o("overload_churn_increase")) * overload,
-        contacts_log_hazard=p("contacts_churn_coefficient") * service.contacts_change,
-        wtp_median=None if seg.wtp_median is None else p("wtp_median"),
-        **{name: p(name) for name in SEGMENT_HAZARD_FIELDS if name != "wtp_median"},
-    )
+    hazard = _hazard(business, seg, scenario, v, service)
     if isinstance(survival, Quadrature):
         cohorts: ExactCohorts | QuadratureCohorts = QuadratureCohorts(
             survival.segments[index], seg.base_customers
@@ -583,15 +563,7 @@ def _segment(
             seg.constant_monthly_churn,
             seg.base_customers_by_tenure,
         )
-    # kappa matters only in the draws where a notice shock reaches someone.
-    shocked = hazard.shock_per_kappa.any(axis=-1)
-    kappa = shock_coefficients(
-        cohorts.base_log_kept,
-        np.where(shocked, p("notice_shock_churn_per_10pct")[:, 0], 0.0),
-        p("uncontrollable_churn_share")[:, 0],
-        p("price_threshold")[:, 0],
-        notice_cap(seg.notice_multiplier_cap),
-    )[:, None]
+    kappa = _kappa(seg, v, hazard, cohorts)
     # A cohort acquired in month a is grandfathered if a < m (and the option is on), and has
     # today's price as reference (so it is shocked at notice) if a < notice month.
     base_key = (scenario.grandfather_existing, True, False)
@@ -671,6 +643,116 @@ def _segment(
         steady={k: paths[k][..., -1] for k in steady_keys},
         margin_old=np.broadcast_to(rev_old - variable - contact + saved, (v.draws, horizon)),
         margin_new=np.broadcast_to(rev_new - variable - contact + saved, (v.draws, horizon)),
+    )
+
+
+def _hazard(
+    business: Business, seg: Segment, scenario: Scenario, v: _Values, service: ServicePaths
+) -> HazardPaths:
+    """The segment's hazard paths (:func:`simulator.model.price.hazard_paths`) for every draw."""
+    ops = business.service
+
+    def p(field: str) -> np.ndarray:
+        return v.get(f"segments.{seg.name}.{field}", getattr(seg, field))
+
+    def o(field: str) -> np.ndarray:
+        return v.get(f"service.{field}", getattr(ops, field))
+
+    # The contact wave after a rise loads the desk: extra contacts per customer per unit of
+    # the notice gap, against the normal contacts per customer; while it lasts, controllable
+    # churn rises by overload_churn_increase per 100 % overload (no wave when grandfathered).
+    wave_per_gap = o("rise_contacts_per_100") / 100.0 / REFERENCE_PRICE_RISE
+    normal = service.contacts_per_customer
+    shape = np.broadcast(wave_per_gap, normal).shape  # more draws than the service paths have
+    overload = np.divide(wave_per_gap, normal, out=np.zeros(shape), where=normal > 0)
+    if scenario.grandfather_existing:
+        overload = np.zeros(shape)
+    return hazard_paths(
+        scenario,
+        service.quality_index,
+        price_change=v.get("scenario.price_change", scenario.price_change),
+        monthly_fee=v.get("scenario.monthly_fee", scenario.monthly_fee),
+        fee_salience=v.get("fee_salience", business.fee_salience),
+        market_price_change=v.get("market_price_change", business.market_price_change),
+        market_price_change_month=business.market_price_change_month,
+        notice_multiplier_cap=seg.notice_multiplier_cap,
+        log_hazard_per_gap_overload=np.log1p(o("overload_churn_increase")) * overload,
+        contacts_log_hazard=p("contacts_churn_coefficient") * service.contacts_change,
+        wtp_median=None if seg.wtp_median is None else p("wtp_median"),
+        **{name: p(name) for name in SEGMENT_HAZARD_FIELDS if name != "wtp_median"},
+    )
+
+
+def _kappa(
+    seg: Segment, v: _Values, hazard: HazardPaths, cohorts: ExactCohorts | QuadratureCohorts
+) -> np.ndarray:
+    """kappa per draw, a (draws, 1) column: the notice shock calibrated on the segment's base
+    (it matters only in the draws where a notice shock reaches someone)."""
+
+    def p(field: str) -> np.ndarray:
+        return v.get(f"segments.{seg.name}.{field}", getattr(seg, field))
+
+    shocked = hazard.shock_per_kappa.any(axis=-1)
+    return shock_coefficients(
+        cohorts.base_log_kept,
+        np.where(shocked, p("notice_shock_churn_per_10pct")[:, 0], 0.0),
+        p("uncontrollable_churn_share")[:, 0],
+        p("price_threshold")[:, 0],
+        notice_cap(seg.notice_multiplier_cap),
+    )[:, None]
+
+
+@dataclass(frozen=True)
+class BaseHazard:
+    """What the existing base of one segment faces month by month under a scenario, as
+    :func:`simulate` computes it: ``multiplier`` c_t (months,), the hazard multiplier of every
+    customer of today's base (the notice shock, the lasting response, service, the contact
+    wave); ``reservation`` G_t (one row per price position asked for, months), the share not yet
+    gone because the rise crossed their reservation price (all 1 when the base keeps today's
+    price or the segment has no reservation prices). A base customer of tenure n stays to month
+    t with probability G_t B(alpha, beta + n + C_t) / B(alpha, beta + n), C_t = c_1 + ... + c_t
+    ((1 - p) ** C_t at a constant churn p)."""
+
+    multiplier: np.ndarray
+    reservation: np.ndarray
+
+
+def base_hazard(
+    business: Business, scenario: Scenario, segment: str, market_price_ratios: np.ndarray
+) -> BaseHazard:
+    """:class:`BaseHazard` of ``segment``'s existing customers under ``scenario``, with the
+    reservation-price exits of customers whose own price stands at each of
+    ``market_price_ratios`` against the market (r0 of the segment for its typical customer)."""
+    seg = business.segment(segment)
+    ratios = np.asarray(market_price_ratios, dtype=float).reshape(-1)
+    one = _Values({}, 1)
+    today = sum(s.base_customers for s in business.segments)
+    service = service_paths(business.service, scenario, one.get, np.ones(1, bool), today)
+    hazard = _hazard(business, seg, scenario, one, service)
+    cohorts = ExactCohorts(
+        np.array([seg.sbg_alpha]),
+        np.array([seg.sbg_beta]),
+        seg.constant_monthly_churn,
+        seg.base_customers_by_tenure,
+    )
+    kappa = _kappa(seg, one, hazard, cohorts)
+    grandfathered = scenario.grandfather_existing
+    with np.errstate(over="ignore"):  # a prohibitive price: infinite multiplier, nobody stays
+        multiplier = hazard.multiplier(
+            kappa, grandfathered=grandfathered, shocked=True, referred=False
+        )
+    months = scenario.horizon_months
+    if grandfathered or seg.wtp_median is None or ratios.size == 0:
+        reservation = np.ones((ratios.size, months))
+    else:
+        positions = _Values({f"segments.{seg.name}.market_price_ratio": ratios}, ratios.size)
+        reservation = np.broadcast_to(
+            _hazard(business, seg, scenario, positions, service).reservation_survival,
+            (ratios.size, months),
+        )
+    return BaseHazard(
+        multiplier=np.broadcast_to(np.asarray(multiplier), (1, months))[0].copy(),
+        reservation=np.asarray(reservation),
     )
 
 

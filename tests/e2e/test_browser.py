@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import simulator
-from ui import text
+from ui import price_view, text
 from ui.literal import PLAIN
 
 from ..conftest import APP_BUSINESS, uploaded_firm
@@ -22,9 +22,11 @@ from .conftest import ARTIFACTS, wait_for_app_idle
 pytestmark = pytest.mark.e2e
 
 TALL = {"width": 1400, "height": 3200}
+SCENARIO_CHARTS = 5 + len(price_view.FIGURES)
+"""The five monthly charts and the price-response view's."""
 PAGES = [
     ("home", "/", text.t("home.title"), 0),
-    ("scenario", "/Scenario", text.t("scenario.title"), 5),
+    ("scenario", "/Scenario", text.t("scenario.title"), SCENARIO_CHARTS),
     ("assumptions", "/Assumptions", text.t("assumptions.title"), 0),
     ("data", "/Data", text.t("data.title"), 2),
 ]
@@ -68,7 +70,7 @@ def test_price_slider_moves_npv_and_redraws_charts(page: Page, app_url: str):
     page.goto(app_url + "/Scenario")
     npv = _npv_card(page)
     expect(npv).to_have_text(_npv(0.05), timeout=FIRST_LOAD_MS)
-    _drawn(page, 5)
+    _drawn(page, SCENARIO_CHARTS)
     chart = page.locator(".st-key-scenario_chart_who_leaves")
     before = chart.screenshot(path=str(ARTIFACTS / "chart-before.png"))
     page.screenshot(path=str(ARTIFACTS / "scenario-before.png"))
@@ -76,11 +78,11 @@ def test_price_slider_moves_npv_and_redraws_charts(page: Page, app_url: str):
     thumb = page.locator(".st-key-scenario_price_change_pct").get_by_role("slider")
     thumb.focus()
     start = time.perf_counter()
-    for _ in range(4):  # ArrowRight = one step of 0.5 percentage points
+    for _ in range(2):  # ArrowRight = one step of 1 percentage point
         thumb.press("ArrowRight")
     expect(thumb).to_have_value("7")
     expect(npv).to_have_text(_npv(0.07))  # assert the result first, then wait for idle
-    _drawn(page, 5)
+    _drawn(page, SCENARIO_CHARTS)
     elapsed = time.perf_counter() - start
     after = chart.screenshot(path=str(ARTIFACTS / "chart-after.png"))
     page.screenshot(path=str(ARTIFACTS / "scenario-after.png"))
@@ -114,8 +116,8 @@ def test_an_uploaded_table_calibrates_and_drives_the_scenario_page(
         timeout=FIRST_LOAD_MS
     )
     wait_for_app_idle(page)
-    page.wait_for_selector("input[type=file]", state="attached")
-    page.locator("input[type=file]").set_input_files(str(path))
+    page.wait_for_selector(".st-key-data_upload input[type=file]", state="attached")
+    page.locator(".st-key-data_upload input[type=file]").set_input_files(str(path))
     calibrate = page.locator(".st-key-data_calibrate").get_by_role("button")
     expect(calibrate).to_be_enabled(timeout=FIRST_LOAD_MS)
     wait_for_app_idle(page)
@@ -135,6 +137,6 @@ def test_an_uploaded_table_calibrates_and_drives_the_scenario_page(
     npv = text.money(evaluation.scenario.npv, "EUR", compact=True)
     assert npv != _npv(0.05), "the upload must change the answer"
     expect(_npv_card(page)).to_have_text(npv, timeout=FIRST_LOAD_MS)
-    _drawn(page, 5)
+    _drawn(page, SCENARIO_CHARTS)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "scenario-upload.png"))

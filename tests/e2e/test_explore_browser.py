@@ -25,7 +25,7 @@ FIRST_LOAD_MS = 60_000
 def _price_sentence() -> str:
     """The first answer as the page states it (markdown bold removed)."""
     scenario = simulator.example_scenario()
-    grid = explore.axes(scenario, 0.30)
+    grid = explore.axes(scenario, explore.MAX_PRICE_PCT[3] / 100)
     answers = explore.Answers(
         price=largest_price_increase(
             APP_BUSINESS, scenario, max_price_change=grid.max_price_change

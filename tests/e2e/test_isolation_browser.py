@@ -123,13 +123,13 @@ def test_two_sessions_uploading_at_once_never_see_each_others_data(
                 timeout=LOAD_MS
             )
             wait_for_app_idle(s.page, timeout=LOAD_MS)
-            s.page.wait_for_selector("input[type=file]", state="attached")
+            s.page.wait_for_selector(".st-key-data_upload input[type=file]", state="attached")
 
         # both upload at once (the second file goes in before the first is read)
         for s in (a, b):
             path = tmp_path / s.file_name
             path.write_bytes(s.raw)
-            s.page.locator("input[type=file]").set_input_files(str(path))
+            s.page.locator(".st-key-data_upload input[type=file]").set_input_files(str(path))
         for s in (a, b):
             calibrate = s.page.locator(".st-key-data_calibrate").get_by_role("button")
             expect(calibrate).to_be_enabled(timeout=LOAD_MS)
@@ -151,14 +151,14 @@ def test_two_sessions_uploading_at_once_never_see_each_others_data(
         # each moves its price slider to its own value: A to +7 %, B to +2 %
         for s in (a, b):
             _sidebar_to(s.page, "nav.scenario")
-        for s, presses in ((a, 4), (b, -6)):
+        for s, presses in ((a, 2), (b, -3)):
             thumb = s.page.locator(".st-key-scenario_price_change_pct").get_by_role("slider")
             expect(thumb).to_have_value("5", timeout=LOAD_MS)
             expect(_npv_card(s.page)).to_have_text(s.npv(), timeout=LOAD_MS)
             thumb.focus()
-            for _ in range(abs(presses)):  # one step = 0.5 percentage points
+            for _ in range(abs(presses)):  # one step = 1 percentage point
                 thumb.press("ArrowRight" if presses > 0 else "ArrowLeft")
-            s.slider += presses // 2
+            s.slider += presses
         assert a.npv() != b.npv(), "the two firms must give different answers"
         for s, other in ((a, b), (b, a)):
             thumb = s.page.locator(".st-key-scenario_price_change_pct").get_by_role("slider")

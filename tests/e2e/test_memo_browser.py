@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, Route, expect
 
 import simulator
 from simulator.model.assumptions import parameter_table
-from ui import charts, kpis, memo, text
+from ui import charts, kpis, memo, price_view, text
 from ui.literal import PLAIN
 
 from ..conftest import APP_BUSINESS
@@ -26,7 +26,8 @@ from .conftest import ARTIFACTS, VIEWPORT, wait_for_app_idle
 
 pytestmark = pytest.mark.e2e
 
-CHARTS = 5
+CHARTS = 5 + len(price_view.FIGURES)
+"""The price-response view's charts, then the five monthly ones."""
 FIRST_LOAD_MS = 90_000
 DOWNLOAD_MS = 60_000  # the PNGs start a headless Chromium on the server
 
@@ -115,7 +116,8 @@ def test_scenario_page_downloads_the_memo_and_the_png_charts(page: Page, app_url
     if memo.browser_path() is None:
         return
     archive = zipfile.ZipFile(io.BytesIO(_download(page, "png", ".zip")))
-    assert sorted(archive.namelist()) == sorted(f"{name}.png" for name in charts.SCENARIO_FIGURES)
+    expected = [*charts.SCENARIO_FIGURES, *(f"price_{name}" for name in price_view.FIGURES)]
+    assert sorted(archive.namelist()) == sorted(f"{name}.png" for name in expected)
     for name in archive.namelist():
         assert archive.read(name).startswith(b"\x89PNG"), name
 

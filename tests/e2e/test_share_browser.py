@@ -41,7 +41,7 @@ def test_a_copied_link_opens_the_identical_scenario_in_a_new_browser(
     thumb = page.locator(".st-key-scenario_price_change_pct").get_by_role("slider")
     expect(thumb).to_have_value("5", timeout=FIRST_LOAD_MS)
     thumb.focus()
-    for _ in range(6):  # ArrowRight = one step of 0.5 percentage points
+    for _ in range(3):  # ArrowRight = one step of 1 percentage point
         thumb.press("ArrowRight")
     expect(thumb).to_have_value("8")
     expect(page.locator(".st-key-share_link")).to_contain_text("price=0.08&")

@@ -42,7 +42,7 @@ def _open_data_page(browser: Browser, url: str):
         timeout=FIRST_LOAD_MS
     )
     wait_for_app_idle(page)
-    page.wait_for_selector("input[type=file]", state="attached")
+    page.wait_for_selector(".st-key-data_upload input[type=file]", state="attached")
     return context, page
 
 
@@ -64,7 +64,7 @@ def test_a_file_over_the_limit_is_refused_in_the_browser(
         encoding="utf-8",
     )
     assert big.stat().st_size > LIMIT_MB * 2**20
-    page.locator("input[type=file]").set_input_files(str(big))
+    page.locator(".st-key-data_upload input[type=file]").set_input_files(str(big))
     expect(page.get_by_text(f"File must be {LIMIT_MB}", exact=False)).to_be_visible(timeout=30_000)
     expect(page.locator(".st-key-data_calibrate").get_by_role("button")).to_have_count(0)
     expect(page.get_by_test_id("stException")).to_have_count(0)
@@ -79,7 +79,7 @@ def test_a_file_of_another_type_is_refused_in_the_browser(
     context, page = _open_data_page(browser, small_limit_url)
     document = tmp_path / "customers.docx"
     document.write_bytes(b"PK\x03\x04 not really a document")
-    page.locator("input[type=file]").set_input_files(str(document))
+    page.locator(".st-key-data_upload input[type=file]").set_input_files(str(document))
     expect(page.get_by_text("files are not allowed", exact=False)).to_be_visible(timeout=30_000)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     context.close()

@@ -254,7 +254,9 @@ def _hostile_csv() -> bytes:
 
 
 def _upload(watched: Watched, path) -> None:
-    watched.page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
+    watched.page.locator(".st-key-data_upload").get_by_test_id(
+        "stFileUploaderDropzoneInput"
+    ).set_input_files(str(path))
 
 
 def test_an_uploaded_file_name_and_segment_values_show_as_text_on_every_page(
@@ -267,7 +269,9 @@ def test_an_uploaded_file_name_and_segment_values_show_as_text_on_every_page(
         watched = _watch(browser, url)
         page = watched.page
         page.goto(url + "/Data")
-        expect(page.get_by_test_id("stFileUploaderDropzoneInput")).to_be_attached(timeout=LOAD_MS)
+        expect(
+            page.locator(".st-key-data_upload").get_by_test_id("stFileUploaderDropzoneInput")
+        ).to_be_attached(timeout=LOAD_MS)
         wait_for_app_idle(page)
         _upload(watched, path)
         calibrate = page.locator(".st-key-data_calibrate").get_by_role("button")
@@ -325,7 +329,9 @@ def test_a_gzipped_table_is_read_and_a_zip_of_two_files_is_refused_with_why(
         watched = _watch(browser, url)
         page = watched.page
         page.goto(url + "/Data")
-        expect(page.get_by_test_id("stFileUploaderDropzoneInput")).to_be_attached(timeout=LOAD_MS)
+        expect(
+            page.locator(".st-key-data_upload").get_by_test_id("stFileUploaderDropzoneInput")
+        ).to_be_attached(timeout=LOAD_MS)
         wait_for_app_idle(page)
         _upload(watched, gz)
         expect(page.locator(".st-key-data_calibrate").get_by_role("button")).to_be_enabled(
@@ -356,7 +362,9 @@ def test_the_whole_corpus_through_every_entry_point_breaks_nothing(browser: Brow
         page = watched.page
         link = {key: values[i % len(values)] for i, key in enumerate(QUERY_KEYS.values())}
         page.goto(f"{url}/Data?{urllib.parse.urlencode(link)}")
-        expect(page.get_by_test_id("stFileUploaderDropzoneInput")).to_be_attached(timeout=LOAD_MS)
+        expect(
+            page.locator(".st-key-data_upload").get_by_test_id("stFileUploaderDropzoneInput")
+        ).to_be_attached(timeout=LOAD_MS)
         _check(watched, "Data, from the link")
         _upload(watched, path)
         calibrate = page.locator(".st-key-data_calibrate").get_by_role("button")
