@@ -22,13 +22,9 @@ from simulator.decisions.preposterior import (
     preposterior,
     score_grid,
 )
-from simulator.decisions.price_test import (
-    design_test,
-    elasticity_path,
-    rise_under_test,
-    rise_values,
-)
+from simulator.decisions.price_test import design_test
 from simulator.decisions.price_test_information import segment_test_information
+from simulator.decisions.price_test_rise import elasticity_path, rise_under_test, rise_values
 from simulator.decisions.priors import draw_parameters
 from simulator.model.engine import simulate
 from simulator.model.finance import monthly_discount_rate

@@ -12,8 +12,8 @@ import simulator
 from simulator.data.price_histories import generate_price_history
 from simulator.data.price_tables import PriceColumns
 from simulator.data.tables import DataError
-from simulator.decisions.price_test import elasticity_path
 from simulator.decisions.price_test_readout import check_arms, read_test, read_test_files
+from simulator.decisions.price_test_rise import elasticity_path
 
 from .conftest import APP_BUSINESS
 

@@ -11,11 +11,18 @@ Per design (docs/model.md, "Test before you raise"):
 * **EVSI**: what deciding after the test is worth over deciding now (preposterior analysis:
   Raiffa & Schlaifer 1961; Ades, Lu & Claxton 2004);
 * **cost**: the test's own cost (the tested customers' extra churn valued at the margin they
-  would have brought, less the extra revenue they paid during the test) plus the cost of the
-  delay (the rise for everybody comes m months later: the value of the informed decision taken
-  then instead of now);
-* **net value** = EVSI - cost, and the expected width of the estimate's 90 % interval of the
-  hazard ratio per +10 %.
+  would have brought, less the extra margin they paid, for a rise withdrawn after the test)
+  plus the cost of the delay (the customers not tested get the rise m months later; the tested
+  keep it if it is kept), measured against the better of deciding now and the same staged rise
+  decided without the test, so that nothing but the information is credited to the test;
+* **net value** = EVSI - cost: the expected value of testing first over deciding now; and the
+  expected width of the estimate's 90 % interval of the hazard ratio per +10 %.
+
+The staged decision, per draw (linear in the customers tested, share s): kept, the rise is worth
+f^m V + s (1 - f^m) W; withdrawn after the test, s T_m; with V the rise for everybody now, W the
+rise on the tested segments' existing customers alone, T_m the same rise withdrawn after m
+months and f the monthly discount factor (the value of a decision shifted by m months is the
+value discounted by m months). After the test the better of the two is taken given the result.
 
 What a test learns. A test on existing customers at one price measures the lasting churn
 response to that price in each tested segment: the hazard ratio per +10 %, i.e. the lasting
@@ -46,10 +53,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import betainc, ndtr, ndtri
+from scipy.special import ndtr
 
 from simulator.decisions.preposterior import (
     CELL_BUDGET,
@@ -65,10 +72,17 @@ from simulator.decisions.preposterior import (
     score_grid,
 )
 from simulator.decisions.price_test_information import MIN_TEST_MONTHS, segment_test_information
+from simulator.decisions.price_test_rise import (
+    elasticity_path,
+    normal_score,
+    rise_under_test,
+    rise_values,
+    tested_customers,
+    without_rise,
+)
 from simulator.decisions.priors import ParameterDraws, Prior, draw_parameters, uncertain_parameters
-from simulator.model.engine import quadrature_of, simulate_draws
 from simulator.model.finance import monthly_discount_rate
-from simulator.model.params import Business, Scenario, Segment
+from simulator.model.params import Business, Scenario
 
 DEFAULT_SHARES = (0.05, 0.10, 0.20)
 """Shares of the tested segments' existing customers given the new price, by default."""
@@ -86,64 +100,6 @@ ELASTICITY_GRID = 61
 """Points of the grid of b on which a test's information is computed (then interpolated)."""
 
 ProgressCallback = Callable[[float], None]
-
-
-def elasticity_path(segment: str) -> str:
-    """The dotted path of a segment's lasting price elasticity."""
-    return f"segments.{segment}.lasting_price_elasticity"
-
-
-@dataclass(frozen=True, kw_only=True)
-class RiseUnderTest:
-    """The rise a test gives one segment's customers.
-
-    Attributes
-    ----------
-    log_price_ratio
-        l = ln(new / old money paid a month): what the price history shows and the estimator
-        divides by (a fee counted at face value).
-    felt_log_price
-        What the lasting churn term responds to: ln of the price index with the fee weighted by
-        its fairness, less the latitude tau (0 when the rise is within it).
-    uncontrollable_share
-        u: the share of churn no price moves.
-    """
-
-    log_price_ratio: float
-    felt_log_price: float
-    uncontrollable_share: float
-
-    def measured(self, elasticity: np.ndarray | float) -> np.ndarray:
-        """b: the log hazard per unit of log price the estimator reads for the engine's eta,
-        ln(u + (1 - u) exp(eta felt)) / l (no service moderation during the test)."""
-        eta = np.asarray(elasticity, dtype=float)
-        u = self.uncontrollable_share
-        return np.log(u + (1.0 - u) * np.exp(eta * self.felt_log_price)) / self.log_price_ratio
-
-    def elasticity(self, measured: np.ndarray | float) -> np.ndarray:
-        """The engine's eta for a measured b (the inverse of :meth:`measured`; 0 where the
-        measured response is no rise in churn, or the rise is within the latitude)."""
-        b = np.asarray(measured, dtype=float)
-        u = self.uncontrollable_share
-        ratio = np.exp(b * self.log_price_ratio)
-        if self.felt_log_price <= 0:
-            return np.zeros_like(b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            eta = np.log(np.maximum((ratio - u) / (1.0 - u), 1.0)) / self.felt_log_price
-        return np.where(ratio > 1.0, eta, 0.0)
-
-
-def rise_under_test(business: Business, scenario: Scenario, segment: Segment) -> RiseUnderTest:
-    """The rise ``scenario`` gives ``segment``'s existing customers (see :class:`RiseUnderTest`)."""
-    fee_share = scenario.monthly_fee / segment.arpu_per_month
-    face = 1.0 + scenario.price_change + fee_share
-    felt = 1.0 + scenario.price_change + business.fee_salience * fee_share
-    log_face = math.log(face) if face > 0 else -math.inf
-    return RiseUnderTest(
-        log_price_ratio=log_face,
-        felt_log_price=max(0.0, math.log(felt) - segment.price_threshold) if felt > 0 else 0.0,
-        uncontrollable_share=segment.uncontrollable_churn_share,
-    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -310,46 +266,6 @@ class PriceTestPlan:
         }
 
 
-def without_rise(scenario: Scenario) -> Scenario:
-    """The scenario without its price change and fee (the service budget and settings kept):
-    what the rise is compared with."""
-    return scenario.with_changes(price_change=0.0, monthly_fee=0.0)
-
-
-def rise_values(business: Business, scenario: Scenario, parameters: ParameterDraws) -> np.ndarray:
-    """V per draw: NPV of ``scenario`` minus NPV of :func:`without_rise` (same draws: common
-    random numbers; over the horizon, without terminal value), currency."""
-    nodes = quadrature_of(business, scenario, parameters.values, draws=parameters.draws)
-
-    def npv(s: Scenario) -> np.ndarray:
-        return simulate_draws(
-            business,
-            s,
-            parameters.values,
-            service_works=parameters.service_works,
-            quadrature=nodes,
-        ).npv
-
-    return npv(scenario) - npv(without_rise(scenario))
-
-
-def normal_score(prior: Prior, values: np.ndarray) -> np.ndarray:
-    """The normal score z of each drawn value under ``prior`` (the inverse of its
-    :meth:`~simulator.decisions.priors.Prior.ppf` at full width): log-normal, normal and beta
-    priors."""
-    v = np.asarray(values, dtype=float)
-    if prior.family == "lognormal":
-        sd = prior.parameters[0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log((v - prior.offset) / (prior.median - prior.offset)) / sd
-    if prior.family == "normal":
-        return (v - prior.median) / prior.parameters[0]
-    if prior.family == "beta":
-        q = np.clip(betainc(prior.parameters[0], prior.parameters[1], v), 1e-12, 1 - 1e-12)
-        return ndtri(q)
-    raise ValueError(f"no normal score for a {prior.family} prior ({prior.path})")
-
-
 def _uncertain(prior: Prior | None, values: np.ndarray | None) -> bool:
     return (
         prior is not None
@@ -399,49 +315,6 @@ def _check(
                 f"the scenario does not raise what {name!r} customers pay: a price test is "
                 "designed for a rise"
             )
-
-
-def _cost_runs(
-    business: Business,
-    scenario: Scenario,
-    no_rise: Scenario,
-    parameters: ParameterDraws,
-    name: str,
-    months: Sequence[int],
-) -> tuple[np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]]:
-    """The rise on the existing customers of segment ``name`` alone, per draw, if every one of
-    them were tested: its value when kept (W), and per test length its cost when withdrawn after
-    the test (the extra churn valued at the margin the customers lost would have brought, less
-    the extra margin the others paid) with the customers lost.
-
-    The engine runs on the existing base alone: no acquisitions, no referrals, and no overload
-    of the desk, which a small test does not cause."""
-    segment = business.segment(name)
-    alone = replace(business, segments=(segment,), core_segment=name)
-    n = parameters.draws
-    values = dict(parameters.values)
-    for field in ("paid_acquisitions_per_month", "referral_rate_per_month"):
-        values[f"segments.{name}.{field}"] = np.zeros(n)
-    values["service.overload_churn_increase"] = np.zeros(n)
-    nodes = quadrature_of(alone, scenario, values, draws=n)
-    rise = simulate_draws(
-        alone, scenario, values, service_works=parameters.service_works, quadrature=nodes
-    )
-    none = simulate_draws(
-        alone, no_rise, values, service_works=parameters.service_works, quadrature=nodes
-    )
-    x = 1.0 / (1.0 + monthly_discount_rate(scenario.annual_discount_rate))
-    discount = x ** np.arange(scenario.horizon_months)
-    gained = (rise.contribution - none.contribution) * discount
-    out = {}
-    for m in months:
-        end = scenario.price_change_month + int(m) - 1  # last month at the new price (1-based)
-        alive = none.customers[:, 0, end - 1]
-        lost = alive - rise.customers[:, 0, end - 1]
-        later = (none.contribution[:, end:] * discount[end:]).sum(axis=1)
-        per_customer = np.divide(later, alive, out=np.zeros(n), where=alive > 0)
-        out[int(m)] = (lost * per_customer - gained[:, :end].sum(axis=1), lost)
-    return gained.sum(axis=1), out
 
 
 def _interval_width(hr_log: np.ndarray, sd: np.ndarray, weights: np.ndarray) -> float | None:
@@ -523,7 +396,8 @@ def design_test(
     value_now = rise_values(business, scenario, parameters)
     report(0.3)
     runs = {
-        name: _cost_runs(business, scenario, no_rise, parameters, name, months) for name in tested
+        name: tested_customers(business, scenario, no_rise, parameters, name, months)
+        for name in tested
     }
     # Per draw, over the tested segments' existing customers: the rise kept (W), and withdrawn
     # after m months (the negative of the test's cost per unit of share).
@@ -694,11 +568,5 @@ __all__ = [
     "DEFAULT_SHARES",
     "PriceTestDesign",
     "PriceTestPlan",
-    "RiseUnderTest",
     "design_test",
-    "elasticity_path",
-    "normal_score",
-    "rise_values",
-    "rise_under_test",
-    "without_rise",
 ]

@@ -41,7 +41,7 @@ from simulator.data.price_tables import PriceColumns, price_history, propose_pri
 from simulator.data.problems import DataError, Problem
 from simulator.data.records import id_text
 from simulator.data.tables import file_rows, read_table
-from simulator.decisions.price_test import RiseUnderTest, elasticity_path, rise_values
+from simulator.decisions.price_test_rise import RiseUnderTest, elasticity_path, rise_values
 from simulator.decisions.priors import draw_parameters
 from simulator.model.params import Business, Evidence, Scenario
 
