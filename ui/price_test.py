@@ -105,8 +105,9 @@ def recommendation(plan: PriceTestPlan) -> str:
 
 
 def design_table(plan: PriceTestPlan) -> pd.DataFrame:
-    """One row per design: share, months, customers, power, EVSI, cost, net value, and the
-    expected width of the 90 % interval of the churn ratio per +10 % (text, as shown)."""
+    """One row per design: share, months, customers, power, the chance of the right call,
+    EVSI, cost, net value, and the expected width of the 90 % interval of the churn ratio per
+    +10 % (text, as shown)."""
     currency = plan.currency
     rows = []
     for d in plan.designs:
@@ -117,6 +118,7 @@ def design_table(plan: PriceTestPlan) -> pd.DataFrame:
                 text.t("test.table.months"): text.number(d.months),
                 text.t("test.table.customers"): text.number(d.customers_tested),
                 text.t("test.table.power"): text.percent(d.power, 0),
+                text.t("test.table.right"): text.percent(d.chance_right, 0),
                 text.t("test.table.evsi"): text.money(d.evsi, currency, compact=True),
                 text.t("test.table.cost"): text.money(d.cost, currency, compact=True),
                 text.t("test.table.net"): text.signed_money(d.net_value, currency, compact=True),
@@ -171,7 +173,11 @@ def value_figure(plan: PriceTestPlan) -> go.Figure:
         data,
         text.t("test.chart.title"),
         text.t("test.chart.subtitle"),
-        xaxis={"title": {"text": text.t("test.chart.x")}, "ticksuffix": "%"},
+        xaxis={
+            "title": {"text": text.t("test.chart.x")},
+            "ticksuffix": "%",
+            "tickvals": sorted({100 * d.share for d in plan.designs}),
+        },
         yaxis={"title": {"text": text.t("test.chart.y", symbol=symbol)}, "tickformat": "~s"},
         shapes=[
             hline(plan.evpi) | {"line": {"color": MARKER_COLOR, "dash": "dot", "width": 1}},

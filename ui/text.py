@@ -1145,6 +1145,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "test.table.months": "Months",
         "test.table.customers": "Customers tested",
         "test.table.power": "Power",
+        "test.table.right": "Right call after the test",
         "test.table.evsi": "Value of the answer",
         "test.table.cost": "Cost (test and wait)",
         "test.table.net": "Net value",
@@ -1160,7 +1161,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "test.chart.evpi": "Most a churn test can be worth: {amount}",
         "test.caption": (
             "Power: the chance the test settles whether the rise pays, and settles it rightly. "
-            "Value of the answer: the expected value of sample information (EVSI), what "
+            "Right call: the chance the decision taken after the test is the one exact "
+            "knowledge of the churn response would take. Value of the answer: the expected "
+            "value of sample information (EVSI), what "
             "deciding after the test adds on average. Cost: the tested customers who leave, "
             "valued at the margin they would have brought, less the extra they pay during the "
             "test, plus the cost of raising everyone else later. Interval width: the expected "
