@@ -326,3 +326,12 @@ def test_power_matches_a_brute_force_simulation_of_the_test_and_its_estimator():
     assert abs(np.mean(scores)) < 0.35 and 0.7 < np.std(scores, ddof=1) < 1.35
     # and the check can tell a wrong precision: half or twice the sd moves the power by > 0.25
     assert power(0.5) - fast > 0.25 and fast - power(2.0) > 0.25
+
+
+def test_an_extreme_rise_still_gives_a_plan_in_valid_json():
+    import json
+
+    plan = design_test(APP_BUSINESS, EXAMPLE.with_changes(price_change=9.0), draws=300)
+    text = json.dumps(plan.to_dict(), allow_nan=False)  # no NaN or infinity
+    assert not plan.raise_now and plan.best is None
+    assert '"designs"' in text

@@ -318,12 +318,15 @@ def _check(
 
 
 def _interval_width(hr_log: np.ndarray, sd: np.ndarray, weights: np.ndarray) -> float | None:
-    """E[1.1^b_hat (1.1^(z sd) - 1.1^(-z sd))] over the prior grid (b_hat ~ N(b, sd^2))."""
+    """E[1.1^b_hat (1.1^(z sd) - 1.1^(-z sd))] over the prior grid (b_hat ~ N(b, sd^2)); None
+    when the test cannot bound it (an infinite sd, or a width beyond double precision)."""
     if not np.all(np.isfinite(sd)):
         return None
     k = math.log(1.1)
-    width = np.exp(k * hr_log + 0.5 * (k * sd) ** 2) * 2.0 * np.sinh(INTERVAL_Z * k * sd)
-    return float(np.sum(weights * width))
+    with np.errstate(over="ignore", invalid="ignore"):
+        width = np.exp(k * hr_log + 0.5 * (k * sd) ** 2) * 2.0 * np.sinh(INTERVAL_Z * k * sd)
+        total = float(np.sum(weights * width))
+    return total if math.isfinite(total) else None
 
 
 def design_test(
