@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import cached, render, state, text
+from ui import price_test as test_first
 from ui import uncertainty as view
 
 render.page_setup("nav.uncertainty")
@@ -91,3 +92,5 @@ with left:
     render.chart(view.tornado_figure(tornado, currency=currency), key="unc_chart_tornado")
 with right:
     render.chart(view.rank_figure(run.ranks), key="unc_chart_ranks")
+
+test_first.section(business, scenario, mc)

@@ -281,6 +281,86 @@ def monte_carlo(
     return runs[key]
 
 
+_TEST_RUNS = "price_test_runs"  # session memo: (business, scenario, draws, seed, choices) -> plan
+_TEST_KEEP = 4
+
+
+def design_test(
+    business: simulator.Business,
+    scenario: simulator.Scenario,
+    mc: simulator_uncertainty.MonteCarlo,
+    *,
+    segments: tuple[str, ...],
+    shares: tuple[float, ...],
+    months: tuple[int, ...],
+):
+    """:func:`simulator.decisions.price_test.design_test` on the draws of the page's Monte Carlo
+    run ``mc`` (same business, draws and seed), with a progress bar, memoised per session as
+    :func:`monte_carlo` is. Returns a PriceTestPlan; raises ValueError for a design that cannot
+    be run (said in words)."""
+    from simulator.decisions.price_test import design_test as _design_test
+
+    runs: dict = st.session_state.setdefault(_TEST_RUNS, {})
+    key = (business, scenario, mc.draws, mc.seed, segments, shares, months)
+    if key not in runs:
+        label = text.t(
+            "test.running", n=text.number(len(shares) * len(months)), draws=text.number(mc.draws)
+        )
+        bar = st.progress(0.0, text=label)
+        try:
+            plan = _design_test(
+                business,
+                scenario,
+                shares=shares,
+                months=months,
+                segments=segments,
+                draws=mc.draws,
+                seed=mc.seed,
+                parameters=mc.parameters if mc.business == business else None,
+                on_progress=lambda done: bar.progress(done, text=label),
+            )
+        finally:
+            bar.empty()
+        while len(runs) >= _TEST_KEEP:
+            runs.pop(next(iter(runs)))
+        runs[key] = plan
+    return runs[key]
+
+
+@st.cache_data(max_entries=8, show_spinner=False, hash_funcs=BY_VALUE)
+def read_test(
+    business: simulator.Business,
+    scenario: simulator.Scenario,
+    customers: Upload,
+    prices: Upload,
+):
+    """:func:`simulator.decisions.price_test_readout.read_test_files` on two uploads (a ``.gz``
+    or ``.zip`` file unpacked first). Returns a PriceTestReadout; raises
+    :class:`simulator.DataError` naming the file, the column and the rows."""
+    from simulator.data.archives import is_compressed, unpack
+    from simulator.decisions.price_test_readout import read_test_files
+
+    files = []
+    for upload in (customers, prices):
+        raw, name = (
+            unpack(upload.raw, upload.name)
+            if is_compressed(upload.name)
+            else (
+                upload.raw,
+                upload.name,
+            )
+        )
+        files.append((raw, name))
+    return read_test_files(
+        business,
+        scenario,
+        files[0][0],
+        files[1][0],
+        customers_name=files[0][1],
+        prices_name=files[1][1],
+    )
+
+
 @st.cache_data(max_entries=32, show_spinner=False, hash_funcs=BY_VALUE)
 def tornado(business: simulator.Business, scenario: simulator.Scenario) -> pd.DataFrame:
     """:func:`simulator.decisions.uncertainty.tornado`: one-at-a-time swings of the value added."""

@@ -1329,6 +1329,145 @@ STRINGS: dict[str, dict[str, str]] = {
             "you. Replace assumptions with your own data on the Data page or edit them on the "
             "Assumptions page."
         ),
+        # Uncertainty page: Test first (ui.price_test)
+        "test.header": "Test first? A price test on some of your customers",
+        "test.intro": (
+            "Before raising prices for everyone, give the new price to a random share of "
+            "today's customers for a few months and keep the others on the old one. The test "
+            "measures how much the rise adds to churn in each segment tested (its lasting price "
+            "sensitivity); weighed against the doubt that remains, it says whether learning "
+            "first is worth its cost and the wait."
+        ),
+        "test.no_rise": (
+            "This scenario does not raise what customers pay, so there is no rise to test. Set "
+            "a price rise or a fee on the Scenario page."
+        ),
+        "test.too_short": (
+            "The horizon leaves no room for a test of two months or more before the rise. "
+            "Lengthen the horizon on the Scenario page."
+        ),
+        "test.segments": "Segments to test",
+        "test.segments.help": "Only customers of these segments get the new price in the test.",
+        "test.shares": "Share of customers given the new price",
+        "test.shares.help": (
+            "Chosen at random. The rest of each tested segment keeps the old price and is the "
+            "comparison group."
+        ),
+        "test.months": "Test length (months)",
+        "test.months.help": (
+            "Months at the new price before the test is read out; the rise for everyone else "
+            "waits that long."
+        ),
+        "test.choose": "Choose at least one segment, one share and one test length.",
+        "test.running": "Weighing {n} test designs over {draws} plausible futures…",
+        "test.failed": "The test designs could not be worked out: {message}",
+        "test.kpi.evpi": "Most a churn test can be worth",
+        "test.kpi.evpi.help": (
+            "Expected value of perfect information (EVPI) about how each segment's churn "
+            "responds to the price: what knowing it exactly would add, on average, to the "
+            "decision to raise or not. No test on today's customers can be worth more."
+        ),
+        "test.kpi.pays": "Chance the rise pays",
+        "test.kpi.pays.help": (
+            "Share of plausible futures in which the price rise, with the rest of the plan "
+            "unchanged, is worth more than keeping today's price (NPV over the horizon)."
+        ),
+        "test.kpi.best": "Best net value of testing first",
+        "test.kpi.best.help": (
+            "Over the designs in the table: the value of the test's answer less the test's "
+            "cost and the cost of the wait. Above zero, testing first is worth it."
+        ),
+        "test.sentence.test": (
+            "**Test first.** Give the new price to {share} of the {segments} customers "
+            "({customers} customers) for {months} months and keep the others on today's "
+            "price. The answer is worth about {evsi}; the test and the wait cost about {cost}; "
+            "learning first adds about {net}. A test this size settles whether the rise pays "
+            "in {power} of futures, and otherwise still shifts the odds."
+        ),
+        "test.sentence.now_raise": (
+            "**Decide now: raise.** None of these tests is worth its cost and the wait. On "
+            "what is known, the rise pays in {probability} of futures."
+        ),
+        "test.sentence.now_keep": (
+            "**Decide now: keep today's price.** None of these tests is worth its cost and the "
+            "wait. On what is known, the rise pays in only {probability} of futures."
+        ),
+        "test.sentence.known": (
+            " Nothing a test on today's customers measures would change the decision."
+        ),
+        "test.sentence.acquisition": (
+            " More of the doubt is about how prospects respond to the price (knowing it "
+            "exactly would be worth {amount}), which a test on today's customers does not "
+            "measure: a test of the price shown to prospects would."
+        ),
+        "test.table.share": "Share tested",
+        "test.table.months": "Months",
+        "test.table.customers": "Customers tested",
+        "test.table.power": "Power",
+        "test.table.right": "Right call after the test",
+        "test.table.evsi": "Value of the answer",
+        "test.table.cost": "Cost (test and wait)",
+        "test.table.net": "Net value",
+        "test.table.width": "Interval width, churn ratio per +10%",
+        "test.chart.title": "What learning first is worth, by test size",
+        "test.chart.subtitle": (
+            "Value of the answer (EVSI) solid; net of the test's cost and the wait, dashed"
+        ),
+        "test.chart.x": "Share of customers given the new price",
+        "test.chart.y": "Value ({symbol})",
+        "test.chart.evsi": "Value of the answer, {months} months",
+        "test.chart.net": "Net value, {months} months",
+        "test.chart.evpi": "Most a churn test can be worth: {amount}",
+        "test.caption": (
+            "Power: the chance the test settles whether the rise pays, and settles it rightly. "
+            "Right call: the chance the decision taken after the test is the one exact "
+            "knowledge of the churn response would take. Value of the answer: the expected "
+            "value of sample information (EVSI), what "
+            "deciding after the test adds on average. Cost: the tested customers who leave, "
+            "valued at the margin they would have brought, less the extra they pay during the "
+            "test, plus the cost of raising everyone else later. Interval width: the expected "
+            "width of the test's 90% interval of the churn ratio per +10% (the least precise "
+            'segment). Definitions and sources: docs/model.md, "Test before you raise".'
+        ),
+        "test.readout.header": "Read out a running test",
+        "test.readout.intro": (
+            "Upload the test's customer table (id, start date, end date or empty, optional "
+            "segment and test arm) and its price history (id, effective date, monthly price), "
+            "as for the price-history calibration. Customers whose price rose are the tested "
+            "ones; those who kept the old price are the comparison group. The table should "
+            "keep the customers who left, before the test too."
+        ),
+        "test.readout.customers": "Test customers",
+        "test.readout.prices": "Their price history",
+        "test.readout.waiting": "Upload both files to read the test out.",
+        "test.readout.running": "Reading the test out…",
+        "test.readout.failed": "The test could not be read out: {message}",
+        "test.readout.segment": "Segment",
+        "test.readout.hr": "Churn ratio per +10%",
+        "test.readout.interval": "90% interval",
+        "test.readout.range": "{low} to {high}",
+        "test.readout.elasticity": "Lasting price sensitivity (elasticity)",
+        "test.readout.tested": "Tested",
+        "test.readout.control": "Comparison group",
+        "test.readout.grade": "Evidence",
+        "test.readout.grade.randomised_test": "randomised test",
+        "test.readout.grade.history_with_control": "price history with a comparison group",
+        "test.readout.grade.history_without_control": "price history, no comparison group",
+        "test.readout.grade.none": "not measured: assumption kept",
+        "test.readout.sentence": (
+            "With the test's estimate the rise pays in {after} of futures (before the test: "
+            "{before}); its expected value is {value}. "
+        ),
+        "test.readout.raise": "**Recommendation: raise the price for everyone.**",
+        "test.readout.keep": "**Recommendation: keep today's price.**",
+        "test.readout.use": "Use the test's estimate",
+        "test.readout.use.help": (
+            "Every page then uses the price sensitivity the test measured, marked as data from "
+            "a randomised test."
+        ),
+        "test.readout.in_use": (
+            "The scenario uses the test's estimate, marked as data from a randomised test."
+        ),
         # Compare page and saved scenarios / calibrations (ui.compare, ui.saved)
         "nav.compare": "Compare",
         "nav.compare.help": "Save scenarios, keep a library, and set up to four side by side.",

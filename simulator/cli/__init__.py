@@ -23,6 +23,11 @@ Commands
     Learn the churn response to price from a customer table and its price history: per segment
     the lasting hazard ratio per +10 % with a 90 % interval, the first-month hazard ratio,
     exposed and control customers, method and warnings (:mod:`.calibrate_price`).
+``design-test SCENARIO.json [--shares 0.05,0.1,0.2] [--months 3,6] [--segments A,B] [--draws N]
+[--seed S] [--out FILE.json]``
+    For a scenario that raises prices: randomised price-test designs (share tested x months)
+    with power, EVSI, cost and net value, and the EVPI about the lasting price response, as JSON
+    in the business's currency (:mod:`.design_test`).
 
 Each command is a module with ``DESCRIPTION``, ``add_arguments(parser)`` and ``run(args)``,
 imported only when its command runs or its help is asked for: this package imports nothing but
@@ -65,6 +70,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calibrate-price": (
         "calibrate_price",
         "learn the churn response to price from a customer table and its price history",
+    ),
+    "design-test": (
+        "design_test",
+        "design a price test for a scenario's rise: power, cost and what learning first is worth",
     ),
 }
 """Command -> (its module in :mod:`simulator.cli`, the line the list of commands shows)."""
