@@ -117,7 +117,7 @@ def test_evpi_and_evsi_are_zero_when_the_decision_is_the_same_in_every_draw():
     # No acquisition response, reservation prices or word of mouth: +5 % pays in every draw,
     # whatever the (uncertain) lasting elasticity.
     business = one_segment_business(
-        lasting_price_elasticity=0.5,
+        lasting_price_elasticity=0.3,
         sbg_alpha=2.0,
         sbg_beta=40.0,
         base_customers_by_tenure=(100.0,) * 48,

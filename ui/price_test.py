@@ -134,6 +134,7 @@ def value_figure(plan: PriceTestPlan) -> go.Figure:
     """EVSI (solid) and net value (dashed) against the share tested, one colour per test
     length, and the EVPI of the churn response as a line."""
     symbol = text.currency_symbol(plan.currency).strip()
+    hover = text.plotly_money(plan.currency)
     data = []
     months = sorted({d.months for d in plan.designs})
     for i, m in enumerate(months):
@@ -152,7 +153,7 @@ def value_figure(plan: PriceTestPlan) -> go.Figure:
                     "y": values,
                     "name": text.t(key, months=m),
                     "line": {"color": color, "dash": dash},
-                    "hovertemplate": f"%{{x:.0f}}%: {symbol}%{{y:,.0f}}<extra></extra>",
+                    "hovertemplate": "%{x:.0f}%: " + hover + "<extra></extra>",
                 }
             )
     evpi = {

@@ -279,7 +279,7 @@ def value_figure(curve: PriceCurve, *, plan_value: float, currency: str, months:
         xaxis=_x_axis(x),
         yaxis={
             "title": {"text": text.t("chart.price.value.y", symbol=symbol)},
-            "tickprefix": symbol,
+            **text.plotly_money_axis(currency),
             "tickformat": "~s",
         },
         shapes=[hline(0)],
@@ -301,7 +301,7 @@ def drivers_figure(curve: PriceCurve, *, currency: str) -> go.Figure:
             "y": points[name].to_numpy(dtype=float),
             "name": text.t(f"chart.price.driver.{name}"),
             "marker": {"color": DRIVER_COLORS[name]},
-            "hovertemplate": f"{symbol}%{{y:,.0f}}",
+            "hovertemplate": text.plotly_money(currency),
         }
         for name in DRIVERS
     ]
@@ -314,7 +314,7 @@ def drivers_figure(curve: PriceCurve, *, currency: str) -> go.Figure:
             "mode": "lines+markers",
             "line": {"color": NET_COLOR, "width": 2.5},
             "marker": {"size": 5},
-            "hovertemplate": f"{symbol}%{{y:,.0f}}",
+            "hovertemplate": text.plotly_money(currency),
         }
     )
     return figure(
@@ -326,7 +326,7 @@ def drivers_figure(curve: PriceCurve, *, currency: str) -> go.Figure:
         xaxis=_x_axis(x),
         yaxis={
             "title": {"text": text.t("chart.price.drivers.y", symbol=symbol)},
-            "tickprefix": symbol,
+            **text.plotly_money_axis(currency),
             "tickformat": "~s",
         },
         shapes=[hline(0)],
@@ -341,7 +341,6 @@ def volume_figure(
 ) -> go.Figure:
     """Two panels across price changes: revenue over the horizon, and customers at its end per
     segment (the core thicker); doing nothing's level dashed in each."""
-    symbol = text.currency_symbol(currency).strip()
     points = curve.points
     x = points["price_change"].to_numpy(dtype=float)
     ends = (x[0], x[-1])
@@ -355,7 +354,7 @@ def volume_figure(
             "name": text.t("chart.price.revenue"),
             "mode": "lines",
             "line": {"color": REVENUE_COLOR, "width": 3},
-            "hovertemplate": f"{symbol}%{{y:,.0f}}",
+            "hovertemplate": text.plotly_money(currency),
         },
         {
             "type": "scatter",
@@ -417,7 +416,7 @@ def volume_figure(
             (text.t("chart.price.customers_panel"), 1 - half),
         )
     ]
-    axis = {"tickprefix": symbol, "tickformat": "~s", "rangemode": "tozero"}
+    axis = {**text.plotly_money_axis(currency), "tickformat": "~s", "rangemode": "tozero"}
     return figure(
         data,
         text.t("chart.price.volume.title"),
