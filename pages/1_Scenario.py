@@ -6,7 +6,7 @@ from ui import cached, exports, inputs, kpis, present, price_view, render, share
 
 render.page_setup("nav.scenario", writes_url=False)
 business = state.business()
-scenario, problem = inputs.scenario_controls(state.scenario(), business.currency)
+scenario, problem = inputs.scenario_controls(state.scenario(), business)
 share.keep(scenario)
 share.share_link(scenario)
 evaluation = cached.evaluate(business, scenario)

@@ -111,6 +111,23 @@ def test_service_budget_and_horizon_reach_the_scenario():
 
 
 @pytest.mark.slow  # AppTest runs the real page scripts
+def test_the_service_budget_is_also_shown_per_active_customer_per_month():
+    at = _on(SCENARIO)
+    at.slider(key="scenario_people_spend").set_value(40_000).run()
+    scenario = at.session_state["scenario"]
+    total = scenario.service_spend_per_month
+    expected = text.t(
+        "inputs.service_caption",
+        total=text.money(total, APP_BUSINESS.currency),
+        per_customer=text.money(
+            total / APP_BUSINESS.base_customers, APP_BUSINESS.currency, decimals=2
+        ),
+    )
+    assert expected in [c.value for c in at.sidebar.caption]
+    assert APP_BUSINESS.base_customers == sum(s.base_customers for s in APP_BUSINESS.segments)
+
+
+@pytest.mark.slow  # AppTest runs the real page scripts
 def test_scenario_survives_a_page_switch():
     at = _on(SCENARIO)
     at.slider(key=PRICE_SLIDER).set_value(10.0).run()

@@ -100,7 +100,7 @@ APP_PLACEHOLDERS = {
     "right", "rows", "rule", "scale", "scenario", "score", "se", "seed", "segment_count",
     "settings",
     "share", "size", "symbol", "time", "total", "used", "user", "value", "version", "when",
-    "years", "evsi", "cost", "power", "before", "after",
+    "years", "evsi", "cost", "per_customer", "power", "before", "after",
 }  # fmt: skip
 """Placeholders filled with numbers formatted by ui.text or with the app's own strings (ids,
 labels, other templates). A new placeholder must be put here or in ``text.USER_TEXT``."""

@@ -191,9 +191,11 @@ def _slider(spec: _Slider, prefix: str, currency: str) -> None:
 
 
 def scenario_controls(
-    current: Scenario, currency: str, *, prefix: str = "scenario"
+    current: Scenario, business: Business, *, prefix: str = "scenario"
 ) -> tuple[Scenario, str | None]:
-    """Draw the scenario sliders in the sidebar; return the scenario they set.
+    """Draw the scenario sliders in the sidebar; return the scenario they set. The service
+    budget's total is also shown per active customer of ``business`` per month, the intensity
+    the programme's effect depends on (docs/model.md, service investment).
 
     Returns ``(scenario, None)`` when the widgets form a valid scenario, else ``(current,
     message)`` with a planner-readable message naming the field, so the page can show the
@@ -202,6 +204,7 @@ def scenario_controls(
     for key, value in widget_values(current, prefix=prefix).items():
         if key not in st.session_state:  # seed once; the widgets below take no value=
             st.session_state[key] = value
+    currency = business.currency
     with st.sidebar:
         st.header(text.t("inputs.price_header"))
         st.caption(text.t("inputs.settings_caption"))
@@ -216,7 +219,15 @@ def scenario_controls(
         for spec in SERVICE:
             _slider(spec, prefix, currency)
         total = sum(st.session_state[widget_key(prefix, s.key)] for s in SERVICE)
-        st.caption(text.t("inputs.service_caption", total=text.money(total, currency)))
+        customers = business.base_customers
+        per_customer = total / customers if customers > 0 else float("nan")
+        st.caption(
+            text.t(
+                "inputs.service_caption",
+                total=text.money(total, currency),
+                per_customer=text.money(per_customer, currency, decimals=2),
+            )
+        )
         st.header(text.t("inputs.horizon_header"))
         for spec in HORIZON:
             _slider(spec, prefix, currency)

@@ -256,7 +256,9 @@ STRINGS: dict[str, dict[str, str]] = {
         # sidebar inputs
         "inputs.price_header": "Price and fee",
         "inputs.service_header": "Service budget per month",
-        "inputs.service_caption": "Total {total} a month, from month 1.",
+        "inputs.service_caption": (
+            "Total {total} a month from month 1: {per_customer} per active customer per month."
+        ),
         "inputs.horizon_header": "Horizon and discounting",
         "inputs.settings_caption": "Your settings (not data).",
         "inputs.price_change_pct": "Price change (%)",

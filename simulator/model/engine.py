@@ -463,7 +463,7 @@ def _project(
     horizon = scenario.horizon_months
     x = 1.0 / (1.0 + monthly_discount_rate(scenario.annual_discount_rate))
     discount = x ** np.arange(horizon)
-    today = sum(seg.base_customers for seg in business.segments)
+    today = business.base_customers
     service = service_paths(business.service, scenario, v.get, works, today)
     segments = [
         _segment(business, seg, i, scenario, v, service, survival)
@@ -726,7 +726,7 @@ def base_hazard(
     seg = business.segment(segment)
     ratios = np.asarray(market_price_ratios, dtype=float).reshape(-1)
     one = _Values({}, 1)
-    today = sum(s.base_customers for s in business.segments)
+    today = business.base_customers
     service = service_paths(business.service, scenario, one.get, np.ones(1, bool), today)
     hazard = _hazard(business, seg, scenario, one, service)
     cohorts = ExactCohorts(

@@ -420,6 +420,12 @@ class Business:
         )
 
     @property
+    def base_customers(self) -> float:
+        """Active customers today, all segments and tenures: the size service intensities are
+        read at."""
+        return float(sum(segment.base_customers for segment in self.segments))
+
+    @property
     def core(self) -> str:
         """Name of the core segment (``core_segment``, else the first segment)."""
         return self.core_segment or self.segments[0].name

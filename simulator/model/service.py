@@ -281,7 +281,6 @@ def quality_index(business: Business, scenario: Scenario) -> pd.DataFrame:
     def value(path: str, default: float) -> np.ndarray:
         return np.full((1, 1), float(default))
 
-    customers = sum(s.base_customers for s in business.segments)
     return service_frame(
-        service_paths(business.service, scenario, value, np.ones(1, bool), customers)
+        service_paths(business.service, scenario, value, np.ones(1, bool), business.base_customers)
     )
