@@ -21,12 +21,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import simulator
+from simulator.data.apply import LINK_LEVEL
 from simulator.data.holdout import holdout_check
 from ui import cached, data, text
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 DATA = "pages/3_Data.py"
 SCENARIO = "pages/1_Scenario.py"
+ASSUMPTIONS = "pages/2_Assumptions.py"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 BIG = 500
 """Segments with at least this many customers must have an sBG (or constant-churn) fit."""
@@ -353,6 +355,38 @@ def _upload_calibrate_use(dataset: Dataset) -> None:
             assert used.constant_monthly_churn == seg.constant_churn
         else:
             assert (used.sbg_alpha, used.sbg_beta) == (seg.fit.alpha, seg.fit.beta)
+    if dataset.contacts:
+        _assert_the_service_response_comes_from_the_data(at, business, calibration)
+
+
+def _assert_the_service_response_comes_from_the_data(
+    at: AppTest, business: simulator.Business, calibration: simulator.Calibration
+) -> None:
+    """The contacts the data measured set today's contact volume, each segment's significant
+    contacts link sets its churn per contact, and the Assumptions page marks both as data (the
+    rest of the service response stays an assumption and says so)."""
+    measured = {"service.issues_per_customer_month"} | {
+        f"segments.{seg.name}.contacts_churn_coefficient"
+        for seg in calibration.segments
+        if "contacts" in seg.links
+        and seg.links["contacts"].significant(LINK_LEVEL)
+        and seg.links["contacts"].coefficient > 0
+    }
+    assert len(measured) > 1
+    assert measured <= set(business.data_fields)
+    for seg in calibration.segments:
+        if f"segments.{seg.name}.contacts_churn_coefficient" in measured:
+            coefficient = business.segment(seg.name).contacts_churn_coefficient
+            assert coefficient == pytest.approx(12.0 * seg.links["contacts"].coefficient)
+    at.switch_page(ASSUMPTIONS).run()
+    assert not at.exception
+    editors = [at.data_editor(key=f"assumptions_editor_{g}") for g in ("segment", "service")]
+    rows = pd.concat([editor.value for editor in editors])
+    data_label, assumed = text.source_label("data"), text.source_label("assumption")
+    for path in measured:
+        assert rows.loc[path, "source"] == data_label, path
+        assert rows.loc[path, "grade"] == text.grade_label("customer_data"), path
+    assert rows.loc["service.max_csat_gain", "source"] == assumed
 
 
 @pytest.mark.slow
