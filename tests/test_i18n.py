@@ -68,6 +68,7 @@ SAME_IN_ITALIAN = {
     "saved.label", "saved.label_by", "saved.when", "data.fit.km_months_1", "data.fit.note",
     "unc.tornado.hover", "unit.minutes", "value.no", "value.none", "reference.marketing",
     "export.column.scenario", "export.column.clv_scenario", "chart.explore.plan",
+    "chart.price.hover", "data.price.method", "data.price.warning", "data.price.file_warning",
 }  # fmt: skip
 """Messages whose Italian is rightly the English: names, abbreviations, pure formats."""
 
