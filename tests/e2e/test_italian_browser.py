@@ -33,8 +33,8 @@ def test_the_scenario_page_in_italian(page: Page, app_url: str):
     )
     wait_for_app_idle(page)
     charts = page.get_by_test_id("stPlotlyChart")
-    expect(charts).to_have_count(5, timeout=FIRST_LOAD_MS)
-    for i in range(5):
+    expect(charts).to_have_count(8, timeout=FIRST_LOAD_MS)  # the price view's 3, the months' 5
+    for i in range(8):
         expect(charts.nth(i).locator(".main-svg").first).to_be_visible(timeout=FIRST_LOAD_MS)
     npv = page.get_by_test_id("stMetric").filter(has_text=_it("kpi.npv", period="5 anni"))
     expect(npv.get_by_test_id("stMetricValue")).to_have_text(re.compile(r"^\d+,\d\s?Mln\s?€$"))
@@ -44,6 +44,7 @@ def test_the_scenario_page_in_italian(page: Page, app_url: str):
     ticks = customers.locator(".ytick text").all_text_contents()  # SVG: no innerText
     assert any("." in tick for tick in ticks) and not any("," in tick for tick in ticks), ticks
     expect(page.get_by_text(_it("scenario.kpi_header"), exact=True)).to_be_visible()
+    expect(page.get_by_text(_it("price_view.header"), exact=True)).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "scenario_it.png"))
 
