@@ -50,6 +50,7 @@ from benchmarks.common import (  # noqa: E402
     SCENARIO_PAGE,
     Result,
     ScaleResult,
+    load_average,
     result,
     scale_table,
     table,
@@ -244,7 +245,7 @@ def machine() -> dict[str, str]:
         "OS": f"{platform.system()} {platform.release()} ({platform.machine()})",
         "Python": platform.python_version(),
         "Libraries": versions,
-        "Load average at start (1/5/15 min)": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "Load average at start (1/5/15 min)": load_average(),
     }
 
 
@@ -435,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     pages = [] if args.no_cold_start else bench_cold_pages()
     # Its own section of the page, written first so that the page below keeps it.
     view_failed = 0 if args.no_price_view else price_view.run(write=args.write)
-    info["Load average at end (1/5/15 min)"] = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    info["Load average at end (1/5/15 min)"] = load_average()
     print(table(results))
     if scale:
         print("\n" + scale_table(scale))

@@ -1,5 +1,6 @@
 """What the benchmark scripts share: the repository root, a timed result row and how calls are
-timed, and the app's pages and slider they drive.
+timed, the app's pages and slider they drive, the machine's load average and how a script puts
+its own section into docs/benchmarks.md.
 
 ``benchmarks/bench.py`` writes ``docs/benchmarks.md`` from the rows of ``benchmarks/uncertainty.py``
 and ``benchmarks/cold_start.py``, which import this module and nothing of bench.py (no circle).
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "benchmarks.md"
 PRICE_SLIDER = "scenario_price_change_pct"
 SCENARIO_PAGE = "pages/1_Scenario.py"
 UNCERTAINTY_PAGE = "pages/4_Uncertainty.py"
@@ -138,3 +140,20 @@ def table(results: list[Result]) -> str:
             f"{r.cpu_median_ms:.1f} ms | {r.verdict} | {r.note} |"
         )
     return "\n".join(lines)
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, ``"1.08 / 3.87 / 4.56"``."""
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def write_section(text_: str, begin: str, end: str) -> None:
+    """Put a section (``text_``, from the line ``begin`` to the line ``end``) into
+    docs/benchmarks.md, replacing the one there, or appending it."""
+    doc = DOC.read_text(encoding="utf-8")
+    if begin in doc:
+        head, rest = doc.split(begin, 1)
+        doc = head + text_ + rest.split(end + "\n", 1)[1]
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + text_
+    DOC.write_text(doc, encoding="utf-8")

@@ -18,7 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
+
+from benchmarks.common import ROOT, load_average  # noqa: E402
+
 TARGET_SECONDS = 10.0
 """Issue 22: 6 designs and 1,000 draws in under 10 s on two cores."""
 COMMAND = [
@@ -37,13 +40,9 @@ COMMAND = [
 ]
 
 
-def _load() -> str:
-    return " / ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def main(runs: int = 3) -> str:
     """Time the command ``runs`` times; returns the Markdown row."""
-    before = _load()
+    before = load_average()
     with tempfile.TemporaryDirectory() as folder:
         cwd = Path(folder)
         scenario = subprocess.run(
@@ -73,7 +72,8 @@ def main(runs: int = 3) -> str:
     return (
         f"| `design-test` on the default scenario: 6 designs, 1,000 draws, whole command "
         f"| < {TARGET_SECONDS:.0f} s | {median:.2f} s | {verdict} | {os.cpu_count()} "
-        f"| {before} before; {_load()} after | runs {runs_text} s; EVPI {plan['evpi']:,.0f} EUR; "
+        f"| {before} before; {load_average()} after | runs {runs_text} s; "
+        f"EVPI {plan['evpi']:,.0f} EUR; "
         f"recommendation {best} |"
     )
 

@@ -67,6 +67,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: make `tests` and `ui` importable
 
+from benchmarks.common import DOC, write_section  # noqa: E402
 from tests.e2e.conftest import (  # noqa: E402
     ARTIFACTS,
     CHROMIUM_ARGS,
@@ -480,7 +481,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
-DOC = ROOT / "docs" / "benchmarks.md"
 SECTION_BEGIN = "<!-- load:begin: written by benchmarks/load.py --write; bench.py keeps it -->"
 SECTION_END = "<!-- load:end -->"
 WRITE_COMMAND = ".venv/bin/python benchmarks/load.py --client ws --sessions 10 20 --write"
@@ -627,17 +627,6 @@ vary between runs with that load.
 """
 
 
-def write_section(text_: str) -> None:
-    """Put the section into docs/benchmarks.md, replacing the one there (or appending it)."""
-    doc = DOC.read_text(encoding="utf-8")
-    if SECTION_BEGIN in doc:
-        head, rest = doc.split(SECTION_BEGIN, 1)
-        doc = head + text_ + rest.split(SECTION_END + "\n", 1)[1]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text_
-    DOC.write_text(doc, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -684,7 +673,7 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(measure(args, count))
         report(args, runs[-1])
     if args.write:
-        write_section(section(args, runs))
+        write_section(section(args, runs), SECTION_BEGIN, SECTION_END)
         print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
     return 1 if any(m["tally"].errors for m in runs) else 0
 

@@ -42,15 +42,17 @@ if str(ROOT) not in sys.path:  # run as a script
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import (  # noqa: E402
+    DOC,
     PRICE_SLIDER,
     SCENARIO_PAGE,
     Result,
+    load_average,
     result,
     table,
     time_calls,
+    write_section,
 )
 
-DOC = ROOT / "docs" / "benchmarks.md"
 SECTION_BEGIN = (
     "<!-- price_view:begin: written by benchmarks/price_view.py --write; bench.py keeps it -->"
 )
@@ -220,29 +222,14 @@ runs and {load[1]} after.
 """
 
 
-def write_section(text_: str) -> None:
-    """Put the section into docs/benchmarks.md, replacing the one there (or appending it)."""
-    doc = DOC.read_text(encoding="utf-8")
-    if SECTION_BEGIN in doc:
-        head, rest = doc.split(SECTION_BEGIN, 1)
-        doc = head + text_ + rest.split(SECTION_END + "\n", 1)[1]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text_
-    DOC.write_text(doc, encoding="utf-8")
-
-
-def _load() -> str:
-    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def run(*, write: bool, runs: int = 30, view_runs: int = 15, page_runs: int = 10) -> int:
     """Measure, print and (``write``) record the section; 1 when a target is missed."""
-    before = _load()
+    before = load_average()
     results = rows(runs, view_runs, page_runs)
-    after = _load()
+    after = load_average()
     print(table(results))
     if write:
-        write_section(section(results, (before, after)))
+        write_section(section(results, (before, after)), SECTION_BEGIN, SECTION_END)
         print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
     return 1 if any(r.verdict == "FAIL" for r in results) else 0
 
