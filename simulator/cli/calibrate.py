@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import sys
 from pathlib import Path
 
 from simulator.cli import CommandError
+from simulator.cli.output import add_out_argument, write_output
 from simulator.data.calibrate import calibrate
 from simulator.data.mapping import override_mapping, propose_mapping
 from simulator.data.records import customer_records
@@ -63,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=datetime.date.fromisoformat,
         help="date a dated table describes (default: its latest date)",
     )
-    parser.add_argument("--out", metavar="FILE.json", help="write the JSON here (default: print)")
+    add_out_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         columns,
         tenure_unit=args.tenure_unit,
         as_of=args.as_of,
-        out=None if args.out is None else Path(args.out),
+        out=args.out,
     )
 
 
@@ -109,7 +109,7 @@ def _calibrate(
     *,
     tenure_unit: str | None,
     as_of: datetime.date | None,
-    out: Path | None,
+    out: str | None,
 ) -> int:
     name = source_name(source) if isinstance(source, SqlSource) else source.name
     try:
@@ -142,12 +142,7 @@ def _calibrate(
         raise CommandError(str(exc)) from None
     except ValueError as exc:
         raise CommandError(f"{name}: {exc}") from None
-    text = json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
-    if out is None or str(out) == "-":
-        sys.stdout.write(text)
-        return 0
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise CommandError(f"{out}: cannot write the calibration ({exc.strerror})") from None
+    write_output(
+        json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n", out, what="calibration"
+    )
     return 0

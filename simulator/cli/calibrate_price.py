@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from simulator.cli import CommandError
+from simulator.cli.output import add_out_argument, write_output
 
 __all__ = ["DESCRIPTION", "add_arguments", "run"]
 
@@ -45,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         ("--observed-from", "the customer table holds only customers active since this date"),
     ):
         parser.add_argument(flag, metavar="YYYY-MM-DD", type=datetime.date.fromisoformat, help=what)
-    parser.add_argument("--out", metavar="FILE.json", help="write the JSON here (default: print)")
+    add_out_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,14 +72,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:  # DataError names the file, the column and the rows
         raise CommandError(str(exc)) from None
-    text = result.to_json()
-    if args.out is None or args.out == "-":
-        sys.stdout.write(text)
+    if write_output(result.to_json(), args.out) is None:
         return 0
-    try:
-        Path(args.out).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise CommandError(f"{args.out}: cannot write the results ({exc.strerror})") from None
     count = len(result.segments)
     print(
         f"wrote the price response of {count} segment{'s' if count != 1 else ''} to {args.out}",

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from simulator.cli import CommandError
+from simulator.cli.output import add_draw_arguments, add_out_argument, check_draws, write_output
 from simulator.cli.scenario import read_scenario
 
 __all__ = ["DESCRIPTION", "add_arguments", "run"]
@@ -61,15 +62,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME,NAME,...",
         help="segments to test (default: every segment whose price response is uncertain)",
     )
-    parser.add_argument(
-        "--draws",
-        type=int,
-        default=DEFAULT_DRAWS,
-        metavar="N",
-        help=f"number of Monte Carlo draws (default {DEFAULT_DRAWS})",
-    )
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    parser.add_argument("--out", metavar="FILE.json", help="write the JSON here (default: print)")
+    add_draw_arguments(parser, default_draws=DEFAULT_DRAWS)
+    add_out_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,10 +73,7 @@ def run(args: argparse.Namespace) -> int:
     segments = None
     if args.segments is not None:
         segments = tuple(s.strip() for s in args.segments.split(",") if s.strip())
-    if args.draws < 1:
-        raise CommandError(f"--draws must be at least 1; got {args.draws}")
-    if args.seed < 0:
-        raise CommandError(f"--seed must be 0 or more; got {args.seed}")
+    check_draws(args)
     business, scenario = read_scenario(Path(args.scenario))
     from simulator.decisions.price_test import design_test
 
@@ -98,16 +89,9 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise CommandError(f"{args.scenario}: {exc}") from None
-    text = json.dumps(plan.to_dict(), indent=2, allow_nan=False) + "\n"
-    out = None if args.out is None else Path(args.out)
-    if out is None or str(out) == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    out = write_output(json.dumps(plan.to_dict(), indent=2, allow_nan=False) + "\n", args.out)
+    if out is None:
         return 0
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise CommandError(f"{out}: cannot write the results ({exc.strerror})") from None
     best = plan.best
     verdict = (
         f"test first: {best.share:.0%} of customers for {best.months} months "

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from simulator.cli import CommandError
+from simulator.cli.output import add_draw_arguments, add_out_argument, check_draws, write_output
 from simulator.cli.scenario import read_scenario
 from simulator.decisions.uncertainty import DEFAULT_DRAWS, monte_carlo
 
@@ -25,38 +25,22 @@ DESCRIPTION = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``uncertainty``."""
     parser.add_argument("scenario", metavar="SCENARIO.json", help="scenario file to run")
-    parser.add_argument(
-        "--draws",
-        type=int,
-        default=DEFAULT_DRAWS,
-        metavar="N",
-        help=f"number of Monte Carlo draws (default {DEFAULT_DRAWS})",
-    )
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    parser.add_argument("--out", metavar="FILE.json", help="write the JSON here (default: print)")
+    add_draw_arguments(parser, default_draws=DEFAULT_DRAWS)
+    add_out_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``uncertainty``; returns the exit status (raises CommandError for bad input)."""
-    draws, seed, out = args.draws, args.seed, None if args.out is None else Path(args.out)
-    if draws < 1:
-        raise CommandError(f"--draws must be at least 1; got {draws}")
-    if seed < 0:
-        raise CommandError(f"--seed must be 0 or more; got {seed}")
+    check_draws(args)
+    draws, seed = args.draws, args.seed
     business, scenario = read_scenario(Path(args.scenario))
     result = {
         "currency": business.currency,
         **monte_carlo(business, scenario, draws=draws, seed=seed).summary(),
     }
-    text = json.dumps(result, indent=2, allow_nan=False) + "\n"
-    if out is None or str(out) == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    out = write_output(json.dumps(result, indent=2, allow_nan=False) + "\n", args.out)
+    if out is None:
         return 0
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise CommandError(f"{out}: cannot write the results ({exc.strerror})") from None
     print(
         f"wrote {draws} draws (seed {seed}) to {out}: the scenario beats doing nothing in "
         f"{result['probability_beats_baseline']:.1%} of them",
