@@ -36,6 +36,7 @@ business's (or scenario's) value.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ import pandas as pd
 
 from simulator.model.cohorts import CohortRun, Defection, ExactCohorts, ExactRun, Key
 from simulator.model.finance import monthly_discount_rate
-from simulator.model.params import Business, Scenario, Segment
+from simulator.model.params import Business, Scenario, Segment, ServiceOperations
 from simulator.model.price import (
     REFERENCE_PRICE_RISE,
     SEGMENT_HAZARD_FIELDS,
@@ -390,6 +391,19 @@ class _Values:
             return np.full((self.draws, 1), float(default))
         return value.reshape(-1, 1)
 
+    def of_segment(self, seg: Segment, field: str) -> np.ndarray:
+        """``field`` of segment ``seg`` per draw: its drawn values, else the segment's own."""
+        return self.get(f"segments.{seg.name}.{field}", getattr(seg, field))
+
+    def of_service(self, ops: ServiceOperations, field: str) -> np.ndarray:
+        """``field`` of the service operations per draw: its drawn values, else their own."""
+        return self.get(f"service.{field}", getattr(ops, field))
+
+    def wave_per_gap(self, ops: ServiceOperations) -> np.ndarray:
+        """Extra contacts per customer per unit of the notice gap after a rise (the contact
+        wave; ``rise_contacts_per_100`` is per 100 customers at the reference rise)."""
+        return self.of_service(ops, "rise_contacts_per_100") / 100.0 / REFERENCE_PRICE_RISE
+
 
 # --- The accounting, once --------------------------------------------------------------------
 
@@ -544,13 +558,9 @@ def _segment(
     months = np.arange(1, horizon + 1)
     ops = business.service
 
-    def p(field: str) -> np.ndarray:
-        return v.get(f"segments.{seg.name}.{field}", getattr(seg, field))
-
-    def o(field: str) -> np.ndarray:
-        return v.get(f"service.{field}", getattr(ops, field))
-
-    wave_per_gap = o("rise_contacts_per_100") / 100.0 / REFERENCE_PRICE_RISE
+    p = functools.partial(v.of_segment, seg)
+    o = functools.partial(v.of_service, ops)
+    wave_per_gap = v.wave_per_gap(ops)
     hazard = _hazard(business, seg, scenario, v, service)
     if isinstance(survival, Quadrature):
         cohorts: ExactCohorts | QuadratureCohorts = QuadratureCohorts(
@@ -652,16 +662,13 @@ def _hazard(
     """The segment's hazard paths (:func:`simulator.model.price.hazard_paths`) for every draw."""
     ops = business.service
 
-    def p(field: str) -> np.ndarray:
-        return v.get(f"segments.{seg.name}.{field}", getattr(seg, field))
-
-    def o(field: str) -> np.ndarray:
-        return v.get(f"service.{field}", getattr(ops, field))
+    p = functools.partial(v.of_segment, seg)
+    o = functools.partial(v.of_service, ops)
 
     # The contact wave after a rise loads the desk: extra contacts per customer per unit of
     # the notice gap, against the normal contacts per customer; while it lasts, controllable
     # churn rises by overload_churn_increase per 100 % overload (no wave when grandfathered).
-    wave_per_gap = o("rise_contacts_per_100") / 100.0 / REFERENCE_PRICE_RISE
+    wave_per_gap = v.wave_per_gap(ops)
     normal = service.contacts_per_customer
     shape = np.broadcast(wave_per_gap, normal).shape  # more draws than the service paths have
     overload = np.divide(wave_per_gap, normal, out=np.zeros(shape), where=normal > 0)
@@ -689,8 +696,7 @@ def _kappa(
     """kappa per draw, a (draws, 1) column: the notice shock calibrated on the segment's base
     (it matters only in the draws where a notice shock reaches someone)."""
 
-    def p(field: str) -> np.ndarray:
-        return v.get(f"segments.{seg.name}.{field}", getattr(seg, field))
+    p = functools.partial(v.of_segment, seg)
 
     shocked = hazard.shock_per_kappa.any(axis=-1)
     return shock_coefficients(
