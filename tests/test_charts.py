@@ -177,3 +177,11 @@ def test_figures_handle_a_scenario_that_changes_nothing():
         fig.to_dict()  # serialisable, as st.plotly_chart needs
     notes = [a.text for a in figures[2].layout.annotations]
     assert notes == [text.t("chart.cash.nothing")]
+
+
+def test_gain_and_loss_areas_meet_exactly_where_the_line_crosses_zero():
+    gain, loss = charts.gain_loss_fills(np.array([0, 1, 2, 3]), np.array([-1.0, 1.0, 3.0, -3.0]))
+    np.testing.assert_allclose(gain["x"], [0, 0.5, 1, 2, 2.5, 3])
+    np.testing.assert_allclose(gain["y"], [0, 0, 1, 3, 0, 0])
+    np.testing.assert_allclose(loss["y"], [-1, 0, 0, 0, 0, -3])
+    assert (gain["fillcolor"], loss["fillcolor"]) == (charts.GAIN_FILL, charts.LOSS_FILL)

@@ -235,6 +235,38 @@ def revenue_figure(
     )
 
 
+def _with_crossings(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` and ``y`` with the points where the line crosses zero added (linear between the
+    points), so that a green and a red area meet exactly there."""
+    xs, ys = [x[0]], [y[0]]
+    for i in range(1, len(x)):
+        if (y[i - 1] < 0) != (y[i] < 0) and y[i] != y[i - 1]:
+            xs.append(x[i - 1] + (x[i] - x[i - 1]) * y[i - 1] / (y[i - 1] - y[i]))
+            ys.append(0.0)
+        xs.append(x[i])
+        ys.append(y[i])
+    return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+
+
+def gain_loss_fills(x: np.ndarray, y: np.ndarray) -> list[dict]:
+    """Two fill traces to zero under the line ``y`` over ``x``: green where it is above zero,
+    red where below (a gain against doing nothing, a loss), meeting where it crosses zero."""
+    x, y = _with_crossings(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return [
+        {
+            "type": "scatter",
+            "x": x,
+            "y": part,
+            "mode": "none",
+            "fill": "tozeroy",
+            "fillcolor": fill,
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
+        for part, fill in ((y.clip(min=0), GAIN_FILL), (y.clip(max=0), LOSS_FILL))
+    ]
+
+
 def cash_flow_figure(
     cumulative: pd.Series, *, payback_month: int | None, currency: str
 ) -> go.Figure:
@@ -245,19 +277,7 @@ def cash_flow_figure(
     """
     symbol = text.currency_symbol(currency).strip()
     months, values = cumulative.index.to_numpy(), cumulative.to_numpy(dtype=float)
-    data = [
-        {
-            "type": "scatter",
-            "x": months,
-            "y": part,
-            "mode": "none",
-            "fill": "tozeroy",
-            "fillcolor": fill,
-            "hoverinfo": "skip",
-            "showlegend": False,
-        }
-        for part, fill in ((values.clip(min=0), GAIN_FILL), (values.clip(max=0), LOSS_FILL))
-    ]
+    data = gain_loss_fills(months, values)
     data.append(
         {
             "type": "scatter",

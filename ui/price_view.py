@@ -27,12 +27,11 @@ from simulator import Business, Evaluation, Scenario
 from simulator.decisions.price_curve import DRIVERS, PriceCurve, price_curve
 from ui import text
 from ui.charts import (
-    GAIN_FILL,
-    LOSS_FILL,
     MARKER_COLOR,
     REVENUE_COLOR,
     SCENARIO_COLOR,
     figure,
+    gain_loss_fills,
     hline,
     segment_colors,
 )
@@ -173,19 +172,6 @@ def _x_axis(changes: np.ndarray) -> dict:
     }
 
 
-def _with_crossings(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``x`` and ``y`` with the points where the line crosses zero added, so that the green and
-    red areas meet exactly there."""
-    xs, ys = [x[0]], [y[0]]
-    for i in range(1, len(x)):
-        if (y[i - 1] < 0) != (y[i] < 0) and y[i] != y[i - 1]:
-            xs.append(x[i - 1] + (x[i] - x[i - 1]) * y[i - 1] / (y[i - 1] - y[i]))
-            ys.append(0.0)
-        xs.append(x[i])
-        ys.append(y[i])
-    return np.asarray(xs), np.asarray(ys)
-
-
 def _marker(name: str, x: float, y: float, symbol: str, color: str, size: int) -> dict:
     return {
         "type": "scatter",
@@ -220,24 +206,11 @@ def value_figure(curve: PriceCurve, *, plan_value: float, currency: str, months:
     symbol = text.currency_symbol(currency).strip()
     x = curve.points["price_change"].to_numpy(dtype=float)
     y = curve.points["delta_npv"].to_numpy(dtype=float)
-    fx, fy = _with_crossings(x, y)
     hover = [
         text.t("chart.price.hover", change=_change(c), value=text.signed_money(v, currency))
         for c, v in zip(x, y, strict=True)
     ]
-    data: list[dict] = [
-        {
-            "type": "scatter",
-            "x": fx,
-            "y": part,
-            "mode": "none",
-            "fill": "tozeroy",
-            "fillcolor": fill,
-            "hoverinfo": "skip",
-            "showlegend": False,
-        }
-        for part, fill in ((fy.clip(min=0), GAIN_FILL), (fy.clip(max=0), LOSS_FILL))
-    ]
+    data = gain_loss_fills(x, y)
     data.append(
         {
             "type": "scatter",
