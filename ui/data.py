@@ -7,6 +7,7 @@ the next file starts from its own proposal.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import pandas as pd
@@ -46,27 +47,47 @@ def forget_mapping() -> None:
     st.session_state.pop(TENURE_UNIT_KEY, None)
 
 
+def role_pickers(
+    roles: Sequence[str],
+    *,
+    columns: Callable[[str], list[str]],
+    label: Callable[[str], str],
+    proposed: object,
+    key: Callable[[str], str],
+) -> dict[str, str | None]:
+    """One selectbox per role in a grid of four: the columns it may take ("(none)" first), the
+    ``proposed`` attribute of the role's name preselected. Returns role -> column or None."""
+    none = text.t("data.none")
+    chosen: dict[str, str | None] = {}
+    grid = st.columns(4)
+    for i, role in enumerate(roles):
+        options = [none, *columns(role)]
+        current = getattr(proposed, role)
+        with grid[i % 4]:
+            picked = st.selectbox(
+                label(role),
+                options,
+                index=options.index(current) if current in options else 0,
+                key=key(role),
+            )
+        chosen[role] = None if picked == none else picked
+    return chosen
+
+
 def mapping_controls(table: pd.DataFrame, proposed: ColumnMapping) -> ColumnMapping:
     """One selectbox per role (the proposal preselected, "(none)" allowed) and the tenure unit.
 
     Returns the proposal with the planner's corrections. Raises ValueError when a correction
     cannot be applied.
     """
-    none = text.t("data.none")
     columns = [str(c) for c in table.columns]
-    options = [none, *columns]
-    chosen: dict[str, str | None] = {}
-    grid = st.columns(4)
-    for i, role in enumerate(ROLES):
-        current = getattr(proposed, role)
-        with grid[i % 4]:
-            picked = st.selectbox(
-                text.t(f"data.role.{role}"),
-                options,
-                index=options.index(current) if current in options else 0,
-                key=role_key(role),
-            )
-        chosen[role] = None if picked == none else picked
+    chosen = role_pickers(
+        ROLES,
+        columns=lambda role: columns,
+        label=lambda role: text.t(f"data.role.{role}"),
+        proposed=proposed,
+        key=role_key,
+    )
     unit = st.radio(
         text.t("data.tenure_unit"),
         UNITS,

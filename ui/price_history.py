@@ -86,21 +86,15 @@ def columns_controls(
     customers: pd.DataFrame, prices: pd.DataFrame, proposed: PriceColumns
 ) -> PriceColumns:
     """One selectbox per role (the proposal preselected, "(none)" allowed); the columns chosen."""
-    none = text.t("data.none")
-    chosen: dict[str, str | None] = {}
-    grid = st.columns(4)
-    for i, role in enumerate(ROLES):
-        table = customers if role in CUSTOMER_ROLES else prices
-        options = [none, *(str(c) for c in table.columns)]
-        current = getattr(proposed, role)
-        with grid[i % 4]:
-            picked = st.selectbox(
-                text.t(f"data.price.role.{role}"),
-                options,
-                index=options.index(current) if current in options else 0,
-                key=role_key(role),
-            )
-        chosen[role] = None if picked == none else picked
+    chosen = data.role_pickers(
+        ROLES,
+        columns=lambda role: [
+            str(c) for c in (customers if role in CUSTOMER_ROLES else prices).columns
+        ],
+        label=lambda role: text.t(f"data.price.role.{role}"),
+        proposed=proposed,
+        key=role_key,
+    )
     return PriceColumns(**chosen)
 
 
