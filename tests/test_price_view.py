@@ -249,3 +249,12 @@ def test_moving_the_price_to_plus_100_percent_shows_its_loss_and_reuses_the_curv
     said = price_view.plan_sentence(point, "EUR")
     assert said in _markdown(at)
     assert point["delta_npv"] < 0 and "**-€" in said  # below doing nothing
+
+
+def test_a_label_near_either_end_of_the_axis_stays_inside_the_plot():
+    span = (-0.2, 1.0)
+    anchors = [
+        price_view._note("x", x, 0.0, above=True, color="black", span=span)["xanchor"]
+        for x in (-0.19, 0.4, 0.96)
+    ]
+    assert anchors == ["left", "center", "right"]

@@ -184,9 +184,15 @@ def _marker(name: str, x: float, y: float, symbol: str, color: str, size: int) -
     }
 
 
-def _note(label: str, x: float, y: float, *, above: bool, color: str) -> dict:
+def _note(
+    label: str, x: float, y: float, *, above: bool, color: str, span: tuple[float, float]
+) -> dict:
+    """A label with an arrow to (x, y), kept inside the plot near either end of ``span``."""
+    low, high = span
+    where = (x - low) / (high - low) if high > low else 0.5
     return {
         "text": f"<b>{label}</b>",
+        "xanchor": "left" if where < 0.15 else "right" if where > 0.85 else "center",
         "x": x,
         "y": y,
         "showarrow": True,
@@ -223,24 +229,26 @@ def value_figure(curve: PriceCurve, *, plan_value: float, currency: str, months:
             "hovertemplate": "%{text}<extra></extra>",
         }
     )
-    notes = []
+    notes, span = [], (float(x.min()), float(x.max()))
     if curve.best is not None:
         peak = _value_at(curve.points, curve.best)
         label = text.t("chart.price.best", change=_change(curve.best))
         data.append(_marker(label, curve.best, peak, "circle", BEST_COLOR, 13))
-        notes.append(_note(label, curve.best, peak, above=True, color=BEST_COLOR))
+        notes.append(_note(label, curve.best, peak, above=True, color=BEST_COLOR, span=span))
     if curve.breakeven is not None:
         label = text.t("chart.price.breakeven", change=_change(curve.breakeven))
         data.append(_marker(label, curve.breakeven, 0.0, "diamond", BREAKEVEN_COLOR, 13))
-        notes.append(_note(label, curve.breakeven, 0.0, above=False, color=BREAKEVEN_COLOR))
+        notes.append(
+            _note(label, curve.breakeven, 0.0, above=False, color=BREAKEVEN_COLOR, span=span)
+        )
     plan = text.t("chart.price.plan", change=_change(curve.current))
     data.append(_marker(plan, curve.current, plan_value, "star", PLAN_COLOR, 18))
     nothing = {
         "text": text.t("chart.price.nothing"),
-        "x": 1,
+        "x": 0,
         "xref": "x domain",
         "y": 0,
-        "xanchor": "right",
+        "xanchor": "left",
         "yanchor": "bottom",
         "showarrow": False,
         "font": {"color": MARKER_COLOR},
