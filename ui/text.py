@@ -1327,8 +1327,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "unc.param.setting": "{label} (scenario setting)",
         "unc.sources": (
             "The ranges behind these futures are **assumptions, not data** for {assumptions} of "
-            "the {total} uncertain estimates; {data} are calibrated from data, {user} set by "
-            "you. Replace assumptions with your own data on the Data page or edit them on the "
+            "the {total} uncertain estimates (calibrated from data: {data}; set by you: "
+            "{user}). Replace assumptions with your own data on the Data page or edit them on the "
             "Assumptions page."
         ),
         # Uncertainty page: Test first (ui.price_test)
